@@ -1,0 +1,47 @@
+import { subtask, type HardhatUserConfig } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import "@nomicfoundation/hardhat-toolbox";
+
+// One pinned compiler, taken from the npm `solc` package: this machine (and CI) cannot download
+// solc builds, so Hardhat is pointed at the bundled soljson.js instead.
+const SOLC_VERSION = "0.8.28";
+
+subtask(
+  TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
+  async (args: { solcVersion: string }, _hre, runSuper) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const solcPackage = require("solc/package.json") as { version: string };
+    if (args.solcVersion !== solcPackage.version) return runSuper();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const solc = require("solc") as { version(): string };
+    return {
+      compilerPath: require.resolve("solc/soljson.js"),
+      isSolcJs: true,
+      version: solcPackage.version,
+      longVersion: solc.version(),
+    };
+  },
+);
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" },
+  },
+  networks: {
+    hardhat: { chainId: 31337 },
+    localhost: { url: process.env.RPC_URL ?? "http://127.0.0.1:8545", chainId: 31337 },
+  },
+  gasReporter: {
+    enabled: process.env.REPORT_GAS === "true",
+    currency: "USD",
+    outputJSONFile: "bench-results/gas-report.json",
+    outputJSON: true,
+    noColors: false,
+    offline: true,
+  },
+  mocha: { timeout: 120_000 },
+  typechain: { outDir: "typechain-types", target: "ethers-v6" },
+};
+
+export default config;

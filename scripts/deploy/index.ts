@@ -1,0 +1,22 @@
+// `hardhat run --network <name> scripts/deploy/index.ts`: deploys everything and records the
+// addresses in deployments/<network>.json, then regenerates the TypeScript contract bindings.
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import hre from "hardhat";
+import { deployAll } from "./deployAll";
+import { generateContractBindings } from "../generate-abis";
+
+async function main(): Promise<void> {
+  const deployment = await deployAll(hre);
+  const dir = path.join(hre.config.paths.root, "deployments");
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${hre.network.name}.json`);
+  writeFileSync(file, JSON.stringify(deployment, null, 2) + "\n");
+  generateContractBindings(hre.config.paths.root);
+  process.stdout.write(JSON.stringify({ deploymentFile: file, ...deployment }) + "\n");
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

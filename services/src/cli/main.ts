@@ -1,0 +1,39 @@
+import "promise.withresolvers/auto"; // Helia's dependencies use ES2024's Promise.withResolvers (Node 22+)
+import { Command, CommanderError } from "commander";
+import { BaseError } from "../common/errors.ts";
+import { registerFingerprint } from "./commands/fingerprint.ts";
+
+/** Builds the `gridledger` command tree; each domain registers its own subcommands. */
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("gridledger")
+    .description("GridLedger: smart-contract marketplace for distributed energy")
+    .showHelpAfterError()
+    .exitOverride();
+  registerFingerprint(program);
+  return program;
+}
+
+/** Runs the CLI; returns the process exit code (0 ok, 1 bad input or failure). */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  if (argv.length === 0) {
+    program.outputHelp({ error: true });
+    return 1;
+  }
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit through here with code 0; usage errors with 1.
+      return error.exitCode;
+    }
+    if (error instanceof BaseError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      if (error.details) process.stderr.write(`${error.details}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
