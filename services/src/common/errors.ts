@@ -25,3 +25,33 @@ export class ValidationError extends BaseError {
     this.issues = issues;
   }
 }
+
+/** The thing asked for does not exist (HTTP 404). */
+export class NotFoundError extends BaseError {
+  override name = "NotFoundError";
+}
+
+/** No valid credentials were presented (HTTP 401). */
+export class UnauthorizedError extends BaseError {
+  override name = "UnauthorizedError";
+}
+
+/** The caller is known but lacks the role the operation needs (HTTP 403). */
+export class ForbiddenError extends BaseError {
+  override name = "ForbiddenError";
+}
+
+/** The request conflicts with the current state, e.g. a duplicate id (HTTP 409). */
+export class ConflictError extends BaseError {
+  override name = "ConflictError";
+}
+
+/** An external system (chain RPC, IPFS, graph database) failed or answered badly (HTTP 502). */
+export class UpstreamError extends BaseError {
+  override name = "UpstreamError";
+}
+
+/** A needed dependency is not reachable or not configured right now (HTTP 503). */
+export class UnavailableError extends BaseError {
+  override name = "UnavailableError";
+}
