@@ -38,6 +38,7 @@ export async function deployAll(hre: HardhatRuntimeEnvironment): Promise<Deploym
   }
 
   await deploy("GridToken", [operator.address, FAUCET_AMOUNT, FAUCET_COOLDOWN]);
+  await deploy("ParticipantRegistry", [operator.address]);
   await deploy("DataAnchor", [operator.address]);
 
   return {
