@@ -13,6 +13,39 @@ const ConfigSchema = z.object({
   /** Where embedded stores (IPFS blockstore, graph database, indexer cursor) keep their files. */
   DATA_DIR: z.string().min(1).default(".gridledger/data"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /**
+   * Private key (0x + 64 hex) of the account that anchors Merkle roots (needs ANCHORER_ROLE).
+   * Only on the local devnet (chain 31337) does it default to Hardhat's well-known account #0.
+   */
+  ANCHOR_PRIVATE_KEY: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, "expected 0x followed by 64 hex digits")
+    .optional(),
+  /** Anchor as soon as this many records are queued (one Merkle root per batch). */
+  ANCHOR_BATCH_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Anchor whatever is queued once the oldest queued record has waited this long (ms). */
+  ANCHOR_MAX_WAIT_MS: z.coerce.number().int().min(100).default(60_000),
+  /** Blocks that must be mined on top of a block before the indexer reads its events. */
+  CONFIRMATIONS: z.coerce.number().int().min(0).max(1_000).default(0),
+  /** Largest block range the indexer asks for in one eth_getLogs call. */
+  INDEXER_BATCH_BLOCKS: z.coerce.number().int().min(1).max(100_000).default(2_000),
+  /** How often the indexer polls for new blocks (ms). */
+  INDEXER_POLL_MS: z.coerce.number().int().min(50).default(1_000),
+  /** REST API listen address; loopback unless deliberately exposed. */
+  API_HOST: z.string().min(1).default("127.0.0.1"),
+  /** REST API port. */
+  API_PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
+  /** Largest accepted JSON request body, in bytes (larger bodies get 413). */
+  API_BODY_LIMIT: z.coerce.number().int().min(1_024).default(1_048_576),
+  /** `open`: anyone may read; `authenticated`: reads need a SIWE session too. */
+  READS: z.enum(["open", "authenticated"]).default("open"),
+  /**
+   * HMAC key (at least 32 characters) that signs session tokens. When unset, a random key is
+   * drawn at start-up, so sessions end when the server restarts.
+   */
+  SESSION_SECRET: z.string().min(32).optional(),
+  /** Lifetime of a session token in seconds. */
+  SESSION_TTL_S: z.coerce.number().int().min(60).default(3_600),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
