@@ -46,6 +46,21 @@ const ConfigSchema = z.object({
   SESSION_SECRET: z.string().min(32).optional(),
   /** Lifetime of a session token in seconds. */
   SESSION_TTL_S: z.coerce.number().int().min(60).default(3_600),
+  /** Content store: `helia` (embedded IPFS under DATA_DIR, the default) or `kubo` (IPFS_API). */
+  CONTENT_STORE: z.enum(["helia", "kubo"]).default("helia"),
+  /** Kubo RPC API, used when CONTENT_STORE=kubo (infra/kubo.sh starts one on 127.0.0.1:15001). */
+  IPFS_API: z.url().optional(),
+  /** Graph store: `kuzu` (embedded Kùzu under DATA_DIR, the default) or `neo4j` (NEO4J_URI). */
+  GRAPH_STORE: z.enum(["kuzu", "neo4j"]).default("kuzu"),
+  /** Bolt URI of a Neo4j server, used when GRAPH_STORE=neo4j (infra/neo4j.sh: bolt://127.0.0.1:17687). */
+  NEO4J_URI: z
+    .string()
+    .regex(/^(bolt|neo4j)(\+s|\+ssc)?:\/\/\S+$/, "expected bolt:// or neo4j:// URI")
+    .optional(),
+  /** Neo4j user; with NEO4J_PASSWORD unset the driver connects without authentication. */
+  NEO4J_USER: z.string().min(1).default("neo4j"),
+  /** Neo4j password (never defaulted). */
+  NEO4J_PASSWORD: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
