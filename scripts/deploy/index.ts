@@ -1,5 +1,6 @@
 // `hardhat run --network <name> scripts/deploy/index.ts`: deploys everything and records the
-// addresses in deployments/<network>.json, then regenerates the TypeScript contract bindings.
+// addresses in deployments/<network>.json, then regenerates the TypeScript contract bindings
+// (or, with DEPLOYMENT_OUT=<file>, only writes the record to that file).
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import hre from "hardhat";
@@ -8,11 +9,14 @@ import { generateContractBindings } from "../generate-abis";
 
 async function main(): Promise<void> {
   const deployment = await deployAll(hre);
-  const dir = path.join(hre.config.paths.root, "deployments");
+  // DEPLOYMENT_OUT (tests' throwaway devnets) writes the record elsewhere and leaves the
+  // deployments/ folder and the generated bindings alone.
+  const out = process.env.DEPLOYMENT_OUT;
+  const dir = out ? path.dirname(out) : path.join(hre.config.paths.root, "deployments");
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${hre.network.name}.json`);
+  const file = out ?? path.join(dir, `${hre.network.name}.json`);
   writeFileSync(file, JSON.stringify(deployment, null, 2) + "\n");
-  generateContractBindings(hre.config.paths.root);
+  if (!out) generateContractBindings(hre.config.paths.root);
   process.stdout.write(JSON.stringify({ deploymentFile: file, ...deployment }) + "\n");
 }
 
