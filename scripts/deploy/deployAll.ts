@@ -39,7 +39,13 @@ export async function deployAll(hre: HardhatRuntimeEnvironment): Promise<Deploym
 
   await deploy("GridToken", [operator.address, FAUCET_AMOUNT, FAUCET_COOLDOWN]);
   await deploy("ParticipantRegistry", [operator.address]);
-  await deploy("DataAnchor", [operator.address]);
+  const dataAnchor = await deploy("DataAnchor", [operator.address]);
+  // The operator's services anchor the traceability batches (services/src/trace), so the operator
+  // also holds ANCHORER_ROLE on the devnet; other data owners are granted it by the operator.
+  const anchorContract = await hre.ethers.getContractAt("DataAnchor", dataAnchor, operator);
+  await (
+    await anchorContract.grantRole(await anchorContract.ANCHORER_ROLE(), operator.address)
+  ).wait();
 
   return {
     network: hre.network.name,

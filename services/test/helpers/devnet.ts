@@ -108,7 +108,7 @@ export async function startDevnet(port: number): Promise<Devnet> {
     return { rpcUrl, port, deploymentFile, deployment, dir, stop };
   } catch (error) {
     await stop();
-    throw new Error(`devnet on port ${port} failed: ${String(error)}\n${stderr}`);
+    throw new Error(`devnet on port ${port} failed: ${String(error)}\n${stderr}`, { cause: error });
   }
 }
 
