@@ -46,6 +46,7 @@ export async function deployAll(hre: HardhatRuntimeEnvironment): Promise<Deploym
   await (
     await anchorContract.grantRole(await anchorContract.ANCHORER_ROLE(), operator.address)
   ).wait();
+  await deploy("MeterReadings", [operator.address, contracts["ParticipantRegistry"]?.address]);
 
   return {
     network: hre.network.name,

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IMeterReadings
+/// @notice Meter readings authenticated by a hash chain (000 section IV.D): a meter commits
+/// `H(r1)` in an ordinary signed transaction; afterwards anyone (a relayer) may submit the meter's
+/// reading with the preimage `r_i` and the next commitment `H(r_{i+1})`, and the contract accepts
+/// it when `keccak256(abi.encode(r_i))` equals the stored commitment and that commitment is younger
+/// than the validity window. The alternative path carries an EIP-712 signature of the meter
+/// instead (kept for the gas comparison and for meters that lost their chain).
+interface IMeterReadings {
+    /// @notice Per-meter state. Storage layout: slot 0 `commitment`; slot 1 `committedAt` (48)
+    /// | `seq` (48) | `lastReadingTime` (64) | `lastValue` (96).
+    /// @param commitment Current hash-chain commitment `keccak256(abi.encode(r_i))` (0 if none).
+    /// @param committedAt When the commitment was stored.
+    /// @param seq Number of readings accepted so far (the next reading's sequence number).
+    /// @param lastReadingTime Meter timestamp of the last accepted reading.
+    /// @param lastValue Value of the last accepted reading (Wh, signed: export negative).
+    struct MeterState {
+        bytes32 commitment;
+        uint48 committedAt;
+        uint48 seq;
+        uint64 lastReadingTime;
+        int96 lastValue;
+    }
+
+    /// @notice A meter committed the head of a new hash chain.
+    /// @param meter The meter.
+    /// @param commitment `keccak256(abi.encode(r_1))`.
+    event ChainCommitted(address indexed meter, bytes32 commitment);
+
+    /// @notice A reading was accepted.
+    /// @param meter The meter.
+    /// @param seq Its sequence number (0-based).
+    /// @param readingTime Meter timestamp of the reading.
+    /// @param value Reading value in Wh (signed).
+    /// @param nextCommitment The new commitment (0 on the signature path, which leaves it as is).
+    event ReadingAccepted(
+        address indexed meter,
+        uint48 indexed seq,
+        uint64 readingTime,
+        int96 value,
+        bytes32 nextCommitment
+    );
+
+    /// @notice The operator changed the validity window.
+    /// @param window New window in seconds.
+    event ValidityWindowSet(uint48 window);
+
+    /// @notice The account is neither bound as a meter in the participant registry nor holds
+    /// METER_ROLE here.
+    /// @param meter The account.
+    error MeterReadingsUnknownMeter(address meter);
+
+    /// @notice A zero commitment, or a next commitment equal to the current one, was given.
+    /// @param commitment The commitment.
+    error MeterReadingsInvalidCommitment(bytes32 commitment);
+
+    /// @notice The meter has no commitment (never committed).
+    /// @param meter The meter.
+    error MeterReadingsNoCommitment(address meter);
+
+    /// @notice The preimage does not hash to the stored commitment (wrong or replayed).
+    /// @param meter The meter.
+    /// @param commitment The stored commitment.
+    error MeterReadingsBadPreimage(address meter, bytes32 commitment);
+
+    /// @notice The commitment is older than the validity window; the meter must commit again.
+    /// @param meter The meter.
+    /// @param committedAt When it was committed.
+    /// @param expiredAt When it stopped being accepted.
+    error MeterReadingsCommitmentExpired(address meter, uint256 committedAt, uint256 expiredAt);
+
+    /// @notice The reading is not newer than the last accepted one.
+    /// @param meter The meter.
+    /// @param readingTime The submitted reading time.
+    /// @param lastReadingTime The last accepted reading time.
+    error MeterReadingsOutOfOrder(address meter, uint64 readingTime, uint64 lastReadingTime);
+
+    /// @notice The EIP-712 signature was not made by the meter (or was for another sequence).
+    /// @param meter The meter.
+    /// @param signer The recovered signer.
+    error MeterReadingsInvalidSignature(address meter, address signer);
+
+    /// @notice The validity window must be positive.
+    error MeterReadingsZeroWindow();
+
+    /// @notice Start (or restart) the meter's hash chain. Called by the meter itself.
+    /// @param commitment `keccak256(abi.encode(r_1))`, non-zero.
+    function commit(bytes32 commitment) external;
+
+    /// @notice Submit a reading authenticated by the hash chain. Anyone may relay it.
+    /// @param meter The meter.
+    /// @param readingTime Meter timestamp of the reading (newer than the last one).
+    /// @param value Reading in Wh.
+    /// @param preimage `r_i`, whose hash is the stored commitment.
+    /// @param nextCommitment `keccak256(abi.encode(r_{i+1}))`, non-zero and different.
+    function submitWithPreimage(
+        address meter,
+        uint64 readingTime,
+        int96 value,
+        bytes32 preimage,
+        bytes32 nextCommitment
+    ) external;
+
+    /// @notice Submit a reading authenticated by the meter's EIP-712 signature over
+    /// `MeterReading(address meter,uint48 seq,uint64 readingTime,int96 value)`; `seq` must be the
+    /// meter's next sequence number, so a signature is accepted once. Anyone may relay it.
+    /// @param meter The meter.
+    /// @param readingTime Meter timestamp of the reading.
+    /// @param value Reading in Wh.
+    /// @param signature The meter's signature.
+    function submitSigned(
+        address meter,
+        uint64 readingTime,
+        int96 value,
+        bytes calldata signature
+    ) external;
+
+    /// @notice Set the hash-chain validity window. Operator only.
+    /// @param window Seconds a commitment stays valid (default 600).
+    function setValidityWindow(uint48 window) external;
+
+    /// @notice The hash-chain validity window in seconds.
+    /// @return The window.
+    function validityWindow() external view returns (uint48);
+
+    /// @notice A meter's state.
+    /// @param meter The meter.
+    /// @return The state.
+    function meterState(address meter) external view returns (MeterState memory);
+
+    /// @notice Whether the account counts as a meter (bound in the registry or METER_ROLE here).
+    /// @param account The account.
+    /// @return True if it is a meter.
+    function isMeter(address account) external view returns (bool);
+
+    /// @notice The EIP-712 digest a meter signs for `submitSigned`.
+    /// @param meter The meter.
+    /// @param seq The sequence number.
+    /// @param readingTime Meter timestamp of the reading.
+    /// @param value Reading in Wh.
+    /// @return The digest.
+    function readingDigest(
+        address meter,
+        uint48 seq,
+        uint64 readingTime,
+        int96 value
+    ) external view returns (bytes32);
+}

@@ -1,0 +1,56 @@
+import { ethers } from "hardhat";
+import type { Signer } from "ethers";
+import type { ParticipantRegistry } from "../../typechain-types";
+
+/** ParticipantKind.Storage / FlexibleLoad etc. as numbered in IParticipantRegistry. */
+export const KIND_PV = 1;
+
+/** Applies `account` on `feederId` and has the operator approve it as a prosumer. */
+export async function admit(
+  registry: ParticipantRegistry,
+  account: Signer,
+  feederId: number,
+  busId: number,
+): Promise<void> {
+  await registry
+    .connect(account)
+    .applyAsParticipant(
+      KIND_PV,
+      true,
+      feederId,
+      busId,
+      ethers.id(`details:${await account.getAddress()}`),
+      "",
+    );
+  await registry.approve(await account.getAddress(), await registry.PROSUMER_ROLE());
+}
+
+/** Binds `meter` to `participant` with a certificate signed by `operator`. */
+export async function bindMeter(
+  registry: ParticipantRegistry,
+  operator: Signer,
+  meter: string,
+  participant: string,
+  nonce: bigint,
+): Promise<void> {
+  const expiry = 2n ** 40n;
+  const { chainId } = await ethers.provider.getNetwork();
+  const signature = await operator.signTypedData(
+    {
+      name: "GridLedger ParticipantRegistry",
+      version: "1",
+      chainId,
+      verifyingContract: await registry.getAddress(),
+    },
+    {
+      MeterCertificate: [
+        { name: "meter", type: "address" },
+        { name: "participant", type: "address" },
+        { name: "expiry", type: "uint64" },
+        { name: "nonce", type: "uint256" },
+      ],
+    },
+    { meter, participant, expiry, nonce },
+  );
+  await registry.bindMeter(meter, participant, expiry, nonce, signature);
+}
