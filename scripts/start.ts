@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const deploy = spawnSync(HARDHAT, ["run", "--network", "localhost", "scripts/deploy/index.ts"], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, RPC_URL },
+    env: { ...process.env, RPC_URL, SEED_DEVNET: "true" },
   });
   if (deploy.status !== 0) stopAll(deploy.status ?? 1);
   const deployment = JSON.parse(
@@ -64,6 +64,14 @@ async function main(): Promise<void> {
   ) as {
     chainId: number;
     contracts: Record<string, { address: string }>;
+    seeded?: {
+      index: number;
+      address: string;
+      role: string;
+      kind: string;
+      bus: number;
+      meter?: string;
+    }[];
   };
 
   const lines = [
@@ -74,7 +82,13 @@ async function main(): Promise<void> {
     ...Object.entries(deployment.contracts).map(
       ([name, c]) => `    ${name.padEnd(22)} ${c.address}`,
     ),
-    '  Accounts:   the Hardhat devnet accounts (mnemonic "test test ... junk"); account #0 is the operator.',
+    '  Accounts (Hardhat devnet mnemonic "test test ... junk"; 10,000 GLT each):',
+    `    #0  ${"operator".padEnd(11)} ${"".padEnd(18)} 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266`,
+    ...(deployment.seeded ?? []).map(
+      (a) =>
+        `    #${String(a.index).padEnd(2)} ${a.role.padEnd(11)} ${`${a.kind}@bus${a.bus}`.padEnd(18)} ${a.address}` +
+        (a.meter ? `  meter ${a.meter}` : ""),
+    ),
     "  Deployment: deployments/localhost.json",
     "Press Ctrl-C to stop.",
     "",

@@ -1,0 +1,128 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { Deployment } from "./deployAll";
+
+/** One seeded devnet account and what it is for. */
+export type SeededAccount = {
+  index: number;
+  address: string;
+  role: string;
+  kind: string;
+  bus: number;
+  meter?: string;
+};
+
+const GLT = 1_000_000n; // 6 decimals
+const FEEDER_ID = 1;
+
+// Kinds follow IParticipantRegistry.ParticipantKind.
+const KIND = {
+  PV: 1,
+  Wind: 2,
+  Storage: 5,
+  FlexibleLoad: 6,
+  Consumer: 8,
+  Aggregator: 9,
+  Supplier: 10,
+};
+
+/**
+ * The devnet's cast, on the 6-node demonstration feeder (feeder 1): account #0 is the operator;
+ * #1-#4 are prosumers with a bound meter each (#11-#14); #5 an aggregator; #6 a supplier; #7 an
+ * auditor. Everyone gets 10,000 GLT. Deterministic, so the README can name the accounts.
+ */
+const CAST = [
+  { index: 1, role: "PROSUMER_ROLE", kind: "PV", renewable: true, bus: 6, meter: 11 },
+  { index: 2, role: "PROSUMER_ROLE", kind: "Wind", renewable: true, bus: 5, meter: 12 },
+  { index: 3, role: "PROSUMER_ROLE", kind: "Storage", renewable: false, bus: 2, meter: 13 },
+  { index: 4, role: "PROSUMER_ROLE", kind: "FlexibleLoad", renewable: false, bus: 4, meter: 14 },
+  { index: 5, role: "AGGREGATOR_ROLE", kind: "Aggregator", renewable: false, bus: 1 },
+  { index: 6, role: "SUPPLIER_ROLE", kind: "Supplier", renewable: false, bus: 1 },
+  { index: 7, role: "AUDITOR_ROLE", kind: "Consumer", renewable: false, bus: 3 },
+] as const;
+
+/**
+ * Registers, approves and funds the devnet cast and binds their meters with operator-signed
+ * EIP-712 certificates, exactly as a real operator would.
+ */
+export async function seedDevnet(
+  hre: HardhatRuntimeEnvironment,
+  deployment: Deployment,
+): Promise<SeededAccount[]> {
+  const signers = await hre.ethers.getSigners();
+  const operator = signers[0]!;
+  const address = (name: string): string => {
+    const c = deployment.contracts[name];
+    if (!c) throw new Error(`${name} is not in the deployment`);
+    return c.address;
+  };
+  const token = await hre.ethers.getContractAt("GridToken", address("GridToken"), operator);
+  const registry = await hre.ethers.getContractAt(
+    "ParticipantRegistry",
+    address("ParticipantRegistry"),
+    operator,
+  );
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  const seeded: SeededAccount[] = [];
+  const latest = await hre.ethers.provider.getBlock("latest");
+  const expiry = BigInt((latest?.timestamp ?? 0) + 365 * 24 * 3600);
+
+  await (await token.mint(operator.address, 1_000_000n * GLT)).wait();
+  for (const member of CAST) {
+    const account = signers[member.index]!;
+    const role = await registry[member.role]();
+    if (member.role === "AUDITOR_ROLE") {
+      // Auditors do not trade: the admin grants the role directly, no admission needed.
+      await (await registry.grantRole(role, account.address)).wait();
+    } else {
+      const details = hre.ethers.id(`devnet participant #${member.index} ${member.kind}`);
+      await (
+        await registry
+          .connect(account)
+          .applyAsParticipant(
+            KIND[member.kind],
+            member.renewable,
+            FEEDER_ID,
+            member.bus,
+            details,
+            "",
+          )
+      ).wait();
+      await (await registry.approve(account.address, role)).wait();
+    }
+    await (await token.mint(account.address, 10_000n * GLT)).wait();
+    const entry: SeededAccount = {
+      index: member.index,
+      address: account.address,
+      role: member.role.replace("_ROLE", "").toLowerCase(),
+      kind: member.kind,
+      bus: member.bus,
+    };
+    if ("meter" in member) {
+      const meter = signers[member.meter]!;
+      const nonce = BigInt(member.meter);
+      const signature = await operator.signTypedData(
+        {
+          name: "GridLedger ParticipantRegistry",
+          version: "1",
+          chainId,
+          verifyingContract: await registry.getAddress(),
+        },
+        {
+          MeterCertificate: [
+            { name: "meter", type: "address" },
+            { name: "participant", type: "address" },
+            { name: "expiry", type: "uint64" },
+            { name: "nonce", type: "uint256" },
+          ],
+        },
+        { meter: meter.address, participant: account.address, expiry, nonce },
+      );
+      await (
+        await registry.bindMeter(meter.address, account.address, expiry, nonce, signature)
+      ).wait();
+      entry.meter = meter.address;
+    }
+    seeded.push(entry);
+  }
+  return seeded;
+}
