@@ -2,6 +2,8 @@ import "promise.withresolvers/auto"; // Helia's dependencies use ES2024's Promis
 import { Command, CommanderError } from "commander";
 import { BaseError } from "../common/errors.ts";
 import { registerFingerprint } from "./commands/fingerprint.ts";
+import { registerPowerflow } from "./commands/powerflow.ts";
+import { registerSafety } from "./commands/safety.ts";
 
 /** Builds the `gridledger` command tree; each domain registers its own subcommands. */
 export function buildProgram(): Command {
@@ -11,6 +13,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerFingerprint(program);
+  registerPowerflow(program);
+  registerSafety(program);
   return program;
 }
 
