@@ -1,0 +1,490 @@
+import { randomUUID } from "node:crypto";
+import type { Address, Hex } from "viem";
+import { z } from "zod";
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UpstreamError,
+  ValidationError,
+} from "../common/errors.ts";
+import { canonicalBytes, fingerprintBytes } from "../common/fingerprint.ts";
+import { parseWith } from "../common/validate.ts";
+import type {
+  GraphEdge,
+  GraphNode,
+  GraphStore,
+  NodeRef,
+  TraceDirection,
+  TraceResult,
+} from "../graph/graphStore.ts";
+import {
+  ContentIntegrityError,
+  ContentNotFoundError,
+  type ContentStore,
+} from "../storage/contentStore.ts";
+import type { AnchorBatcher, AnchorChain, QueuedLeaf } from "./anchorBatcher.ts";
+import { leafHashOf } from "./leaf.ts";
+import { edgeKey, projectDocument, projectEvent, type Projection } from "./projection.ts";
+import {
+  StoredDocumentSchema,
+  StoredEventSchema,
+  TraceDocumentInputSchema,
+  TraceEventInputSchema,
+  type RecordLabel,
+  type StoredDocument,
+  type StoredEvent,
+  type StoredRecord,
+} from "./schemas.ts";
+
+/** Who is writing: the signed-in account and whether it holds the operator role. */
+export type Uploader = { address: Address; isOperator: boolean };
+
+/** What an upload returns per record. */
+export type RecordReceipt = {
+  label: RecordLabel;
+  id: string;
+  cid: string;
+  contentHash: Hex;
+  leafHash: Hex;
+  /** queued: stored, graph-linked and waiting for its batch; exists: the same record was there. */
+  status: "queued" | "exists";
+};
+
+/**
+ * Integrity verdict of a read: verified (content, graph and on-chain proof agree), pending (content
+ * and graph agree, not anchored yet), tampered (something disagrees: see reasons), missing (the
+ * content is gone from the store).
+ */
+export type Verdict = "verified" | "pending" | "tampered" | "missing";
+
+export type VerifiedRecord = {
+  verdict: Verdict;
+  reasons: string[];
+  record: {
+    label: RecordLabel;
+    id: string;
+    cid: string | null;
+    contentHash: Hex | null;
+    leafHash: string | null;
+    anchorId: string | null;
+    proof: string[] | null;
+  };
+  /** The document, only when its verdict is verified or pending: tampered data is never served. */
+  document: StoredRecord | null;
+};
+
+const ProofSchema = z.array(z.string().regex(/^0x[0-9a-fA-F]{64}$/)).max(64);
+
+/** Serialises writes so id checks and graph updates of concurrent uploads never interleave. */
+class WriteLock {
+  #tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#tail.catch(() => undefined).then(fn);
+    this.#tail = next;
+    return next;
+  }
+}
+
+/**
+ * Supplier traceability (paper 004): uploads become canonical JSON documents in the content store,
+ * nodes and edges in the graph (with CID and leaf hash) and entries in the anchoring queue; reads
+ * re-fetch, re-hash and check the proof against the on-chain root before anything is served.
+ *
+ * @example
+ *   const trace = new TraceService({ graph, content, chain, batcher })
+ *   const [receipt] = await trace.recordEvents([{ type: "produced", ... }], uploader)
+ *   const read = await trace.getRecord("Event", receipt.id) // read.verdict === "pending"
+ */
+export class TraceService {
+  readonly #graph: GraphStore;
+  readonly #content: ContentStore;
+  readonly #chain: AnchorChain;
+  readonly #batcher: AnchorBatcher;
+  readonly #lock = new WriteLock();
+
+  constructor(deps: {
+    graph: GraphStore;
+    content: ContentStore;
+    chain: AnchorChain;
+    batcher: AnchorBatcher;
+  }) {
+    this.#graph = deps.graph;
+    this.#content = deps.content;
+    this.#chain = deps.chain;
+    this.#batcher = deps.batcher;
+  }
+
+  /**
+   * Stores, graph-links and queues traceability events (one upload may carry many; they are
+   * checked in order, so a later event may consume a batch an earlier one produced).
+   */
+  recordEvents(inputs: readonly unknown[], uploader: Uploader): Promise<RecordReceipt[]> {
+    return this.#lock.run(async () => {
+      const docs: StoredEvent[] = inputs.map((input, i) => {
+        const e = parseWith(TraceEventInputSchema, input, `events[${i}]`);
+        return {
+          schema: "gridledger.trace.event/1",
+          id: e.id ?? `evt-${randomUUID()}`,
+          type: e.type,
+          at: new Date(e.at).toISOString(),
+          actor: e.actor,
+          uploader: uploader.address.toLowerCase(),
+          ...(e.location ? { location: e.location } : {}),
+          ...(e.product ? { product: e.product } : {}),
+          inputs: e.inputs,
+          outputs: e.outputs,
+          ...(e.attributes ? { attributes: e.attributes } : {}),
+        } satisfies StoredEvent;
+      });
+      const delegationCache = new Map<string, boolean>();
+      const producedHere = new Set<string>();
+      const seenIds = new Set<string>();
+      const fresh: StoredEvent[] = [];
+      const receipts: RecordReceipt[] = [];
+      for (const [i, doc] of docs.entries()) {
+        await this.#checkMayActFor(doc.actor, uploader, delegationCache);
+        if (seenIds.has(doc.id)) {
+          throw new ValidationError([
+            { path: `events.${i}.id`, message: "repeated in this upload" },
+          ]);
+        }
+        seenIds.add(doc.id);
+        const bytes = canonicalBytes(doc);
+        const existing = await this.#graph.getNode({ label: "Event", id: doc.id });
+        if (existing) {
+          const fp = await fingerprintBytes(bytes);
+          if (existing.cid !== fp.cid) {
+            throw new ConflictError(`event ${doc.id} exists with different content`);
+          }
+          receipts.push(receiptOf("Event", doc.id, fp, "exists"));
+          continue;
+        }
+        for (const [j, input] of doc.inputs.entries()) {
+          if (producedHere.has(input)) continue;
+          if (!(await this.#graph.getNode({ label: "Batch", id: input }))) {
+            throw new ValidationError([
+              { path: `events.${i}.inputs.${j}`, message: `unknown batch ${input}` },
+            ]);
+          }
+        }
+        for (const o of doc.outputs) producedHere.add(o);
+        fresh.push(doc);
+      }
+      receipts.push(...(await this.#persist("Event", fresh, projectEvent)));
+      return receipts;
+    });
+  }
+
+  /** Stores, graph-links and queues a document describing an existing node. */
+  recordDocument(input: unknown, uploader: Uploader): Promise<RecordReceipt> {
+    return this.#lock.run(async () => {
+      const d = parseWith(TraceDocumentInputSchema, input, "document");
+      const provider = d.onBehalfOf ?? uploader.address.toLowerCase();
+      await this.#checkMayActFor(provider, uploader, new Map());
+      const doc: StoredDocument = {
+        schema: "gridledger.trace.document/1",
+        id: d.id ?? `doc-${randomUUID()}`,
+        kind: d.kind,
+        ...(d.title ? { title: d.title } : {}),
+        subject: d.subject,
+        provider,
+        uploader: uploader.address.toLowerCase(),
+        at: new Date(d.at ?? Date.now()).toISOString(),
+        content: d.content,
+      };
+      const subject = { label: d.subject.label, id: d.subject.id } as NodeRef;
+      if (!(await this.#graph.getNode(subject))) {
+        throw new NotFoundError(`subject ${subject.label} ${subject.id} not found`);
+      }
+      const existing = await this.#graph.getNode({ label: "Document", id: doc.id });
+      if (existing) throw new ConflictError(`document ${doc.id} exists`);
+      const [receipt] = await this.#persist("Document", [doc], projectDocument);
+      if (!receipt) throw new UpstreamError("document was not stored");
+      return receipt;
+    });
+  }
+
+  /** Lets `delegate` upload on behalf of `provider` (paper 004's delegate data creator). */
+  async delegate(provider: Address, delegate: Address): Promise<void> {
+    const from: NodeRef = { label: "Participant", id: provider.toLowerCase() };
+    const to: NodeRef = { label: "Participant", id: delegate.toLowerCase() };
+    await this.#graph.upsertNodes([from, to]);
+    await this.#graph.addEdge({ type: "DELEGATES", from, to });
+  }
+
+  /** Upstream or downstream trace of a product, batch or other node, to `maxDepth` edges. */
+  async trace(
+    ref: NodeRef,
+    direction: TraceDirection,
+    maxDepth: number,
+    limit = 10_000,
+  ): Promise<TraceResult> {
+    if (!(await this.#graph.getNode(ref))) {
+      throw new NotFoundError(`${ref.label} ${ref.id} not found`);
+    }
+    return this.#graph.trace(ref, { direction, maxDepth, limit });
+  }
+
+  /**
+   * Verified read: re-fetches the record from the content store, re-hashes it, compares the graph
+   * node and its edges with the document, and asks the DataAnchor contract whether the stored
+   * proof leads from the recomputed leaf to the anchored root.
+   */
+  async getRecord(label: RecordLabel, id: string): Promise<VerifiedRecord> {
+    const node = await this.#graph.getNode({ label, id });
+    if (!node) throw new NotFoundError(`${label} ${id} not found`);
+    const reasons: string[] = [];
+    const result: VerifiedRecord = {
+      verdict: "tampered",
+      reasons,
+      record: {
+        label,
+        id,
+        cid: node.cid ?? null,
+        contentHash: null,
+        leafHash: node.leafHash ?? null,
+        anchorId: node.anchorId ?? null,
+        proof: node.proof ?? null,
+      },
+      document: null,
+    };
+    if (!node.cid) {
+      reasons.push("graph node has no CID");
+      return result;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.#content.getBytes(node.cid);
+    } catch (error) {
+      if (error instanceof ContentIntegrityError) {
+        reasons.push(`content store block does not hash to its CID ${node.cid}`);
+        return result;
+      }
+      if (error instanceof ContentNotFoundError) {
+        result.verdict = "missing";
+        reasons.push(`content ${node.cid} is not in the content store`);
+        return result;
+      }
+      throw error;
+    }
+    const fp = await fingerprintBytes(bytes);
+    result.record.contentHash = fp.keccak256;
+    if (fp.cid !== node.cid) {
+      reasons.push(`content fetched for ${node.cid} hashes to ${fp.cid}`);
+      return result;
+    }
+    const doc = parseStored(label, bytes, reasons);
+    if (!doc) return result;
+    if (doc.id !== id) reasons.push(`document id ${doc.id} differs from the graph id ${id}`);
+    const leaf = leafHashOf(fp.keccak256);
+    if (node.leafHash !== leaf) reasons.push("graph leafHash differs from the content's leaf hash");
+    const projection =
+      label === "Event" ? projectEvent(doc as StoredEvent) : projectDocument(doc as StoredDocument);
+    reasons.push(...compareNode(projection.node, node));
+    reasons.push(...(await this.#compareEdges(projection)));
+
+    if (node.anchorId === undefined || node.anchorId === null) {
+      if (node.proof && node.proof.length > 0) reasons.push("graph holds a proof but no anchor id");
+      result.verdict = reasons.length > 0 ? "tampered" : "pending";
+    } else {
+      const anchorId = /^[0-9]{1,78}$/.test(node.anchorId) ? BigInt(node.anchorId) : undefined;
+      const proof = ProofSchema.safeParse(node.proof ?? []);
+      if (anchorId === undefined || !proof.success) {
+        reasons.push("graph anchor id or proof is malformed");
+      } else if (!(await this.#chain.verify(anchorId, leaf, proof.data as Hex[]))) {
+        reasons.push(`proof does not lead to the root anchored on-chain under anchor ${anchorId}`);
+      }
+      result.verdict = reasons.length > 0 ? "tampered" : "verified";
+    }
+    if (result.verdict !== "tampered") result.document = doc;
+    return result;
+  }
+
+  async #checkMayActFor(
+    principal: string,
+    uploader: Uploader,
+    cache: Map<string, boolean>,
+  ): Promise<void> {
+    const me = uploader.address.toLowerCase();
+    if (principal === me || uploader.isOperator) return;
+    let allowed = cache.get(principal);
+    if (allowed === undefined) {
+      const delegates = await this.#graph
+        .neighbours(
+          { label: "Participant", id: principal },
+          { direction: "out", edgeTypes: ["DELEGATES"] },
+        )
+        .catch(() => []);
+      allowed = delegates.some((n) => n.node.id === me);
+      cache.set(principal, allowed);
+    }
+    if (!allowed) {
+      throw new ForbiddenError(`${me} may not upload on behalf of ${principal}`, {
+        details: "the data provider must delegate to this account first (POST /v1/delegations)",
+      });
+    }
+  }
+
+  async #persist<D extends StoredRecord>(
+    label: RecordLabel,
+    docs: readonly D[],
+    project: (doc: D) => Projection,
+  ): Promise<RecordReceipt[]> {
+    if (docs.length === 0) return [];
+    const receipts: RecordReceipt[] = [];
+    const recordNodes: GraphNode[] = [];
+    const others: GraphNode[] = [];
+    const edges: GraphEdge[] = [];
+    const CHUNK = 32;
+    for (let start = 0; start < docs.length; start += CHUNK) {
+      const chunk = docs.slice(start, start + CHUNK);
+      const stored = await Promise.all(
+        chunk.map(async (doc) => {
+          const bytes = canonicalBytes(doc);
+          const fp = await fingerprintBytes(bytes);
+          const put = await this.#content.putJson(doc);
+          if (put.cid !== fp.cid) {
+            throw new UpstreamError(`content store returned CID ${put.cid}, expected ${fp.cid}`);
+          }
+          await this.#content.pin(put.cid);
+          return { doc, fp };
+        }),
+      );
+      for (const { doc, fp } of stored) {
+        const p = project(doc);
+        recordNodes.push({ ...p.node, cid: fp.cid, leafHash: leafHashOf(fp.keccak256) });
+        others.push(...p.others);
+        edges.push(...p.edges);
+        receipts.push(receiptOf(label, doc.id, fp, "queued"));
+      }
+    }
+    await this.#graph.upsertNodes(dedupe(others));
+    await this.#graph.upsertNodes(recordNodes);
+    await this.#graph.addEdges(edges);
+    const now = Date.now();
+    this.#batcher.enqueue(
+      receipts.map((r): QueuedLeaf => ({
+        label,
+        id: r.id,
+        cid: r.cid,
+        leafHash: r.leafHash,
+        queuedAt: now,
+      })),
+    );
+    return receipts;
+  }
+
+  async #compareEdges(projection: Projection): Promise<string[]> {
+    const reasons: string[] = [];
+    const self = projection.node;
+    const incidentTypes = new Set<string>();
+    const expectedIncident = new Set<string>();
+    const expectedOther: GraphEdge[] = [];
+    for (const e of projection.edges) {
+      const incident =
+        (e.from.label === self.label && e.from.id === self.id) ||
+        (e.to.label === self.label && e.to.id === self.id);
+      if (incident) {
+        incidentTypes.add(e.type);
+        expectedIncident.add(edgeKey(e));
+      } else expectedOther.push(e);
+    }
+    // Edge types a record's document fully determines (documents attached later use DESCRIBES
+    // towards the record, anchors ANCHORED_IN away from it; neither is compared here).
+    const determined =
+      self.label === "Event" ? ["PERFORMED", "HOSTS", "CONCERNS"] : ["DESCRIBES", "UPLOADED"];
+    const actual = await this.#graph.neighbours(self, {
+      direction: "both",
+      edgeTypes: determined as GraphEdge["type"][],
+    });
+    const actualKeys = new Set(actual.map((n) => edgeKey(n.edge)));
+    for (const key of expectedIncident) {
+      if (!actualKeys.has(key)) reasons.push(`graph edge missing: ${key}`);
+    }
+    for (const key of actualKeys) {
+      if (!expectedIncident.has(key)) reasons.push(`graph edge not in the document: ${key}`);
+    }
+    for (const e of expectedOther) {
+      const around = await this.#graph.neighbours(e.to, { direction: "in", edgeTypes: [e.type] });
+      if (!around.some((n) => edgeKey(n.edge) === edgeKey(e))) {
+        reasons.push(`graph edge missing: ${edgeKey(e)}`);
+      }
+    }
+    return reasons;
+  }
+}
+
+function receiptOf(
+  label: RecordLabel,
+  id: string,
+  fp: { cid: string; keccak256: Hex },
+  status: RecordReceipt["status"],
+): RecordReceipt {
+  return {
+    label,
+    id,
+    cid: fp.cid,
+    contentHash: fp.keccak256,
+    leafHash: leafHashOf(fp.keccak256),
+    status,
+  };
+}
+
+function dedupe(nodes: GraphNode[]): GraphNode[] {
+  const map = new Map<string, GraphNode>();
+  for (const n of nodes) {
+    const key = `${n.label}\u0000${n.id}`;
+    map.set(key, { ...map.get(key), ...n });
+  }
+  return [...map.values()];
+}
+
+function parseStored(
+  label: RecordLabel,
+  bytes: Uint8Array,
+  reasons: string[],
+): StoredRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    reasons.push("content is not JSON");
+    return undefined;
+  }
+  const canonical = canonicalBytes(value);
+  if (canonical.length !== bytes.length || canonical.some((b, i) => b !== bytes[i])) {
+    reasons.push("content is not in canonical (RFC 8785) form");
+    return undefined;
+  }
+  const schema = label === "Event" ? StoredEventSchema : StoredDocumentSchema;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    reasons.push(`content is not a ${label} record: ${parsed.error.issues[0]?.message ?? ""}`);
+    return undefined;
+  }
+  return parsed.data;
+}
+
+/** Differences between the node a document projects to and the node the graph holds. */
+function compareNode(expected: GraphNode, actual: GraphNode): string[] {
+  const reasons: string[] = [];
+  for (const field of ["kind", "name", "at"] as const) {
+    if ((expected[field] ?? null) !== (actual[field] ?? null)) {
+      reasons.push(`graph property ${field} differs from the document`);
+    }
+  }
+  const expectedProps = expected.props ?? {};
+  const actualProps = actual.props ?? {};
+  const keys = new Set([...Object.keys(expectedProps), ...Object.keys(actualProps)]);
+  for (const key of [...keys].sort()) {
+    const a = expectedProps[key];
+    const b = actualProps[key];
+    const same =
+      a === undefined || b === undefined
+        ? a === b
+        : Buffer.from(canonicalBytes(a)).equals(Buffer.from(canonicalBytes(b)));
+    if (!same) reasons.push(`graph property props.${key} differs from the document`);
+  }
+  return reasons;
+}
