@@ -4,6 +4,7 @@ import { BaseError } from "../common/errors.ts";
 import { registerFingerprint } from "./commands/fingerprint.ts";
 import { registerPowerflow } from "./commands/powerflow.ts";
 import { registerSafety } from "./commands/safety.ts";
+import { registerDispatch } from "./commands/dispatch.ts";
 
 /** Builds the `gridledger` command tree; each domain registers its own subcommands. */
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerFingerprint(program);
   registerPowerflow(program);
   registerSafety(program);
+  registerDispatch(program);
   return program;
 }
 
