@@ -45,7 +45,13 @@ export default tseslint.config(
   },
   {
     // Tests and scripts talk to the console and use chai's property assertions.
-    files: ["test/**/*.ts", "scripts/**/*.ts", "**/*.spec.ts", "services/test/**/*.ts"],
+    files: [
+      "test/**/*.ts",
+      "scripts/**/*.ts",
+      "**/*.spec.ts",
+      "services/test/**/*.ts",
+      "frontend/e2e/**/*.ts",
+    ],
     rules: { "no-console": "off", "@typescript-eslint/no-unused-expressions": "off" },
   },
 );

@@ -1,0 +1,197 @@
+// Shared pieces of the browser suite and the benchmark: the real devnet, the real app server,
+// the real API (when the services provide one) and Debian's Chromium driven by playwright-core.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type BrowserContext } from "playwright-core";
+
+export const FRONTEND = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const ROOT = path.resolve(FRONTEND, "..");
+export const CHROMIUM = "/usr/bin/chromium";
+export const DEVNET_PORT = 18645;
+export const APP_PORT = 18601;
+export const API_PORT = 18646;
+export const RPC_URL = `http://127.0.0.1:${DEVNET_PORT}`;
+export const APP_URL = `http://127.0.0.1:${APP_PORT}`;
+export const API_URL = `http://127.0.0.1:${API_PORT}`;
+export const OUTPUT = path.join(ROOT, "test-output", "frontend");
+const BIN = path.join(ROOT, "node_modules", ".bin");
+
+const children: ChildProcess[] = [];
+const cleanups: (() => void)[] = [];
+
+/** Stops every server this process started (by its own handle, never by name). */
+export async function stopAll(): Promise<void> {
+  for (const child of children.reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 3_000))]);
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+  for (const fn of cleanups) fn();
+}
+
+function start(
+  name: string,
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd = ROOT,
+): ChildProcess {
+  const child = spawn(cmd, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let tail = "";
+  const keep = (d: Buffer) => {
+    tail = (tail + d.toString()).slice(-4_000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  child.on("exit", (code) => {
+    if (code && code !== 143) process.stderr.write(`[${name}] exited ${code}\n${tail}\n`);
+  });
+  children.push(child);
+  return child;
+}
+
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  child?: ChildProcess,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null)
+      throw new Error(`${what}: process exited with ${child.exitCode}`);
+    try {
+      if (await check()) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} not ready after ${timeoutMs} ms`);
+}
+
+/** JSON-RPC call to the devnet (evm_increaseTime, evm_mine, ...). */
+export async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
+  const res = await fetch(RPC_URL, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await res.json()) as { result?: unknown; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
+/** The deployment the devnet got (deployments/localhost.json, written by the deploy script). */
+export type Deployment = {
+  chainId: number;
+  contracts: Record<string, { address: `0x${string}`; deployedOnBlock: number }>;
+};
+
+/**
+ * Starts `hardhat node` on 127.0.0.1:18645 and deploys with scripts/deploy/index.ts (seeded cast),
+ * which also regenerates frontend/src/contracts with the addresses.
+ */
+export async function startDevnet(): Promise<Deployment> {
+  if (!existsSync(path.join(ROOT, "artifacts", "contracts"))) {
+    const compiled = spawnSync(path.join(BIN, "hardhat"), ["compile", "--quiet"], {
+      cwd: ROOT,
+      stdio: "inherit",
+    });
+    if (compiled.status !== 0) throw new Error("hardhat compile failed");
+  }
+  const node = start(
+    "hardhat node",
+    path.join(BIN, "hardhat"),
+    ["node", "--hostname", "127.0.0.1", "--port", String(DEVNET_PORT)],
+    {},
+  );
+  await waitFor("devnet", async () => Boolean(await rpc("eth_chainId")), 60_000, node);
+  const deploy = spawnSync(
+    path.join(BIN, "hardhat"),
+    ["run", "--no-compile", "--network", "localhost", "scripts/deploy/index.ts"],
+    {
+      cwd: ROOT,
+      env: { ...process.env, RPC_URL, SEED_DEVNET: "true" },
+      encoding: "utf8",
+      timeout: 180_000,
+    },
+  );
+  if (deploy.status !== 0) throw new Error(`deploy failed:\n${deploy.stderr}\n${deploy.stdout}`);
+  return JSON.parse(
+    readFileSync(path.join(ROOT, "deployments", "localhost.json"), "utf8"),
+  ) as Deployment;
+}
+
+/** Starts the REST API (`gridledger serve`) against the devnet, if the services provide it. */
+export async function startApi(): Promise<boolean> {
+  const help = spawnSync(path.join(ROOT, "services", "bin", "gridledger.mjs"), ["--help"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  if (!/\bserve\b/.test(help.stdout)) return false;
+  const dataDir = mkdtempSync(path.join(tmpdir(), "gl-frontend-api-"));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const api = start("api", path.join(ROOT, "services", "bin", "gridledger.mjs"), ["serve"], {
+    RPC_URL,
+    API_HOST: "127.0.0.1",
+    API_PORT: String(API_PORT),
+    DEPLOYMENT_FILE: path.join(ROOT, "deployments", "localhost.json"),
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "warn",
+    INDEXER_POLL_MS: "200",
+    ANCHOR_MAX_WAIT_MS: "500",
+  });
+  await waitFor("api", async () => (await fetch(`${API_URL}/health`)).status < 500, 60_000, api);
+  return true;
+}
+
+/** Builds the app (with the fresh bindings) and serves it with `vite preview` on 127.0.0.1:18601. */
+export async function startApp(): Promise<void> {
+  const built = spawnSync(path.join(BIN, "vite"), ["build", "--logLevel", "warn"], {
+    cwd: FRONTEND,
+    encoding: "utf8",
+  });
+  if (built.status !== 0) throw new Error(`vite build failed:\n${built.stderr}\n${built.stdout}`);
+  const app = start(
+    "vite preview",
+    path.join(BIN, "vite"),
+    ["preview", "--host", "127.0.0.1", "--port", String(APP_PORT), "--strictPort"],
+    { RPC_URL, API_URL },
+    FRONTEND,
+  );
+  await waitFor("app", async () => (await fetch(APP_URL)).ok, 30_000, app);
+}
+
+/** Launches Debian's Chromium headless with a fresh profile (never a downloaded browser). */
+export async function launchChromium(): Promise<BrowserContext> {
+  const profile = mkdtempSync(path.join(tmpdir(), "gl-chromium-"));
+  cleanups.push(() => rmSync(profile, { recursive: true, force: true }));
+  mkdirSync(OUTPUT, { recursive: true });
+  // playwright-core takes the fresh profile as launchPersistentContext's userDataDir, which it
+  // passes to Chromium as --user-data-dir.
+  return chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    viewport: { width: 1280, height: 860 },
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
