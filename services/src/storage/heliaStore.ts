@@ -1,0 +1,131 @@
+// Helia and its libp2p dependencies use Promise.withResolvers (Node >= 22); polyfill it on Node 20
+// before any of them is evaluated.
+import "promise.withresolvers/auto";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { FsBlockstore } from "blockstore-fs";
+import { FsDatastore } from "datastore-fs";
+import { createHeliaLight, type Helia } from "helia";
+import type { CID } from "multiformats/cid";
+import { BaseError } from "../common/errors.ts";
+import { canonicalBytes } from "../common/fingerprint.ts";
+import {
+  checkJsonSize,
+  importFile,
+  parseCid,
+  parseJsonBytes,
+  rawCid,
+  readVerified,
+} from "./blocks.ts";
+import {
+  ContentNotFoundError,
+  ContentStoreError,
+  type ContentStore,
+  type PutResult,
+} from "./contentStore.ts";
+
+/**
+ * Embedded IPFS node: Helia with a filesystem blockstore and datastore under `<dataDir>/ipfs/`.
+ * It is built with `createHeliaLight`, i.e. without libp2p, bitswap, HTTP gateways or routers: it
+ * never opens a socket, works offline, and every read is answered from the local blockstore.
+ * Content is published to the wider IPFS network by running Kubo instead (CONTENT_STORE=kubo).
+ *
+ * @example
+ *   const store = await HeliaContentStore.open(".gridledger/data")
+ *   const { cid } = await store.putJson({ hello: "world" })
+ */
+export class HeliaContentStore implements ContentStore {
+  readonly kind = "helia" as const;
+  readonly #helia: Helia;
+  #closed = false;
+
+  private constructor(helia: Helia) {
+    this.#helia = helia;
+  }
+
+  /** Opens (creating if needed) the node whose repository lives in `<dataDir>/ipfs`. */
+  static async open(dataDir: string): Promise<HeliaContentStore> {
+    const root = path.resolve(dataDir, "ipfs");
+    try {
+      await mkdir(root, { recursive: true });
+      const helia = createHeliaLight({
+        blockstore: new FsBlockstore(path.join(root, "blocks")),
+        datastore: new FsDatastore(path.join(root, "datastore")),
+      });
+      await helia.start();
+      return new HeliaContentStore(helia);
+    } catch (cause) {
+      throw new ContentStoreError(`cannot open the IPFS repository in ${root}`, { cause });
+    }
+  }
+
+  async putJson(value: unknown): Promise<PutResult> {
+    const bytes = canonicalBytes(value);
+    checkJsonSize(bytes);
+    const cid = await rawCid(bytes);
+    await this.#run("put", async () => this.#helia.blockstore.put(cid, bytes));
+    return { cid: cid.toString(), size: bytes.length };
+  }
+
+  async getJson(cid: string): Promise<unknown> {
+    return parseJsonBytes(cid, await this.getBytes(cid));
+  }
+
+  async putBytes(bytes: Uint8Array): Promise<PutResult> {
+    const cid = await this.#run("import", () => importFile(bytes, this.#helia.blockstore));
+    return { cid: cid.toString(), size: bytes.length };
+  }
+
+  async getBytes(cid: string): Promise<Uint8Array> {
+    const parsed = parseCid(cid);
+    return this.#run("get", () => readVerified(parsed, (c) => this.#readBlock(c)), cid);
+  }
+
+  async pin(cid: string): Promise<void> {
+    const parsed = parseCid(cid);
+    if (!(await this.has(cid))) throw new ContentNotFoundError(cid);
+    await this.#run(
+      "pin",
+      async () => {
+        if (await this.#helia.pins.isPinned(parsed)) return;
+        for await (const _ of this.#helia.pins.add(parsed, { offline: true } as never)) {
+          // each pinned block is reported; nothing to do with it
+        }
+      },
+      cid,
+    );
+  }
+
+  async has(cid: string): Promise<boolean> {
+    const parsed = parseCid(cid);
+    return this.#run("has", async () => this.#helia.blockstore.has(parsed));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#helia.stop();
+  }
+
+  async #readBlock(cid: CID): Promise<Uint8Array> {
+    if (!(await this.#helia.blockstore.has(cid))) throw new ContentNotFoundError(cid.toString());
+    const parts: Uint8Array[] = [];
+    for await (const part of this.#helia.blockstore.get(cid, { offline: true })) parts.push(part);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  /** Runs one operation, wrapping failures that are not ours in ContentStoreError. */
+  async #run<T>(what: string, op: () => Promise<T>, cid?: string): Promise<T> {
+    if (this.#closed) throw new ContentStoreError("content store is closed");
+    try {
+      return await op();
+    } catch (cause) {
+      if (cause instanceof BaseError) throw cause;
+      const message = cause instanceof Error ? cause.message : String(cause);
+      if (cid !== undefined && /not found/i.test(message)) {
+        throw new ContentNotFoundError(cid, { cause });
+      }
+      throw new ContentStoreError(`IPFS ${what} failed: ${message}`, { cause });
+    }
+  }
+}
