@@ -5,6 +5,7 @@ import { registerFingerprint } from "./commands/fingerprint.ts";
 import { registerPowerflow } from "./commands/powerflow.ts";
 import { registerSafety } from "./commands/safety.ts";
 import { registerDispatch } from "./commands/dispatch.ts";
+import { registerEvidence } from "./commands/evidence.ts";
 
 /** Builds the `gridledger` command tree; each domain registers its own subcommands. */
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerPowerflow(program);
   registerSafety(program);
   registerDispatch(program);
+  registerEvidence(program);
   return program;
 }
 
