@@ -1,0 +1,646 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IDispatchRegistry} from "../interfaces/IDispatchRegistry.sol";
+import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {TdvaMath} from "../libraries/TdvaMath.sol";
+
+/// @title DispatchRegistry
+/// @notice TDVA flexibility events: Trigger → Dispatch → Verify → Settle, hash-linked records,
+/// EIP-712 offers carried by the operator, an O(k) merit-order check of 001 eq. 7, and a
+/// pull-payment ledger in the settlement token with exact conservation of every budget.
+/// @dev Gas discipline: a dispatch stores no per-provider state; it stores one hash over the
+/// (provider, allocation, segments) lines and emits the details. Settlement takes the lines back
+/// as calldata and checks them against that hash. The only per-provider SSTORE of the cycle is the
+/// provider's pull-payment balance.
+contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
+    using SafeERC20 for IERC20;
+
+    /// @notice Opens, dispatches and verifies events; sets the tolerance band.
+    bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
+    /// @notice EIP-712 type hash of an offer.
+    bytes32 public constant OFFER_TYPEHASH = keccak256(
+        "Offer(uint256 eventId,address provider,uint32 maxPowerW,uint64 maxEnergyWh,uint40 signedAt,uint96[] segments)"
+    );
+    /// @notice Default under-delivery tolerance band: 5 % (002 section 3, the market's band).
+    uint16 public constant DEFAULT_TOLERANCE_BPS = 500;
+    /// @notice Most offers one dispatch may carry.
+    uint256 public constant MAX_PROVIDERS = 1_024;
+
+    struct TdvaEvent {
+        TriggerRecord trigger;
+        DispatchRecord dispatch;
+        VerifyRecord verification;
+        SettleRecord settlement;
+    }
+
+    /// @dev Per-settlement context and running sums.
+    struct SettleContext {
+        uint256 eventId;
+        uint256 duration;
+        uint256 toleranceBps;
+        uint256 paid;
+        uint256 penalties;
+    }
+
+    /// @dev Per-dispatch context kept in memory to stay clear of stack limits.
+    struct Scan {
+        uint256 eventId;
+        uint256 feederId;
+        uint256 duration;
+        uint256 opensAt;
+        uint256 quoteDeadline;
+        uint256 allocatedW;
+        uint256 cost;
+        uint256 maxUsedPrice;
+        uint256 maxUsedIndex;
+        uint256 minUnusedPrice;
+        uint256 minUnusedIndex;
+        bool hasUsed;
+        bool hasUnused;
+        address previous;
+        bytes32 allocationsHash;
+    }
+
+    IERC20 private immutable _TOKEN;
+    IParticipantRegistry private immutable _PARTICIPANTS;
+    uint16 private _toleranceBps;
+    uint256 private _eventCount;
+    uint256 private _locked;
+    mapping(uint256 eventId => TdvaEvent) private _events;
+    mapping(address account => uint256 amount) private _balances;
+
+    /// @param operator Admin and operator.
+    /// @param settlementToken Settlement ERC-20 (GridToken on the devnet).
+    /// @param participantRegistry Participant registry (eligibility: approved and on the feeder).
+    constructor(
+        address operator,
+        IERC20 settlementToken,
+        IParticipantRegistry participantRegistry
+    ) EIP712("GridLedger DispatchRegistry", "1") {
+        _grantRole(DEFAULT_ADMIN_ROLE, operator);
+        _grantRole(OPERATOR_ROLE, operator);
+        _TOKEN = settlementToken;
+        _PARTICIPANTS = participantRegistry;
+        _toleranceBps = DEFAULT_TOLERANCE_BPS;
+        emit ToleranceBandSet(DEFAULT_TOLERANCE_BPS);
+    }
+
+    // ---------------------------------------------------------------- stage 1: Trigger
+
+    /// @inheritdoc IDispatchRegistry
+    function trigger(
+        TriggerParams calldata params
+    ) external onlyRole(OPERATOR_ROLE) returns (uint256 eventId) {
+        return _trigger(params);
+    }
+
+    /// @inheritdoc IDispatchRegistry
+    function triggerWithPermit(
+        TriggerParams calldata params,
+        uint256 permitDeadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external onlyRole(OPERATOR_ROLE) returns (uint256 eventId) {
+        // A front-run permit has already set the allowance; transferFrom then decides.
+        try
+            IERC20Permit(address(_TOKEN)).permit(
+                msg.sender,
+                address(this),
+                params.budget,
+                permitDeadline,
+                v,
+                r,
+                s
+            )
+        {} catch {} // solhint-disable-line no-empty-blocks
+        return _trigger(params);
+    }
+
+    function _trigger(TriggerParams calldata p) private returns (uint256 eventId) {
+        if (p.reason == TriggerReason.Unspecified) revert TdvaInvalidReason();
+        if (p.requestedW == 0) revert TdvaZeroRequest();
+        if (p.budget == 0) revert TdvaZeroBudget();
+        if (p.duration == 0 || p.quoteDeadline <= block.timestamp || p.start < p.quoteDeadline) {
+            revert TdvaInvalidSchedule(p.quoteDeadline, p.start, p.duration);
+        }
+        eventId = ++_eventCount;
+        TriggerRecord storage t = _events[eventId].trigger;
+        t.prev = keccak256(abi.encode(block.chainid, address(this), eventId));
+        t.operator = msg.sender;
+        t.stage = Stage.Triggered;
+        t.reason = p.reason;
+        t.feederId = p.feederId;
+        t.createdAt = uint40(block.timestamp);
+        t.requestedW = p.requestedW;
+        t.start = p.start;
+        t.duration = p.duration;
+        t.quoteDeadline = p.quoteDeadline;
+        t.toleranceBps = _toleranceBps;
+        t.budget = p.budget;
+        t.dataHash = p.dataHash;
+        t.dataCid = p.dataCid;
+        _locked += p.budget;
+        _TOKEN.safeTransferFrom(msg.sender, address(this), p.budget);
+        TriggerRecord memory record = t;
+        emit TdvaTriggered(eventId, p.feederId, record, _hashTrigger(record));
+    }
+
+    // ---------------------------------------------------------------- stage 2: Dispatch
+
+    /// @inheritdoc IDispatchRegistry
+    function dispatch(
+        uint256 eventId,
+        Offer[] calldata offers,
+        uint32[] calldata allocationsW,
+        bytes32 safetyReportHash,
+        string calldata safetyReportCid,
+        bool meritOrder
+    ) external onlyRole(OPERATOR_ROLE) {
+        TriggerRecord storage t = _events[eventId].trigger;
+        _requireStage(eventId, t.stage, Stage.Triggered);
+        if (block.timestamp >= t.start) revert TdvaDispatchClosed(eventId, t.start);
+        Scan memory scan = _scanOffers(eventId, t, offers, allocationsW);
+        _checkTotals(t, scan, meritOrder);
+        DispatchRecord storage d = _events[eventId].dispatch;
+        d.prev = _hashTrigger(t);
+        d.allocationsHash = scan.allocationsHash;
+        d.safetyReportHash = safetyReportHash;
+        // cost ≤ budget < 2^128 and allocatedW = |int64| < 2^64 were checked in _checkTotals.
+        d.cost = uint128(scan.cost);
+        d.allocatedW = uint64(scan.allocatedW);
+        d.providerCount = uint16(offers.length);
+        d.meritOrder = meritOrder;
+        d.dispatchedAt = uint40(block.timestamp);
+        if (bytes(safetyReportCid).length != 0) d.safetyReportCid = safetyReportCid;
+        t.stage = Stage.Dispatched;
+        DispatchRecord memory record = d;
+        emit TdvaDispatched(eventId, record, _hashDispatch(record));
+    }
+
+    /// @dev Checks every offer and allocation and returns the folded scan.
+    function _scanOffers(
+        uint256 eventId,
+        TriggerRecord storage t,
+        Offer[] calldata offers,
+        uint32[] calldata allocationsW
+    ) private returns (Scan memory scan) {
+        uint256 k = offers.length;
+        if (k == 0 || k > MAX_PROVIDERS || k != allocationsW.length) {
+            revert TdvaBadProviderCount(k, allocationsW.length);
+        }
+        scan.eventId = eventId;
+        scan.feederId = t.feederId;
+        scan.duration = t.duration;
+        scan.opensAt = t.createdAt;
+        scan.quoteDeadline = t.quoteDeadline < block.timestamp ? t.quoteDeadline : block.timestamp;
+        scan.minUnusedPrice = type(uint256).max;
+        bytes32[] memory lines = new bytes32[](k);
+        for (uint256 i; i < k; ++i) {
+            lines[i] = _acceptOffer(scan, i, offers[i], allocationsW[i]);
+        }
+        scan.allocationsHash = keccak256(abi.encodePacked(lines));
+    }
+
+    /// @dev Σ ΔP_i = |ΔP_total|, cost ≤ budget, and the merit-order rule when claimed.
+    function _checkTotals(TriggerRecord storage t, Scan memory scan, bool meritOrder) private view {
+        int256 requested = t.requestedW;
+        uint256 requestedW = uint256(requested < 0 ? -requested : requested);
+        if (scan.allocatedW != requestedW) {
+            revert TdvaAllocationSumMismatch(scan.eventId, scan.allocatedW, requestedW);
+        }
+        if (scan.cost > t.budget) revert TdvaOverBudget(scan.eventId, scan.cost, t.budget);
+        if (
+            meritOrder && scan.hasUsed && scan.hasUnused && scan.maxUsedPrice > scan.minUnusedPrice
+        ) {
+            revert TdvaNotMeritOrder(
+                scan.eventId,
+                scan.maxUsedIndex,
+                scan.maxUsedPrice,
+                scan.minUnusedIndex,
+                scan.minUnusedPrice
+            );
+        }
+    }
+
+    /// @dev Checks one offer and its allocation, folds it into `scan`, returns its line hash.
+    function _acceptOffer(
+        Scan memory scan,
+        uint256 i,
+        Offer calldata o,
+        uint256 allocW
+    ) private returns (bytes32 line) {
+        address provider = o.provider;
+        if (provider <= scan.previous) revert TdvaProvidersNotSorted(i, provider);
+        scan.previous = provider;
+        if (o.signedAt < scan.opensAt || o.signedAt > scan.quoteDeadline) {
+            revert TdvaOfferOutsideQuoteWindow(
+                scan.eventId,
+                provider,
+                o.signedAt,
+                uint40(scan.quoteDeadline)
+            );
+        }
+        bytes32 segmentsHash = keccak256(abi.encodePacked(o.segments));
+        bytes32 digest = _offerDigest(
+            scan.eventId,
+            provider,
+            o.maxPowerW,
+            o.maxEnergyWh,
+            o.signedAt,
+            segmentsHash
+        );
+        {
+            address signer = ECDSA.recover(digest, o.signature);
+            if (signer != provider) revert TdvaOfferBadSignature(i, provider, signer);
+        }
+        _requireEligible(i, provider, scan.feederId);
+        uint256 cost = _fold(scan, i, o, allocW);
+        line = keccak256(abi.encode(provider, allocW, segmentsHash));
+        emit OfferAccepted(scan.eventId, provider, i, digest, uint32(allocW), cost, o);
+    }
+
+    /// @dev Approved participant on the event's feeder, read from the participant registry.
+    function _requireEligible(uint256 i, address provider, uint256 feederId) private view {
+        (, IParticipantRegistry.ParticipantStatus status, , uint32 providerFeeder, ) = _PARTICIPANTS
+            .participantCore(provider);
+        if (
+            status != IParticipantRegistry.ParticipantStatus.Approved || providerFeeder != feederId
+        ) {
+            revert TdvaProviderNotEligible(i, provider);
+        }
+    }
+
+    /// @dev Feasibility of one allocation and its merit-order margins; returns its cost.
+    function _fold(
+        Scan memory scan,
+        uint256 i,
+        Offer calldata o,
+        uint256 allocW
+    ) private pure returns (uint256 cost) {
+        TdvaMath.Margins memory m = TdvaMath.evaluate(
+            o.segments,
+            o.maxPowerW,
+            o.maxEnergyWh,
+            scan.duration,
+            allocW
+        );
+        if (!m.segmentsOk) revert TdvaInvalidSegments(i, o.provider);
+        if (allocW > m.capW) revert TdvaAllocationInfeasible(i, o.provider, allocW, m.capW);
+        if (m.hasUsed && (!scan.hasUsed || m.usedPrice > scan.maxUsedPrice)) {
+            scan.hasUsed = true;
+            scan.maxUsedPrice = m.usedPrice;
+            scan.maxUsedIndex = i;
+        }
+        if (m.hasUnused && m.unusedPrice < scan.minUnusedPrice) {
+            scan.hasUnused = true;
+            scan.minUnusedPrice = m.unusedPrice;
+            scan.minUnusedIndex = i;
+        }
+        cost = (m.costNumerator * scan.duration) / TdvaMath.WS_PER_KWH;
+        scan.cost += cost;
+        scan.allocatedW += allocW;
+    }
+
+    // ---------------------------------------------------------------- stage 3: Verify
+
+    /// @inheritdoc IDispatchRegistry
+    function verify(
+        uint256 eventId,
+        uint64[] calldata deliveredWh,
+        bytes32 meterDataHash,
+        string calldata meterDataCid
+    ) external onlyRole(OPERATOR_ROLE) {
+        TdvaEvent storage e = _events[eventId];
+        _requireStage(eventId, e.trigger.stage, Stage.Dispatched);
+        {
+            uint256 endsAt = uint256(e.trigger.start) + e.trigger.duration;
+            if (block.timestamp < endsAt) revert TdvaWindowNotOver(eventId, endsAt);
+        }
+        uint256 total = _sumDeliveries(eventId, e.dispatch.providerCount, deliveredWh);
+        VerifyRecord storage v = e.verification;
+        v.prev = _hashDispatch(e.dispatch);
+        v.deliveriesHash = keccak256(abi.encodePacked(deliveredWh));
+        v.meterDataHash = meterDataHash;
+        // k ≤ 1,024 values below 2^64 each: the sum is below 2^74; stored capped to 64 bits.
+        v.deliveredWh = total > type(uint64).max ? type(uint64).max : uint64(total);
+        v.verifiedAt = uint40(block.timestamp);
+        v.reporter = msg.sender;
+        if (bytes(meterDataCid).length != 0) v.meterDataCid = meterDataCid;
+        e.trigger.stage = Stage.Verified;
+        VerifyRecord memory record = v;
+        emit TdvaVerified(eventId, record, _hashVerify(record), deliveredWh);
+    }
+
+    function _sumDeliveries(
+        uint256 eventId,
+        uint256 k,
+        uint64[] calldata deliveredWh
+    ) private pure returns (uint256 total) {
+        if (deliveredWh.length != k)
+            revert TdvaDeliveryCountMismatch(eventId, deliveredWh.length, k);
+        for (uint256 i; i < k; ++i) total += deliveredWh[i];
+    }
+
+    // ---------------------------------------------------------------- stage 4: Settle
+
+    /// @inheritdoc IDispatchRegistry
+    function settle(
+        uint256 eventId,
+        SettleLine[] calldata lines,
+        uint64[] calldata deliveredWh
+    ) external {
+        TdvaEvent storage e = _events[eventId];
+        TriggerRecord storage t = e.trigger;
+        _requireStage(eventId, t.stage, Stage.Verified);
+        uint256 k = lines.length;
+        if (deliveredWh.length != k) {
+            revert TdvaDeliveryCountMismatch(eventId, deliveredWh.length, e.dispatch.providerCount);
+        }
+        if (keccak256(abi.encodePacked(deliveredWh)) != e.verification.deliveriesHash) {
+            revert TdvaDeliveriesMismatch(eventId);
+        }
+        SettleContext memory ctx = SettleContext(eventId, t.duration, t.toleranceBps, 0, 0);
+        bytes32[] memory lineHashes = new bytes32[](k);
+        uint256[] memory net = new uint256[](k);
+        for (uint256 i; i < k; ++i) {
+            (lineHashes[i], net[i]) = _settleLine(ctx, lines[i], deliveredWh[i]);
+        }
+        if (keccak256(abi.encodePacked(lineHashes)) != e.dispatch.allocationsHash) {
+            revert TdvaAllocationsMismatch(eventId);
+        }
+        uint256 budget = t.budget;
+        // Σ payments ≤ Σ allocation costs ≤ budget (checked at dispatch; delivery is capped at the
+        // allocation), so the refund cannot underflow; the budget fits in 128 bits.
+        uint256 paid = ctx.paid;
+        uint256 refund = budget - paid;
+        _balances[t.operator] += refund;
+        _locked -= budget;
+        SettleRecord storage a = e.settlement;
+        a.prev = _hashVerify(e.verification);
+        a.paymentsHash = keccak256(abi.encodePacked(net));
+        a.paid = uint128(paid);
+        a.penalties = uint128(ctx.penalties);
+        a.refund = uint128(refund);
+        a.settledAt = uint40(block.timestamp);
+        t.stage = Stage.Settled;
+        SettleRecord memory record = a;
+        emit TdvaSettled(eventId, record, _hashSettle(record));
+    }
+
+    /// @dev Pays one provider: line hash, net payment credited, penalty withheld.
+    function _settleLine(
+        SettleContext memory ctx,
+        SettleLine calldata line,
+        uint64 deliveredWh
+    ) private returns (bytes32 lineHash, uint256 net) {
+        lineHash = keccak256(
+            abi.encode(line.provider, line.allocationW, keccak256(abi.encodePacked(line.segments)))
+        );
+        (uint256 payment, uint256 marginalPrice) = TdvaMath.deliveredPayment(
+            line.segments,
+            line.allocationW,
+            ctx.duration,
+            deliveredWh
+        );
+        uint256 penalty =
+            (TdvaMath.shortfallWs(line.allocationW, ctx.duration, deliveredWh, ctx.toleranceBps) *
+                marginalPrice) / TdvaMath.WS_PER_KWH;
+        uint256 withheld = penalty < payment ? penalty : payment;
+        // withheld ≤ payment and withheld ≤ penalty, so neither subtraction can underflow.
+        unchecked {
+            net = payment - withheld;
+            penalty -= withheld;
+        }
+        ctx.paid += net;
+        ctx.penalties += withheld;
+        if (net != 0) _balances[line.provider] += net;
+        emit ProviderSettled(ctx.eventId, line.provider, deliveredWh, payment, withheld, penalty);
+    }
+
+    /// @inheritdoc IDispatchRegistry
+    function withdraw() external {
+        uint256 amount = _balances[msg.sender];
+        if (amount == 0) revert TdvaNothingToWithdraw(msg.sender);
+        _balances[msg.sender] = 0;
+        _TOKEN.safeTransfer(msg.sender, amount);
+        emit Withdrawn(msg.sender, amount);
+    }
+
+    /// @inheritdoc IDispatchRegistry
+    function setToleranceBand(uint16 toleranceBps) external onlyRole(OPERATOR_ROLE) {
+        if (toleranceBps > 10_000) revert TdvaInvalidToleranceBand(toleranceBps);
+        _toleranceBps = toleranceBps;
+        emit ToleranceBandSet(toleranceBps);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IDispatchRegistry
+    function tdvaChain(
+        uint256 eventId
+    )
+        external
+        view
+        returns (
+            TriggerRecord memory t,
+            DispatchRecord memory d,
+            VerifyRecord memory v,
+            SettleRecord memory a,
+            bytes32[4] memory hashes
+        )
+    {
+        TdvaEvent storage e = _events[eventId];
+        t = e.trigger;
+        d = e.dispatch;
+        v = e.verification;
+        a = e.settlement;
+        if (t.stage >= Stage.Triggered) hashes[0] = _hashTrigger(t);
+        if (t.stage >= Stage.Dispatched) hashes[1] = _hashDispatch(d);
+        if (t.stage >= Stage.Verified) hashes[2] = _hashVerify(v);
+        if (t.stage >= Stage.Settled) hashes[3] = _hashSettle(a);
+    }
+
+    /// @inheritdoc IDispatchRegistry
+    function checkLinks(uint256 eventId) external view returns (bool ok, uint8 stagesWritten) {
+        TdvaEvent storage e = _events[eventId];
+        Stage stage = e.trigger.stage;
+        stagesWritten = uint8(stage);
+        if (stage == Stage.None) return (false, 0);
+        ok = e.trigger.prev == keccak256(abi.encode(block.chainid, address(this), eventId));
+        if (stage >= Stage.Dispatched) ok = ok && e.dispatch.prev == _hashTrigger(e.trigger);
+        if (stage >= Stage.Verified) ok = ok && e.verification.prev == _hashDispatch(e.dispatch);
+        if (stage >= Stage.Settled) ok = ok && e.settlement.prev == _hashVerify(e.verification);
+    }
+
+    /// @inheritdoc IDispatchRegistry
+    function hashTrigger(TriggerRecord calldata t) external pure returns (bytes32) {
+        return _hashTrigger(t);
+    }
+
+    /// @inheritdoc IDispatchRegistry
+    function hashDispatch(DispatchRecord calldata d) external pure returns (bytes32) {
+        return _hashDispatch(d);
+    }
+
+    /// @inheritdoc IDispatchRegistry
+    function hashVerify(VerifyRecord calldata v) external pure returns (bytes32) {
+        return _hashVerify(v);
+    }
+
+    /// @inheritdoc IDispatchRegistry
+    function hashSettle(SettleRecord calldata a) external pure returns (bytes32) {
+        return _hashSettle(a);
+    }
+
+    /// @inheritdoc IDispatchRegistry
+    function offerDigest(
+        uint256 eventId,
+        address provider,
+        uint32 maxPowerW,
+        uint64 maxEnergyWh,
+        uint40 signedAt,
+        uint96[] calldata segments
+    ) external view returns (bytes32) {
+        return
+            _offerDigest(
+                eventId,
+                provider,
+                maxPowerW,
+                maxEnergyWh,
+                signedAt,
+                keccak256(abi.encodePacked(segments))
+            );
+    }
+
+    /// @inheritdoc IDispatchRegistry
+    function balanceOf(address account) external view returns (uint256) {
+        return _balances[account];
+    }
+
+    /// @inheritdoc IDispatchRegistry
+    function totalBalances() external view returns (uint256) {
+        return _TOKEN.balanceOf(address(this)) - _locked;
+    }
+
+    /// @inheritdoc IDispatchRegistry
+    function lockedBudgets() external view returns (uint256) {
+        return _locked;
+    }
+
+    /// @inheritdoc IDispatchRegistry
+    function toleranceBand() external view returns (uint16) {
+        return _toleranceBps;
+    }
+
+    /// @inheritdoc IDispatchRegistry
+    function eventCount() external view returns (uint256) {
+        return _eventCount;
+    }
+
+    /// @notice The settlement token.
+    /// @return The token.
+    function token() external view returns (IERC20) {
+        return _TOKEN;
+    }
+
+    /// @notice The participant registry used for eligibility.
+    /// @return The registry.
+    function participants() external view returns (IParticipantRegistry) {
+        return _PARTICIPANTS;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _requireStage(uint256 eventId, Stage actual, Stage expected) private pure {
+        if (actual != expected) revert TdvaUnexpectedStage(eventId, actual, expected);
+    }
+
+    function _offerDigest(
+        uint256 eventId,
+        address provider,
+        uint32 maxPowerW,
+        uint64 maxEnergyWh,
+        uint40 signedAt,
+        bytes32 segmentsHash
+    ) private view returns (bytes32) {
+        return
+            _hashTypedDataV4(
+                keccak256(
+                    abi.encode(
+                        OFFER_TYPEHASH,
+                        eventId,
+                        provider,
+                        maxPowerW,
+                        maxEnergyWh,
+                        signedAt,
+                        segmentsHash
+                    )
+                )
+            );
+    }
+
+    function _hashTrigger(TriggerRecord memory t) private pure returns (bytes32) {
+        return
+            keccak256(
+                bytes.concat(
+                    abi.encode(t.prev, t.operator, t.reason, t.feederId, t.createdAt, t.requestedW),
+                    abi.encode(
+                        t.start,
+                        t.duration,
+                        t.quoteDeadline,
+                        t.toleranceBps,
+                        t.budget,
+                        t.dataHash,
+                        keccak256(bytes(t.dataCid))
+                    )
+                )
+            );
+    }
+
+    function _hashDispatch(DispatchRecord memory d) private pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    d.prev,
+                    d.allocationsHash,
+                    d.safetyReportHash,
+                    d.cost,
+                    d.allocatedW,
+                    d.providerCount,
+                    d.meritOrder,
+                    d.dispatchedAt,
+                    keccak256(bytes(d.safetyReportCid))
+                )
+            );
+    }
+
+    function _hashVerify(VerifyRecord memory v) private pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    v.prev,
+                    v.deliveriesHash,
+                    v.meterDataHash,
+                    v.deliveredWh,
+                    v.verifiedAt,
+                    v.reporter,
+                    keccak256(bytes(v.meterDataCid))
+                )
+            );
+    }
+
+    function _hashSettle(SettleRecord memory a) private pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(a.prev, a.paymentsHash, a.paid, a.penalties, a.refund, a.settledAt)
+            );
+    }
+}
