@@ -47,6 +47,11 @@ export async function deployAll(hre: HardhatRuntimeEnvironment): Promise<Deploym
     await anchorContract.grantRole(await anchorContract.ANCHORER_ROLE(), operator.address)
   ).wait();
   await deploy("MeterReadings", [operator.address, contracts["ParticipantRegistry"]?.address]);
+  await deploy("DispatchRegistry", [
+    operator.address,
+    contracts["GridToken"]!.address,
+    contracts["ParticipantRegistry"]!.address,
+  ]);
 
   return {
     network: hre.network.name,
