@@ -6,6 +6,7 @@ import { registerPowerflow } from "./commands/powerflow.ts";
 import { registerSafety } from "./commands/safety.ts";
 import { registerDispatch } from "./commands/dispatch.ts";
 import { registerEvidence } from "./commands/evidence.ts";
+import { registerTrust } from "./commands/trust.ts";
 
 /** Builds the `gridledger` command tree; each domain registers its own subcommands. */
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerSafety(program);
   registerDispatch(program);
   registerEvidence(program);
+  registerTrust(program);
   return program;
 }
 
