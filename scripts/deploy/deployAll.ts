@@ -39,6 +39,11 @@ export async function deployAll(hre: HardhatRuntimeEnvironment): Promise<Deploym
 
   await deploy("GridToken", [operator.address, FAUCET_AMOUNT, FAUCET_COOLDOWN]);
   await deploy("ParticipantRegistry", [operator.address]);
+  await deploy("EnergyMarket", [
+    operator.address,
+    contracts["GridToken"]!.address,
+    contracts["ParticipantRegistry"]!.address,
+  ]);
   const dataAnchor = await deploy("DataAnchor", [operator.address]);
   // The operator's services anchor the traceability batches (services/src/trace), so the operator
   // also holds ANCHORER_ROLE on the devnet; other data owners are granted it by the operator.

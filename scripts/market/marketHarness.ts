@@ -1,0 +1,196 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { HDNodeWallet, Signer, TransactionReceipt } from "ethers";
+import type { EnergyMarket, GridToken, ParticipantRegistry } from "../../typechain-types";
+
+/** One order of a book, as the CLI input and the benchmark describe it. */
+export type BookOrder = {
+  id: string;
+  side: "buy" | "sell";
+  price: number;
+  quantity: number;
+  renewable?: boolean;
+};
+
+/** One match as the CLI prints it. */
+export type BookMatch = { sell: string; buy: string; quantity: number; price: number };
+
+export type MarketStack = {
+  token: GridToken;
+  registry: ParticipantRegistry;
+  market: EnergyMarket;
+  operator: Signer;
+};
+
+const DETAILS = "0x" + "11".repeat(32);
+const FUNDING = 10n ** 15n; // token base units per participant, far above any worst case here
+const GRID_BUY = 1_000_000n;
+const FEED_IN = 1n;
+
+/** Deploys token, registry and market on the current (in-process) network. */
+export async function deployMarketStack(hre: HardhatRuntimeEnvironment): Promise<MarketStack> {
+  const [operator] = await hre.ethers.getSigners();
+  if (!operator) throw new Error("no signer");
+  const token = (await hre.ethers.deployContract("GridToken", [
+    operator.address,
+    0n,
+    0n,
+  ])) as unknown as GridToken;
+  const registry = (await hre.ethers.deployContract("ParticipantRegistry", [
+    operator.address,
+  ])) as unknown as ParticipantRegistry;
+  const market = (await hre.ethers.deployContract("EnergyMarket", [
+    operator.address,
+    await token.getAddress(),
+    await registry.getAddress(),
+  ])) as unknown as EnergyMarket;
+  return { token, registry, market, operator };
+}
+
+/** Participants by renewable flag (the registry's flag decides an ask's renewable class). */
+export type ParticipantPools = { renewable: HDNodeWallet[]; conventional: HDNodeWallet[] };
+
+/**
+ * Creates funded, approved participants: fresh wallets (ETH via hardhat_setBalance), admitted in
+ * the registry as PV (renewable) or conventional generators, with tokens deposited in the market.
+ */
+export async function createParticipants(
+  hre: HardhatRuntimeEnvironment,
+  stack: MarketStack,
+  renewableCount: number,
+  conventionalCount: number,
+): Promise<ParticipantPools> {
+  const { token, registry, market } = stack;
+  const prosumer = await registry.PROSUMER_ROLE();
+  const marketAddress = await market.getAddress();
+  const pools: ParticipantPools = { renewable: [], conventional: [] };
+  for (let i = 0; i < renewableCount + conventionalCount; i++) {
+    const w = hre.ethers.Wallet.createRandom().connect(hre.ethers.provider);
+    await hre.network.provider.send("hardhat_setBalance", [w.address, "0x56BC75E2D63100000"]);
+    const r = i < renewableCount;
+    await registry.connect(w).applyAsParticipant(r ? 1 : 7, r, 1, 1 + (i % 33), DETAILS, "");
+    await registry.approve(w.address, prosumer);
+    await token.mint(w.address, FUNDING);
+    await token.connect(w).approve(marketAddress, FUNDING);
+    await market.connect(w).deposit(FUNDING);
+    (r ? pools.renewable : pools.conventional).push(w);
+  }
+  return pools;
+}
+
+/** How many participants of each pool a book needs (one participant per order). */
+export function poolSizes(book: BookOrder[]): { renewable: number; conventional: number } {
+  const renewable = book.filter((o) => o.side === "sell" && o.renewable === true).length;
+  return { renewable, conventional: book.length - renewable };
+}
+
+/** Opens an interval whose gate closes in one hour; returns its id and gate closure. */
+export async function openTestInterval(hre: HardhatRuntimeEnvironment, market: EnergyMarket) {
+  const block = await hre.ethers.provider.getBlock("latest");
+  const now = BigInt(block!.timestamp);
+  const gateClosure = now + 3600n;
+  await market.openInterval(0, now + 7200n, gateClosure, GRID_BUY, FEED_IN);
+  return { id: await market.intervalCount(), gateClosure };
+}
+
+/** Sort helper: the three clearing lists in the paper's order (ties by earlier sequence). */
+export function buildLists(
+  orders: {
+    orderId: bigint;
+    seq: number;
+    side: "buy" | "sell";
+    price: number;
+    renewable: boolean;
+  }[],
+) {
+  const asc = (a: (typeof orders)[number], b: (typeof orders)[number]) =>
+    a.price - b.price || a.seq - b.seq;
+  const desc = (a: (typeof orders)[number], b: (typeof orders)[number]) =>
+    b.price - a.price || a.seq - b.seq;
+  return {
+    renewable: orders
+      .filter((o) => o.side === "sell" && o.renewable)
+      .sort(asc)
+      .map((o) => o.orderId),
+    conventional: orders
+      .filter((o) => o.side === "sell" && !o.renewable)
+      .sort(asc)
+      .map((o) => o.orderId),
+    buys: orders
+      .filter((o) => o.side === "buy")
+      .sort(desc)
+      .map((o) => o.orderId),
+  };
+}
+
+export type RunResult = {
+  matches: BookMatch[];
+  placeGas: bigint[];
+  clearGas: bigint;
+  clearTxs: number;
+};
+
+/**
+ * Runs a whole book on-chain: opens an interval, places the orders in file order (order i by
+ * participant i), closes the gate, clears (in one transaction, or in chunks if `chunk` is set)
+ * and reads the Matched events.
+ */
+export async function runBook(
+  hre: HardhatRuntimeEnvironment,
+  stack: MarketStack,
+  participants: ParticipantPools,
+  book: BookOrder[],
+  opts: { gasLimit?: bigint } = {},
+): Promise<RunResult> {
+  const { market } = stack;
+  const { id: intervalId, gateClosure } = await openTestInterval(hre, market);
+  const placed: {
+    orderId: bigint;
+    seq: number;
+    side: "buy" | "sell";
+    price: number;
+    renewable: boolean;
+    name: string;
+  }[] = [];
+  const placeGas: bigint[] = [];
+  let nextR = 0;
+  let nextC = 0;
+  for (let i = 0; i < book.length; i++) {
+    const o = book[i]!;
+    const renewable = o.side === "sell" && o.renewable === true;
+    const who = renewable ? participants.renewable[nextR++] : participants.conventional[nextC++];
+    if (!who) throw new Error(`not enough participants for order ${i}`);
+    const tx = await market
+      .connect(who)
+      .placeOrder(intervalId, o.side === "sell" ? 1 : 0, o.price, o.quantity);
+    const receipt = (await tx.wait()) as TransactionReceipt;
+    placeGas.push(receipt.gasUsed);
+    const seq = i + 1;
+    placed.push({
+      orderId: (intervalId << 32n) | BigInt(seq),
+      seq,
+      side: o.side,
+      price: o.price,
+      renewable,
+      name: o.id,
+    });
+  }
+  await hre.network.provider.send("evm_setNextBlockTimestamp", [Number(gateClosure)]);
+  const lists = buildLists(placed);
+  const tx = await market.clear(intervalId, lists.renewable, lists.conventional, lists.buys, {
+    gasLimit: opts.gasLimit ?? 30_000_000n,
+  });
+  const receipt = (await tx.wait()) as TransactionReceipt;
+  const nameOf = new Map(placed.map((p) => [p.orderId, p.name]));
+  const matches: BookMatch[] = [];
+  for (const log of receipt.logs) {
+    const parsed = market.interface.parseLog(log);
+    if (parsed?.name !== "Matched") continue;
+    matches.push({
+      sell: nameOf.get(parsed.args[1] as bigint) ?? "?",
+      buy: nameOf.get(parsed.args[2] as bigint) ?? "?",
+      quantity: Number(parsed.args[3] as bigint),
+      price: Number(parsed.args[4] as bigint),
+    });
+  }
+  return { matches, placeGas, clearGas: receipt.gasUsed, clearTxs: 1 };
+}
