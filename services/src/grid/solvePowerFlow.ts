@@ -72,8 +72,9 @@ export function solvePowerFlow(network: Network, options: PowerFlowOptions = {})
 }
 
 const RAD = 180 / Math.PI;
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
 const round = (v: number, digits: number) => {
-  const f = 10 ** digits;
+  const f = POW10[digits]!;
   const r = Math.round(v * f) / f;
   return r === 0 ? 0 : r; // no -0 in JSON output
 };
@@ -115,7 +116,9 @@ export function describeState(net: CompiledNetwork, state: VoltageState): PowerF
         limit: vMaxPu,
       });
   }
-  const branchById = new Map<number, BranchResult>();
+  const branchById: (BranchResult | undefined)[] = new Array<BranchResult | undefined>(
+    network.branches.length,
+  );
   let lossP = 0;
   let lossQ = 0;
   for (let k = 0; k < from.length; k++) {
@@ -136,7 +139,7 @@ export function describeState(net: CompiledNetwork, state: VoltageState): PowerF
     const br = network.branches[branchRef[k]!]!;
     const currentA = Math.sqrt(i2) * net.baseCurrentA;
     const loadingPct = br.maxCurrentA === undefined ? null : (currentA / br.maxCurrentA) * 100;
-    branchById.set(branchRef[k]!, {
+    branchById[branchRef[k]!] = {
       id: br.id,
       pFromKW: round(pf * sBaseKW, 4),
       qFromKvar: round(qf * sBaseKW, 4),
@@ -144,7 +147,7 @@ export function describeState(net: CompiledNetwork, state: VoltageState): PowerF
       lossKvar: round(x[k]! * i2 * sBaseKW, 4),
       currentA: round(currentA, 4),
       loadingPct: loadingPct === null ? null : round(loadingPct, 3),
-    });
+    };
     if (br.maxCurrentA !== undefined && currentA > br.maxCurrentA + 1e-9)
       violations.push({
         type: "overcurrent",
@@ -174,11 +177,7 @@ export function describeState(net: CompiledNetwork, state: VoltageState): PowerF
     sq -= net.qInj[s]!;
   }
   const branches: BranchResult[] = [];
-  network.branches.forEach((br, i) => {
-    const res = branchById.get(i);
-    if (res) branches.push(res);
-    else if (!br.inService) return;
-  });
+  for (const res of branchById) if (res) branches.push(res);
   const result: PowerFlowResult = {
     converged: true,
     iterations: state.iterations,
