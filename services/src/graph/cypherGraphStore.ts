@@ -1,0 +1,439 @@
+import { z } from "zod";
+import { BaseError, ValidationError } from "../common/errors.ts";
+import { parseWith } from "../common/validate.ts";
+import {
+  GraphNodeNotFoundError,
+  GraphStoreError,
+  type GraphEdge,
+  type GraphNode,
+  type GraphStore,
+  type GraphStoreKind,
+  type JsonValue,
+  type Neighbour,
+  type NeighbourOptions,
+  type NodeRef,
+  type TraceOptions,
+  type TraceResult,
+} from "./graphStore.ts";
+import { EDGE_TYPES, NODE_LABELS, edgeAllowed, type EdgeType, type NodeLabel } from "./model.ts";
+import { edgeTypesAt } from "./schema.ts";
+
+/**
+ * The parts of Cypher in which Kùzu and Neo4j differ. Everything else (MERGE, UNWIND, SET,
+ * coalesce, variable patterns with `|` type alternatives, DETACH DELETE, count) is written once.
+ */
+export type Dialect = {
+  /** Typed view of a parameter that may be NULL in every row (Kùzu infers STRING otherwise). */
+  int(expr: string): string;
+  /** Label of a node variable. */
+  labelOf(variable: string): string;
+  /** Type of a relationship variable. */
+  typeOf(variable: string): string;
+};
+
+/** Rows are written in chunks of this size (one statement, one transaction each). */
+const CHUNK = 2_000;
+
+const JsonSchema: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(JsonSchema),
+    z.record(z.string(), JsonSchema),
+  ]),
+);
+const LabelSchema = z.enum(NODE_LABELS);
+const EdgeTypeSchema = z.enum(EDGE_TYPES as [EdgeType, ...EdgeType[]]);
+const IdSchema = z.string().min(1).max(256);
+const RefSchema = z.object({ label: LabelSchema, id: IdSchema });
+const HexSchema = z.string().regex(/^0x[0-9a-fA-F]*$/, "expected 0x-prefixed hex");
+const NodeSchema = RefSchema.extend({
+  kind: z.string().max(128).optional(),
+  name: z.string().max(1024).optional(),
+  at: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  cid: z.string().min(1).max(256).optional(),
+  leafHash: HexSchema.optional(),
+  anchorId: z.string().regex(/^\d+$/, "expected a decimal id").optional(),
+  proof: z.array(HexSchema).max(256).optional(),
+  props: z.record(z.string(), JsonSchema).optional(),
+});
+const EdgeSchema = z.object({
+  type: EdgeTypeSchema,
+  from: RefSchema,
+  to: RefSchema,
+  props: z.record(z.string(), JsonSchema).optional(),
+});
+const TraceOptionsSchema = z.object({
+  direction: z.enum(["upstream", "downstream"]),
+  maxDepth: z.number().int().min(1).max(10),
+  edgeTypes: z.array(EdgeTypeSchema).optional(),
+  limit: z.number().int().min(1).max(1_000_000).optional(),
+});
+
+/** Columns read back for a node, aliased by name (same in every query). */
+function nodeColumns(v: string): string {
+  return `${v}.id AS id, ${v}.kind AS kind, ${v}.name AS name, ${v}.at AS at, ${v}.cid AS cid, ${v}.leafHash AS leafHash, ${v}.anchorId AS anchorId, ${v}.proof AS proof, ${v}.extra AS extra`;
+}
+
+const keyOf = (ref: NodeRef) => `${ref.label}\u0000${ref.id}`;
+const edgeKey = (e: GraphEdge) => `${e.type}\u0000${keyOf(e.from)}\u0000${keyOf(e.to)}`;
+
+function groupBy<T, K extends string>(items: T[], key: (t: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
+
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function parseJsonColumn(text: unknown, what: string): unknown {
+  if (text === null || text === undefined) return undefined;
+  if (typeof text !== "string") throw new GraphStoreError(`${what} is not JSON text`);
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new GraphStoreError(`${what} holds malformed JSON`, { cause });
+  }
+}
+
+const StoredNodeSchema = z.object({
+  id: z.string(),
+  kind: z.string().nullish(),
+  name: z.string().nullish(),
+  at: z.number().nullish(),
+  cid: z.string().nullish(),
+  leafHash: z.string().nullish(),
+  anchorId: z.string().nullish(),
+  proof: z.string().nullish(),
+  extra: z.string().nullish(),
+});
+
+/** Turns a row of `nodeColumns` into a GraphNode (validated: the database is an outside system). */
+export function nodeFromRow(label: NodeLabel, row: Record<string, unknown>): GraphNode {
+  const r = parseWith(StoredNodeSchema, row, `stored ${label} node`);
+  const node: GraphNode = { label, id: r.id };
+  if (r.kind != null) node.kind = r.kind;
+  if (r.name != null) node.name = r.name;
+  if (r.at != null) node.at = r.at;
+  if (r.cid != null) node.cid = r.cid;
+  if (r.leafHash != null) node.leafHash = r.leafHash;
+  if (r.anchorId != null) node.anchorId = r.anchorId;
+  const proof = parseJsonColumn(r.proof, `proof of ${label} ${r.id}`);
+  if (proof !== undefined) node.proof = parseWith(z.array(z.string()), proof, "stored proof");
+  const extra = parseJsonColumn(r.extra, `props of ${label} ${r.id}`);
+  if (extra !== undefined) {
+    node.props = parseWith(z.record(z.string(), JsonSchema), extra, "stored props");
+  }
+  return node;
+}
+
+function mergeNodes(a: GraphNode, b: GraphNode): GraphNode {
+  const props = a.props || b.props ? { ...a.props, ...b.props } : undefined;
+  const merged: GraphNode = { ...a, ...b };
+  if (props !== undefined) merged.props = props;
+  return merged;
+}
+
+/**
+ * GraphStore over any Cypher database: validation, batching, props merging, edge checks,
+ * neighbours and breadth-first traces are written once here; subclasses supply `run` (execute one
+ * statement with parameters and return plain rows), the dialect, `query`, `close` and start-up.
+ */
+export abstract class CypherGraphStore implements GraphStore {
+  abstract readonly kind: GraphStoreKind;
+  protected abstract readonly dialect: Dialect;
+
+  /** Runs one statement (a write when `write` is true) and returns rows of plain JS values. */
+  protected abstract run(
+    cypher: string,
+    params: Record<string, unknown>,
+    write: boolean,
+  ): Promise<Record<string, unknown>[]>;
+
+  abstract query(
+    cypher: string,
+    params?: Record<string, unknown>,
+  ): Promise<Record<string, unknown>[]>;
+  abstract close(): Promise<void>;
+
+  async upsertNode(node: GraphNode): Promise<void> {
+    await this.upsertNodes([node]);
+  }
+
+  async upsertNodes(input: GraphNode[]): Promise<void> {
+    const nodes = parseWith(z.array(NodeSchema), input, "nodes") as GraphNode[];
+    for (const [label, group] of groupBy(nodes, (n) => n.label)) {
+      // Collapse repeated ids so each statement sees one row per node.
+      const byId = new Map<string, GraphNode>();
+      for (const n of group) {
+        const prev = byId.get(n.id);
+        byId.set(n.id, prev ? mergeNodes(prev, n) : n);
+      }
+      for (const part of chunks([...byId.values()])) {
+        await this.#mergeStoredProps(label, part);
+        await this.run(this.#upsertCypher(label), { rows: part.map(toRow) }, true);
+      }
+    }
+  }
+
+  async addEdge(edge: GraphEdge): Promise<void> {
+    await this.addEdges([edge]);
+  }
+
+  async addEdges(input: GraphEdge[]): Promise<void> {
+    const edges = parseWith(z.array(EdgeSchema), input, "edges") as GraphEdge[];
+    edges.forEach((e, i) => {
+      if (!edgeAllowed(e.type, e.from.label, e.to.label)) {
+        throw new ValidationError(
+          [
+            {
+              path: `edges.${i}.type`,
+              message: `${e.type} cannot connect ${e.from.label} to ${e.to.label}`,
+            },
+          ],
+          "edges",
+        );
+      }
+    });
+    const unique = new Map<string, GraphEdge>();
+    for (const e of edges) {
+      const prev = unique.get(edgeKey(e));
+      unique.set(edgeKey(e), prev ? { ...e, props: { ...prev.props, ...e.props } } : e);
+    }
+    const groups = groupBy([...unique.values()], (e) => `${e.type}:${e.from.label}:${e.to.label}`);
+    for (const group of groups.values()) {
+      const { type, from, to } = group[0]!;
+      for (const part of chunks(group)) {
+        await this.#mergeStoredEdgeProps(type, from.label, to.label, part);
+        const rows = part.map((e) => ({
+          f: e.from.id,
+          t: e.to.id,
+          extra: e.props === undefined ? null : JSON.stringify(e.props),
+        }));
+        const result = await this.run(
+          `UNWIND $rows AS r MATCH (a:${from.label} {id: r.f}), (b:${to.label} {id: r.t}) ` +
+            `MERGE (a)-[e:${type}]->(b) SET e.extra = coalesce(r.extra, e.extra) RETURN count(*) AS n`,
+          { rows },
+          true,
+        );
+        if (Number(result[0]?.n ?? 0) !== part.length) await this.#reportMissingEndpoint(part);
+      }
+    }
+  }
+
+  async getNode(ref: NodeRef): Promise<GraphNode | undefined> {
+    const r = parseWith(RefSchema, ref, "node reference");
+    const rows = await this.run(
+      `MATCH (n:${r.label} {id: $id}) RETURN ${nodeColumns("n")}`,
+      { id: r.id },
+      false,
+    );
+    return rows[0] === undefined ? undefined : nodeFromRow(r.label, rows[0]);
+  }
+
+  async neighbours(ref: NodeRef, options: NeighbourOptions = {}): Promise<Neighbour[]> {
+    const r = parseWith(RefSchema, ref, "node reference");
+    const direction = options.direction ?? "both";
+    const types = options.edgeTypes ?? EDGE_TYPES;
+    const labels = options.labels ? new Set(options.labels) : undefined;
+    if (!(await this.getNode(r))) throw new GraphNodeNotFoundError(r);
+    const out: Neighbour[] = [];
+    for (const side of direction === "both" ? (["out", "in"] as const) : [direction]) {
+      for (const hop of await this.#expand(r.label, [r.id], side, types)) {
+        if (labels && !labels.has(hop.node.label)) continue;
+        out.push({ edge: hop.edge, node: hop.node });
+      }
+    }
+    return out;
+  }
+
+  async trace(ref: NodeRef, options: TraceOptions): Promise<TraceResult> {
+    const r = parseWith(RefSchema, ref, "node reference");
+    const o = parseWith(TraceOptionsSchema, options, "trace options");
+    const root = await this.getNode(r);
+    if (!root) throw new GraphNodeNotFoundError(r);
+    const side = o.direction === "upstream" ? "in" : "out";
+    const types = o.edgeTypes ?? EDGE_TYPES.filter((t) => t !== "ANCHORED_IN");
+    const limit = o.limit ?? 10_000;
+    const seen = new Set([keyOf(root)]);
+    const nodes: TraceResult["nodes"] = [];
+    const edges = new Map<string, GraphEdge>();
+    let frontier: NodeRef[] = [root];
+    let truncated = false;
+    for (let depth = 1; depth <= o.maxDepth && frontier.length > 0 && !truncated; depth++) {
+      const next: NodeRef[] = [];
+      for (const [label, group] of groupBy(frontier, (n) => n.label)) {
+        const hops = await this.#expand(
+          label,
+          group.map((n) => n.id),
+          side,
+          types,
+        );
+        for (const hop of hops) {
+          const key = keyOf(hop.node);
+          if (!seen.has(key)) {
+            if (nodes.length >= limit) {
+              truncated = true;
+              continue;
+            }
+            seen.add(key);
+            nodes.push({ ...hop.node, depth });
+            next.push(hop.node);
+          }
+          edges.set(edgeKey(hop.edge), hop.edge);
+        }
+      }
+      frontier = next;
+    }
+    return { root, nodes, edges: [...edges.values()], truncated };
+  }
+
+  async countNodes(): Promise<Record<NodeLabel, number>> {
+    const counts = {} as Record<NodeLabel, number>;
+    for (const label of NODE_LABELS) {
+      const rows = await this.run(`MATCH (n:${label}) RETURN count(n) AS c`, {}, false);
+      counts[label] = Number(rows[0]?.c ?? 0);
+    }
+    return counts;
+  }
+
+  async clear(): Promise<void> {
+    for (const label of NODE_LABELS) {
+      // Bounded batches keep each transaction small on both stores.
+      for (let i = 0; i < 10_000; i++) {
+        const rows = await this.run(
+          `MATCH (n:${label}) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS c`,
+          {},
+          true,
+        );
+        if (Number(rows[0]?.c ?? 0) === 0) break;
+      }
+    }
+  }
+
+  /** One hop from nodes of `label` with the given ids, along `types`, leaving (`out`) or arriving (`in`). */
+  async #expand(
+    label: NodeLabel,
+    ids: string[],
+    side: "out" | "in",
+    types: readonly EdgeType[],
+  ): Promise<{ edge: GraphEdge; node: GraphNode }[]> {
+    const possible = edgeTypesAt(label, side).filter((t) => types.includes(t));
+    if (possible.length === 0) return [];
+    const pattern =
+      side === "out" ? `-[e:${possible.join("|")}]->(b)` : `<-[e:${possible.join("|")}]-(b)`;
+    const out: { edge: GraphEdge; node: GraphNode }[] = [];
+    for (const part of chunks(ids)) {
+      const rows = await this.run(
+        `UNWIND $ids AS x MATCH (a:${label} {id: x})${pattern} ` +
+          `RETURN x AS src, ${this.dialect.typeOf("e")} AS etype, e.extra AS eextra, ` +
+          `${this.dialect.labelOf("b")} AS blabel, ${nodeColumns("b")}`,
+        { ids: part },
+        false,
+      );
+      for (const row of rows) {
+        const blabel = parseWith(LabelSchema, row.blabel, "stored node label");
+        const node = nodeFromRow(blabel, row);
+        const etype = parseWith(EdgeTypeSchema, row.etype, "stored edge type");
+        const here: NodeRef = { label, id: String(row.src) };
+        const there: NodeRef = { label: blabel, id: node.id };
+        const edge: GraphEdge =
+          side === "out"
+            ? { type: etype, from: here, to: there }
+            : { type: etype, from: there, to: here };
+        const props = parseJsonColumn(row.eextra, `props of a ${etype} edge`);
+        if (props !== undefined) {
+          edge.props = parseWith(z.record(z.string(), JsonSchema), props, "stored edge props");
+        }
+        out.push({ edge, node });
+      }
+    }
+    return out;
+  }
+
+  #upsertCypher(label: NodeLabel): string {
+    const set = ["kind", "name", "cid", "leafHash", "anchorId", "proof", "extra"]
+      .map((c) => `n.${c} = coalesce(r.${c}, n.${c})`)
+      .concat(`n.at = coalesce(${this.dialect.int("r.at")}, n.at)`)
+      .join(", ");
+    return `UNWIND $rows AS r MERGE (n:${label} {id: r.id}) SET ${set}`;
+  }
+
+  /** Folds the props already stored into the rows that bring props (props merge key by key). */
+  async #mergeStoredProps(label: NodeLabel, part: GraphNode[]): Promise<void> {
+    const withProps = part.filter((n) => n.props !== undefined);
+    if (withProps.length === 0) return;
+    const rows = await this.run(
+      `UNWIND $ids AS x MATCH (n:${label} {id: x}) WHERE n.extra IS NOT NULL RETURN n.id AS id, n.extra AS extra`,
+      { ids: withProps.map((n) => n.id) },
+      false,
+    );
+    const stored = new Map(rows.map((r) => [String(r.id), r.extra]));
+    for (const n of withProps) {
+      const old = parseJsonColumn(stored.get(n.id), `props of ${label} ${n.id}`);
+      if (old && typeof old === "object") n.props = { ...(old as object), ...n.props };
+    }
+  }
+
+  async #mergeStoredEdgeProps(
+    type: EdgeType,
+    from: NodeLabel,
+    to: NodeLabel,
+    part: GraphEdge[],
+  ): Promise<void> {
+    const withProps = part.filter((e) => e.props !== undefined);
+    if (withProps.length === 0) return;
+    const rows = await this.run(
+      `UNWIND $rows AS r MATCH (a:${from} {id: r.f})-[e:${type}]->(b:${to} {id: r.t}) ` +
+        `WHERE e.extra IS NOT NULL RETURN r.f AS f, r.t AS t, e.extra AS extra`,
+      { rows: withProps.map((e) => ({ f: e.from.id, t: e.to.id })) },
+      false,
+    );
+    const stored = new Map(rows.map((r) => [`${String(r.f)}\u0000${String(r.t)}`, r.extra]));
+    for (const e of withProps) {
+      const old = parseJsonColumn(stored.get(`${e.from.id}\u0000${e.to.id}`), `${type} props`);
+      if (old && typeof old === "object") e.props = { ...(old as object), ...e.props };
+    }
+  }
+
+  async #reportMissingEndpoint(part: GraphEdge[]): Promise<never> {
+    for (const e of part) {
+      for (const ref of [e.from, e.to]) {
+        if (!(await this.getNode(ref))) throw new GraphNodeNotFoundError(ref);
+      }
+    }
+    throw new GraphStoreError("some edges were not written although both endpoints exist");
+  }
+}
+
+function toRow(n: GraphNode): Record<string, unknown> {
+  return {
+    id: n.id,
+    kind: n.kind ?? null,
+    name: n.name ?? null,
+    at: n.at ?? null,
+    cid: n.cid ?? null,
+    leafHash: n.leafHash ?? null,
+    anchorId: n.anchorId ?? null,
+    proof: n.proof === undefined ? null : JSON.stringify(n.proof),
+    extra: n.props === undefined ? null : JSON.stringify(n.props),
+  };
+}
+
+/** Wraps a driver failure in GraphStoreError (our own errors pass through). */
+export function wrapGraphError(what: string, cause: unknown): BaseError {
+  if (cause instanceof BaseError) return cause;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new GraphStoreError(`${what} failed: ${message}`, { cause });
+}

@@ -1,0 +1,113 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import kuzu from "kuzu";
+import { GraphStoreError } from "./graphStore.ts";
+import { CypherGraphStore, wrapGraphError, type Dialect } from "./cypherGraphStore.ts";
+import { kuzuSchema } from "./schema.ts";
+
+export type KuzuGraphOptions = {
+  /** Folder the database file goes in (`<dataDir>/graph.kuzu`). */
+  dataDir: string;
+  /** Buffer pool in MiB (default 512; Kùzu would otherwise take 80 % of the machine's memory). */
+  bufferPoolMb?: number;
+};
+
+const KUZU_DIALECT: Dialect = {
+  int: (expr) => `CAST(${expr} AS INT64)`,
+  labelOf: (v) => `label(${v})`,
+  typeOf: (v) => `label(${v})`,
+};
+
+type Row = Record<string, unknown>;
+
+/**
+ * Embedded graph store: Kùzu 0.11 (npm `kuzu`) with its database file in `<dataDir>/graph.kuzu`.
+ * The schema (`schema.ts`) is created on open. Statements run one at a time through a single
+ * connection (Kùzu allows one writer; queuing here keeps reads and writes from tripping over each
+ * other). Kùzu's maintained fork LadybugDB (`lbug`) needs glibc ≥ 2.38, which Debian 12 lacks,
+ * hence Kùzu 0.11 (docs/decisions/0401-graph-store.md).
+ *
+ * @example
+ *   const graph = await KuzuGraphStore.open({ dataDir: ".gridledger/data" })
+ */
+export class KuzuGraphStore extends CypherGraphStore {
+  readonly kind = "kuzu" as const;
+  protected readonly dialect = KUZU_DIALECT;
+  readonly #db: kuzu.Database;
+  readonly #conn: kuzu.Connection;
+  readonly #prepared = new Map<string, kuzu.PreparedStatement>();
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  private constructor(db: kuzu.Database, conn: kuzu.Connection) {
+    super();
+    this.#db = db;
+    this.#conn = conn;
+  }
+
+  static async open(options: KuzuGraphOptions): Promise<KuzuGraphStore> {
+    const file = path.resolve(options.dataDir, "graph.kuzu");
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      const db = new kuzu.Database(file, (options.bufferPoolMb ?? 512) * 1024 * 1024);
+      await db.init();
+      const conn = new kuzu.Connection(db);
+      await conn.init();
+      const store = new KuzuGraphStore(db, conn);
+      for (const ddl of kuzuSchema()) await store.#exec(ddl, {});
+      return store;
+    } catch (cause) {
+      throw wrapGraphError(`opening the Kùzu database ${file}`, cause);
+    }
+  }
+
+  protected run(cypher: string, params: Record<string, unknown>): Promise<Row[]> {
+    return this.#enqueue(() => this.#exec(cypher, params));
+  }
+
+  query(cypher: string, params: Record<string, unknown> = {}): Promise<Row[]> {
+    return this.#enqueue(() => this.#exec(cypher, params, false));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#queue.catch(() => undefined);
+    await this.#conn.close();
+    await this.#db.close();
+  }
+
+  #enqueue<T>(op: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new GraphStoreError("graph store is closed"));
+    const next = this.#queue.then(op, op);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Prepares (cached for the store's own statements), executes and reads all rows. */
+  async #exec(cypher: string, params: Record<string, unknown>, cache = true): Promise<Row[]> {
+    try {
+      let statement = cache ? this.#prepared.get(cypher) : undefined;
+      if (!statement) {
+        statement = await this.#conn.prepare(cypher);
+        if (!statement.isSuccess()) throw new Error(statement.getErrorMessage());
+        if (cache) this.#prepared.set(cypher, statement);
+      }
+      const result = await this.#conn.execute(statement, params as Record<string, kuzu.KuzuValue>);
+      const results = Array.isArray(result) ? result : [result];
+      const last = results[results.length - 1];
+      const rows = last ? ((await last.getAll()) as Row[]) : [];
+      for (const r of results) r.close();
+      return rows.map(plain);
+    } catch (cause) {
+      throw wrapGraphError(`Kùzu query (${cypher.slice(0, 80)})`, cause);
+    }
+  }
+}
+
+/** Kùzu returns INT64 as number and may return bigint for larger types: make rows plain. */
+function plain(row: Row): Row {
+  const out: Row = {};
+  for (const [k, v] of Object.entries(row)) out[k] = typeof v === "bigint" ? Number(v) : v;
+  return out;
+}

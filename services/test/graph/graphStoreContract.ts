@@ -1,0 +1,383 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ValidationError } from "../../src/common/errors.ts";
+import {
+  GraphNodeNotFoundError,
+  type GraphEdge,
+  type GraphNode,
+  type GraphStore,
+  type NodeRef,
+  type TraceResult,
+} from "../../src/graph/graphStore.ts";
+import type { EdgeType, NodeLabel } from "../../src/graph/model.ts";
+import { generateSupplyNetwork, referenceTrace } from "../../src/graph/supplyNetwork.ts";
+
+const r = (label: NodeLabel, id: string): NodeRef => ({ label, id });
+const e = (type: EdgeType, from: NodeRef, to: NodeRef): GraphEdge => ({ type, from, to });
+const keys = (t: TraceResult) => new Map(t.nodes.map((n) => [`${n.label}:${n.id}`, n.depth]));
+
+/** A small solar-module supply chain whose traces are worked out by hand below. */
+const SMALL_NODES: GraphNode[] = [
+  { label: "Participant", id: "S1", kind: "supplier", name: "Cell maker" },
+  { label: "Participant", id: "S2", kind: "supplier", name: "Module assembler" },
+  { label: "Participant", id: "I1", kind: "supplier", name: "Installer" },
+  { label: "Participant", id: "DP", kind: "data-provider" },
+  { label: "Product", id: "cell", kind: "pv-cell" },
+  { label: "Product", id: "module", kind: "pv-module" },
+  { label: "Batch", id: "cells-1", kind: "lot" },
+  { label: "Batch", id: "glass-1", kind: "lot" },
+  { label: "Batch", id: "mod-1", kind: "lot" },
+  { label: "Batch", id: "install-1", kind: "installation" },
+  { label: "Event", id: "ev-prod", kind: "produced", at: 1_760_000_000_000 },
+  { label: "Event", id: "ev-inst", kind: "installed", at: 1_760_100_000_000 },
+  { label: "Location", id: "wuxi", name: "Wuxi" },
+  { label: "Document", id: "cert", kind: "inspection-certificate" },
+  { label: "Anchor", id: "A1" },
+];
+const SMALL_EDGES: GraphEdge[] = [
+  e("SUPPLIES", r("Participant", "S1"), r("Product", "cell")),
+  e("SUPPLIES", r("Participant", "S2"), r("Product", "module")),
+  e("HAS_BATCH", r("Product", "cell"), r("Batch", "cells-1")),
+  e("HAS_BATCH", r("Product", "module"), r("Batch", "mod-1")),
+  e("FLOWS_TO", r("Batch", "cells-1"), r("Batch", "mod-1")),
+  e("FLOWS_TO", r("Batch", "glass-1"), r("Batch", "mod-1")),
+  e("FLOWS_TO", r("Batch", "mod-1"), r("Batch", "install-1")),
+  e("CONCERNS", r("Event", "ev-prod"), r("Batch", "mod-1")),
+  e("PERFORMED", r("Participant", "S2"), r("Event", "ev-prod")),
+  e("HOSTS", r("Location", "wuxi"), r("Event", "ev-prod")),
+  e("CONCERNS", r("Event", "ev-inst"), r("Batch", "install-1")),
+  e("PERFORMED", r("Participant", "I1"), r("Event", "ev-inst")),
+  e("DESCRIBES", r("Document", "cert"), r("Batch", "cells-1")),
+  e("UPLOADED", r("Participant", "DP"), r("Document", "cert")),
+  e("ANCHORED_IN", r("Document", "cert"), r("Anchor", "A1")),
+];
+
+/**
+ * The contract every GraphStore implementation must meet. `open` returns an empty store (the
+ * suite calls `clear()` first anyway, since a Neo4j server is shared).
+ */
+export function graphStoreContract(name: string, open: () => Promise<GraphStore>): void {
+  describe(`GraphStore contract: ${name}`, () => {
+    let graph: GraphStore;
+    beforeAll(async () => {
+      graph = await open();
+      await graph.clear();
+    });
+    afterAll(async () => {
+      await graph.clear();
+      await graph.close();
+    });
+
+    describe("nodes", () => {
+      it("round-trips every field of a node, including an empty proof and nested props", async () => {
+        const node: GraphNode = {
+          label: "Event",
+          id: "n-roundtrip",
+          kind: "inspected",
+          name: "Inspection ✓",
+          at: 1_760_000_123_456,
+          cid: "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq",
+          leafHash: "0x" + "ab".repeat(32),
+          anchorId: "42",
+          proof: [],
+          props: { passed: true, readings: [1.5, 2], site: { code: "NL-1" }, note: null },
+        };
+        await graph.upsertNode(node);
+        expect(await graph.getNode(r("Event", "n-roundtrip"))).toEqual(node);
+      });
+
+      it("merges an upsert into the stored node: given fields overwrite, others stay, props merge by key", async () => {
+        await graph.upsertNode({
+          label: "Batch",
+          id: "n-merge",
+          kind: "lot",
+          at: 5,
+          props: { a: 1, b: 2 },
+        });
+        await graph.upsertNode({
+          label: "Batch",
+          id: "n-merge",
+          anchorId: "7",
+          proof: ["0x01", "0x02"],
+          props: { b: 3, c: 4 },
+        });
+        expect(await graph.getNode(r("Batch", "n-merge"))).toEqual({
+          label: "Batch",
+          id: "n-merge",
+          kind: "lot",
+          at: 5,
+          anchorId: "7",
+          proof: ["0x01", "0x02"],
+          props: { a: 1, b: 3, c: 4 },
+        });
+      });
+
+      it("keeps ids separate per label", async () => {
+        await graph.upsertNodes([
+          { label: "Product", id: "same", kind: "p" },
+          { label: "Batch", id: "same", kind: "b" },
+        ]);
+        expect((await graph.getNode(r("Product", "same")))?.kind).toBe("p");
+        expect((await graph.getNode(r("Batch", "same")))?.kind).toBe("b");
+      });
+
+      it("collapses repeated ids within one batch", async () => {
+        await graph.upsertNodes([
+          { label: "Location", id: "n-dup", name: "first", props: { x: 1 } },
+          { label: "Location", id: "n-dup", kind: "site", props: { y: 2 } },
+        ]);
+        expect(await graph.getNode(r("Location", "n-dup"))).toEqual({
+          label: "Location",
+          id: "n-dup",
+          name: "first",
+          kind: "site",
+          props: { x: 1, y: 2 },
+        });
+      });
+
+      it("returns undefined for an unknown node", async () => {
+        expect(await graph.getNode(r("Batch", "no-such-batch"))).toBeUndefined();
+      });
+
+      it("rejects bad nodes with a ValidationError naming the field", async () => {
+        await expect(graph.upsertNode({ label: "Widget" as NodeLabel, id: "x" })).rejects.toThrow(
+          /invalid nodes: 0\.label/,
+        );
+        await expect(graph.upsertNode({ label: "Batch", id: "" })).rejects.toThrow(
+          /invalid nodes: 0\.id/,
+        );
+        await expect(graph.upsertNode({ label: "Batch", id: "x", at: 1.5 })).rejects.toThrow(
+          /invalid nodes: 0\.at/,
+        );
+        await expect(
+          graph.upsertNode({ label: "Batch", id: "x", proof: ["nothex"] }),
+        ).rejects.toBeInstanceOf(ValidationError);
+      });
+    });
+
+    describe("edges, neighbours and traces on a hand-built chain", () => {
+      beforeAll(async () => {
+        await graph.upsertNodes(SMALL_NODES);
+        await graph.addEdges(SMALL_EDGES);
+      });
+
+      it("adds an edge once however often it is added, merging its props", async () => {
+        const edge: GraphEdge = { ...SMALL_EDGES[4]!, props: { share: 0.6 } };
+        await graph.addEdge(edge);
+        await graph.addEdge({ ...edge, props: { unit: "pcs" } });
+        const into = await graph.neighbours(r("Batch", "mod-1"), {
+          direction: "in",
+          edgeTypes: ["FLOWS_TO"],
+        });
+        expect(into.map((n) => n.node.id).sort()).toEqual(["cells-1", "glass-1"]);
+        const cells = into.find((n) => n.node.id === "cells-1")!;
+        expect(cells.edge).toEqual({ ...SMALL_EDGES[4], props: { share: 0.6, unit: "pcs" } });
+      });
+
+      it("refuses an edge type between labels it does not connect", async () => {
+        await expect(
+          graph.addEdge(e("FLOWS_TO", r("Batch", "mod-1"), r("Event", "ev-prod"))),
+        ).rejects.toThrow(/FLOWS_TO cannot connect Batch to Event/);
+      });
+
+      it("refuses an edge to a node that does not exist", async () => {
+        const err = await graph
+          .addEdge(e("FLOWS_TO", r("Batch", "mod-1"), r("Batch", "ghost")))
+          .catch((x: unknown) => x);
+        expect(err).toBeInstanceOf(GraphNodeNotFoundError);
+        expect((err as GraphNodeNotFoundError).ref).toEqual(r("Batch", "ghost"));
+      });
+
+      it("lists neighbours by direction, edge type and label", async () => {
+        const all = await graph.neighbours(r("Batch", "mod-1"));
+        expect(all.map((n) => `${n.edge.type}:${n.node.id}`).sort()).toEqual([
+          "CONCERNS:ev-prod",
+          "FLOWS_TO:cells-1",
+          "FLOWS_TO:glass-1",
+          "FLOWS_TO:install-1",
+          "HAS_BATCH:module",
+        ]);
+        const out = await graph.neighbours(r("Batch", "mod-1"), { direction: "out" });
+        expect(out.map((n) => n.node.id)).toEqual(["install-1"]);
+        expect(out[0]!.edge.from).toEqual(r("Batch", "mod-1"));
+        const events = await graph.neighbours(r("Batch", "mod-1"), { labels: ["Event"] });
+        expect(events.map((n) => n.node)).toEqual([
+          { label: "Event", id: "ev-prod", kind: "produced", at: 1_760_000_000_000 },
+        ]);
+        await expect(graph.neighbours(r("Batch", "ghost"))).rejects.toBeInstanceOf(
+          GraphNodeNotFoundError,
+        );
+      });
+
+      it("traces upstream from an installation to every supplier, event and document", async () => {
+        const t = await graph.trace(r("Batch", "install-1"), {
+          direction: "upstream",
+          maxDepth: 5,
+        });
+        expect(t.root.id).toBe("install-1");
+        expect(t.truncated).toBe(false);
+        expect(Object.fromEntries(keys(t))).toEqual({
+          "Batch:mod-1": 1,
+          "Event:ev-inst": 1,
+          "Batch:cells-1": 2,
+          "Batch:glass-1": 2,
+          "Product:module": 2,
+          "Event:ev-prod": 2,
+          "Participant:I1": 2,
+          "Product:cell": 3,
+          "Document:cert": 3,
+          "Participant:S2": 3,
+          "Location:wuxi": 3,
+          "Participant:S1": 4,
+          "Participant:DP": 4,
+        });
+        // Every node is connected to the root through the returned edges; no anchor edge.
+        expect(t.edges).toHaveLength(14);
+        expect(t.edges.some((x) => x.type === "ANCHORED_IN")).toBe(false);
+      });
+
+      it("stops at maxDepth", async () => {
+        const t = await graph.trace(r("Batch", "install-1"), {
+          direction: "upstream",
+          maxDepth: 2,
+        });
+        expect([...keys(t).keys()].sort()).toEqual(
+          [
+            "Batch:cells-1",
+            "Batch:glass-1",
+            "Batch:mod-1",
+            "Event:ev-inst",
+            "Event:ev-prod",
+            "Participant:I1",
+            "Product:module",
+          ].sort(),
+        );
+      });
+
+      it("traces downstream from a supplier to where its goods went", async () => {
+        const t = await graph.trace(r("Participant", "S2"), {
+          direction: "downstream",
+          maxDepth: 5,
+        });
+        expect(Object.fromEntries(keys(t))).toEqual({
+          "Product:module": 1,
+          "Event:ev-prod": 1,
+          "Batch:mod-1": 2,
+          "Batch:install-1": 3,
+        });
+      });
+
+      it("follows only the edge types asked for (anchors are opt-in)", async () => {
+        const flows = await graph.trace(r("Batch", "install-1"), {
+          direction: "upstream",
+          maxDepth: 5,
+          edgeTypes: ["FLOWS_TO"],
+        });
+        expect([...keys(flows).keys()].sort()).toEqual([
+          "Batch:cells-1",
+          "Batch:glass-1",
+          "Batch:mod-1",
+        ]);
+        const anchor = await graph.trace(r("Document", "cert"), {
+          direction: "downstream",
+          maxDepth: 1,
+          edgeTypes: ["ANCHORED_IN"],
+        });
+        expect([...keys(anchor).keys()]).toEqual(["Anchor:A1"]);
+      });
+
+      it("truncates at the node limit and says so", async () => {
+        const t = await graph.trace(r("Batch", "install-1"), {
+          direction: "upstream",
+          maxDepth: 5,
+          limit: 3,
+        });
+        expect(t.nodes).toHaveLength(3);
+        expect(t.truncated).toBe(true);
+        for (const edge of t.edges) {
+          const ids = new Set(["install-1", ...t.nodes.map((n) => n.id)]);
+          expect(ids.has(edge.from.id) && ids.has(edge.to.id)).toBe(true);
+        }
+      });
+
+      it("rejects an unknown root and bad options", async () => {
+        await expect(
+          graph.trace(r("Batch", "ghost"), { direction: "upstream", maxDepth: 2 }),
+        ).rejects.toBeInstanceOf(GraphNodeNotFoundError);
+        await expect(
+          graph.trace(r("Batch", "mod-1"), { direction: "upstream", maxDepth: 0 }),
+        ).rejects.toThrow(/maxDepth/);
+        await expect(
+          graph.trace(r("Batch", "mod-1"), { direction: "sideways" as "upstream", maxDepth: 2 }),
+        ).rejects.toThrow(/direction/);
+      });
+
+      it("runs shared Cypher with parameters and returns plain values", async () => {
+        const rows = await graph.query(
+          "MATCH (p:Participant)-[:PERFORMED]->(ev:Event) WHERE ev.at >= $since " +
+            "RETURN p.id AS who, ev.kind AS what, ev.at AS at ORDER BY at",
+          { since: 1_760_000_000_000 },
+        );
+        expect(rows).toEqual([
+          { who: "S2", what: "produced", at: 1_760_000_000_000 },
+          { who: "I1", what: "installed", at: 1_760_100_000_000 },
+        ]);
+        const counts = await graph.query(
+          "MATCH (b:Batch)<-[:FLOWS_TO*1..3]-(x:Batch) WHERE b.id = $id RETURN count(DISTINCT x) AS n",
+          { id: "install-1" },
+        );
+        expect(counts).toEqual([{ n: 3 }]);
+      });
+    });
+
+    describe("a generated supply network against its in-memory reference", () => {
+      const net = generateSupplyNetwork({ targetNodes: 3_000, seed: 11, tiers: 7, fanIn: 2 });
+
+      beforeAll(async () => {
+        await graph.clear();
+        await graph.upsertNodes(net.nodes);
+        await graph.addEdges(net.edges);
+      });
+
+      it("stores every node", async () => {
+        const counts = await graph.countNodes();
+        const total = Object.values(counts).reduce((a, b) => a + b, 0);
+        expect(total).toBe(net.nodes.length);
+        expect(counts.Batch).toBe(net.nodes.filter((n) => n.label === "Batch").length);
+      });
+
+      it("gives the reference answer for upstream traces at depths 1-5", async () => {
+        for (const [i, root] of net.topBatches.slice(0, 4).entries()) {
+          const maxDepth = i + 2;
+          const t = await graph.trace(root, { direction: "upstream", maxDepth });
+          const expected = referenceTrace(net, root, { direction: "upstream", maxDepth });
+          expect(expected.size).toBeGreaterThan(5);
+          expect(Object.fromEntries(keys(t))).toEqual(Object.fromEntries(expected));
+        }
+      });
+
+      it("gives the reference answer for downstream traces", async () => {
+        for (const root of net.bottomBatches.slice(0, 3)) {
+          const t = await graph.trace(root, { direction: "downstream", maxDepth: 5 });
+          const expected = referenceTrace(net, root, { direction: "downstream", maxDepth: 5 });
+          expect(Object.fromEntries(keys(t))).toEqual(Object.fromEntries(expected));
+        }
+      });
+
+      it("returns only edges between the root and result nodes", async () => {
+        const root = net.topBatches[5]!;
+        const t = await graph.trace(root, { direction: "upstream", maxDepth: 5 });
+        const inResult = new Set([`${root.label}:${root.id}`, ...keys(t).keys()]);
+        for (const x of t.edges) {
+          expect(inResult.has(`${x.from.label}:${x.from.id}`)).toBe(true);
+          expect(inResult.has(`${x.to.label}:${x.to.id}`)).toBe(true);
+        }
+      });
+
+      it("clears everything", async () => {
+        await graph.clear();
+        const counts = await graph.countNodes();
+        expect(Object.values(counts).every((c) => c === 0)).toBe(true);
+      });
+    });
+  });
+}
