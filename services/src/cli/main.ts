@@ -2,11 +2,14 @@ import "promise.withresolvers/auto"; // Helia's dependencies use ES2024's Promis
 import { Command, CommanderError } from "commander";
 import { BaseError } from "../common/errors.ts";
 import { registerFingerprint } from "./commands/fingerprint.ts";
+import { registerAuction } from "./commands/auction.ts";
+import { registerServe } from "./commands/serve.ts";
 import { registerPowerflow } from "./commands/powerflow.ts";
 import { registerSafety } from "./commands/safety.ts";
 import { registerDispatch } from "./commands/dispatch.ts";
 import { registerEvidence } from "./commands/evidence.ts";
 import { registerTrust } from "./commands/trust.ts";
+import { registerDemo } from "./commands/demo.ts";
 
 /** Builds the `gridledger` command tree; each domain registers its own subcommands. */
 export function buildProgram(): Command {
@@ -16,11 +19,14 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerFingerprint(program);
+  registerAuction(program);
+  registerServe(program);
   registerPowerflow(program);
   registerSafety(program);
   registerDispatch(program);
   registerEvidence(program);
   registerTrust(program);
+  registerDemo(program);
   return program;
 }
 

@@ -1,0 +1,203 @@
+import express, { type NextFunction, type Request, type Response } from "express";
+import type { Address } from "viem";
+import type { z } from "zod";
+import { ForbiddenError, NotFoundError, UnauthorizedError } from "../common/errors.ts";
+import { parseWith } from "../common/validate.ts";
+import type { NodeRef } from "../graph/graphStore.ts";
+import type { ApiContext, ApiRole } from "./context.ts";
+import { BadRequestError, errorMiddleware, unknownRoute } from "./errors.ts";
+import { openApiDocument } from "./openapi.ts";
+import {
+  AnchorParams,
+  DelegationBody,
+  EventsUploadBody,
+  ParticipantParams,
+  RECORD_LABELS,
+  RecordParams,
+  SiweVerifyBody,
+  TRACE_LABELS,
+  TraceParams,
+  TraceQuery,
+} from "./schemas.ts";
+
+/** Roles that may upload traceability data (data providers, paper 004), besides delegates. */
+export const WRITER_ROLES: ApiRole[] = [
+  "operator",
+  "supplier",
+  "aggregator",
+  "prosumer",
+  "data-creator",
+];
+
+type Caller = { address: Address; roles: ApiRole[] };
+
+function params<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new BadRequestError(
+    result.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
+    what,
+  );
+}
+
+/**
+ * The REST API (express 5): thin routes that validate with zod, call the trace service, the
+ * graph or the chain, and answer JSON. Auth: SIWE session tokens (`Authorization: Bearer`), roles
+ * looked up on-chain per request; writes need a role, reads are open or need a session
+ * (`READS`). The OpenAPI 3.1 description is at /openapi.json.
+ *
+ * @example const app = createApp(context); app.listen(8787, "127.0.0.1")
+ */
+export function createApp(ctx: ApiContext): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("query parser", "simple");
+  app.use(express.json({ limit: ctx.bodyLimit, strict: true }));
+
+  const caller = async (req: Request): Promise<Caller | undefined> => {
+    const session = ctx.sessions.authenticate(req.header("authorization"));
+    if (!session) return undefined;
+    return { address: session.address, roles: await ctx.rolesOf(session.address) };
+  };
+  const requireRole =
+    (roles: ApiRole[]) =>
+    async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+      const who = await caller(req);
+      if (!who)
+        throw new UnauthorizedError("sign in first (SIWE: /v1/auth/nonce, /v1/auth/verify)");
+      if (!who.roles.some((r) => roles.includes(r))) {
+        throw new ForbiddenError(`needs one of the roles ${roles.join(", ")}`, {
+          details: `${who.address} holds ${who.roles.join(", ") || "no role"}`,
+        });
+      }
+      res.locals.caller = who;
+      next();
+    };
+  const readAccess = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const who = await caller(req);
+    if (ctx.reads === "authenticated" && !who) {
+      throw new UnauthorizedError("reads need a session on this server (READS=authenticated)");
+    }
+    res.locals.caller = who;
+    next();
+  };
+  const me = (res: Response): Caller => res.locals.caller as Caller;
+
+  app.get("/openapi.json", (_req, res) => {
+    res.json(openApiDocument());
+  });
+
+  app.get("/v1/health", async (_req, res) => {
+    const checks = await ctx.checks();
+    const ok = Object.values(checks).every((c) => c.ok);
+    res.status(ok ? 200 : 503).json({
+      status: ok ? "ok" : "degraded",
+      chainId: ctx.chainId,
+      checks,
+      anchoring: { pending: ctx.batcher.pending, lastError: ctx.batcher.lastError ?? null },
+      indexer: ctx.indexer?.status() ?? null,
+    });
+  });
+
+  // Sign-In with Ethereum
+  app.get("/v1/auth/nonce", (_req, res) => {
+    res.json(ctx.sessions.issueNonce());
+  });
+  app.post("/v1/auth/verify", async (req, res) => {
+    const body = parseWith(SiweVerifyBody, req.body, "sign-in");
+    const session = await ctx.sessions.signIn(
+      body.message,
+      body.signature as `0x${string}`,
+      req.header("host"),
+    );
+    res.json({ ...session, roles: await ctx.rolesOf(session.address) });
+  });
+  app.get("/v1/auth/session", async (req, res) => {
+    const who = await caller(req);
+    if (!who) throw new UnauthorizedError("no session");
+    res.json(who);
+  });
+
+  // Uploads (data providers and their delegates)
+  app.post("/v1/trace/events", requireRole(WRITER_ROLES), async (req, res) => {
+    const body = parseWith(EventsUploadBody, req.body, "upload");
+    const who = me(res);
+    const records = await ctx.trace.recordEvents(body.events, {
+      address: who.address,
+      isOperator: who.roles.includes("operator"),
+    });
+    res.status(201).json({ records, pendingAnchors: ctx.batcher.pending });
+  });
+  app.post("/v1/trace/documents", requireRole(WRITER_ROLES), async (req, res) => {
+    const who = me(res);
+    const record = await ctx.trace.recordDocument(req.body, {
+      address: who.address,
+      isOperator: who.roles.includes("operator"),
+    });
+    res.status(201).json({ record, pendingAnchors: ctx.batcher.pending });
+  });
+  app.post(
+    "/v1/delegations",
+    requireRole(["operator", "supplier", "aggregator", "prosumer"]),
+    async (req, res) => {
+      const body = parseWith(DelegationBody, req.body, "delegation");
+      await ctx.trace.delegate(me(res).address, body.delegate);
+      res.status(201).json({ provider: me(res).address.toLowerCase(), delegate: body.delegate });
+    },
+  );
+
+  // Anchoring
+  app.post("/v1/anchors/flush", requireRole(["operator"]), async (_req, res) => {
+    const batches = await ctx.batcher.flush();
+    res.json({ batches, pending: ctx.batcher.pending });
+  });
+  app.get("/v1/anchors/:id", readAccess, async (req, res) => {
+    const { id } = params(AnchorParams, req.params, "path");
+    const [onChain, node] = await Promise.all([
+      ctx.anchors.getAnchor(BigInt(id)),
+      ctx.graph.getNode({ label: "Anchor", id }),
+    ]);
+    if (!onChain) throw new NotFoundError(`anchor ${id} not found on-chain`);
+    res.json({
+      id,
+      contract: ctx.anchors.address,
+      onChain: { ...onChain, recordCount: onChain.recordCount.toString() },
+      graph: node ?? null,
+    });
+  });
+
+  // Reads
+  app.get("/v1/trace/:collection/:id", readAccess, async (req, res) => {
+    const p = params(TraceParams, req.params, "path");
+    const q = params(TraceQuery, req.query, "query");
+    const label = TRACE_LABELS[p.collection];
+    const id = label === "Participant" ? p.id.toLowerCase() : p.id;
+    const ref: NodeRef = { label, id };
+    res.json({
+      direction: q.direction,
+      depth: q.depth,
+      ...(await ctx.trace.trace(ref, q.direction, q.depth, q.limit)),
+    });
+  });
+  app.get("/v1/records/:collection/:id", readAccess, async (req, res) => {
+    const p = params(RecordParams, req.params, "path");
+    res.json(await ctx.trace.getRecord(RECORD_LABELS[p.collection], p.id));
+  });
+  app.get("/v1/participants/:address/history", readAccess, async (req, res) => {
+    const { address } = params(ParticipantParams, req.params, "path");
+    const ref: NodeRef = { label: "Participant", id: address };
+    const node = await ctx.graph.getNode(ref);
+    if (!node) throw new NotFoundError(`participant ${address} not found`);
+    const records = await ctx.graph.neighbours(ref, { direction: "out", edgeTypes: ["PARTY_TO"] });
+    const byTime = records.map((r) => r.node).sort((x, y) => (x.at ?? 0) - (y.at ?? 0));
+    res.json({
+      participant: node,
+      market: byTime.filter((n) => n.label === "MarketRecord"),
+      tdva: byTime.filter((n) => n.label === "TdvaRecord"),
+    });
+  });
+
+  app.use(unknownRoute);
+  app.use(errorMiddleware(ctx.logger));
+  return app;
+}

@@ -1,0 +1,31 @@
+import type { Logger } from "pino";
+import type { Address } from "viem";
+import type { Role } from "../chain/roles.ts";
+import type { GraphStore } from "../graph/graphStore.ts";
+import type { ChainIndexer } from "../indexer/chainIndexer.ts";
+import type { AnchorBatcher } from "../trace/anchorBatcher.ts";
+import type { TraceService } from "../trace/traceService.ts";
+import type { DataAnchorClient } from "../chain/dataAnchor.ts";
+import type { SiweSessions } from "./session.ts";
+
+/** Roles an API caller can hold: the on-chain ones plus `data-creator` (a delegate, from the graph). */
+export type ApiRole = Role | "data-creator";
+
+/** A component's health as /v1/health reports it. */
+export type Check = { ok: boolean; detail?: unknown };
+
+/** Everything the routes need; built by `createApiContext` (or by tests from real parts). */
+export type ApiContext = {
+  reads: "open" | "authenticated";
+  bodyLimit: number;
+  chainId: number;
+  trace: TraceService;
+  batcher: AnchorBatcher;
+  graph: GraphStore;
+  anchors: Pick<DataAnchorClient, "getAnchor" | "address">;
+  sessions: SiweSessions;
+  rolesOf(address: Address): Promise<ApiRole[]>;
+  indexer: ChainIndexer | undefined;
+  checks(): Promise<Record<string, Check>>;
+  logger: Logger | undefined;
+};

@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { AddressSchema, RecordIdSchema } from "../trace/schemas.ts";
+
+/** Body of POST /v1/trace/events is validated event by event by the trace service. */
+export const EventsUploadBody = z.strictObject({
+  events: z.array(z.unknown()).min(1).max(1_000),
+});
+
+export const DelegationBody = z.strictObject({ delegate: AddressSchema });
+
+export const SiweVerifyBody = z.strictObject({
+  message: z.string().min(1).max(4_096),
+  signature: z.string().regex(/^0x[0-9a-fA-F]+$/, "hex signature"),
+});
+
+/** URL segment → graph label for trace roots. */
+export const TRACE_LABELS = {
+  products: "Product",
+  batches: "Batch",
+  participants: "Participant",
+  locations: "Location",
+  events: "Event",
+  documents: "Document",
+} as const;
+
+export const TraceParams = z.strictObject({
+  collection: z.enum(Object.keys(TRACE_LABELS) as [keyof typeof TRACE_LABELS]),
+  id: z.string().min(1).max(128),
+});
+
+export const TraceQuery = z.strictObject({
+  direction: z.enum(["upstream", "downstream"]).default("upstream"),
+  depth: z.coerce.number().int().min(1).max(10).default(5),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
+});
+
+export const RECORD_LABELS = { events: "Event", documents: "Document" } as const;
+
+export const RecordParams = z.strictObject({
+  collection: z.enum(["events", "documents"]),
+  id: RecordIdSchema,
+});
+
+export const ParticipantParams = z.strictObject({ address: AddressSchema });
+
+export const AnchorParams = z.strictObject({
+  id: z.string().regex(/^[1-9][0-9]{0,30}$/, "positive integer"),
+});
