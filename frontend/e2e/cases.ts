@@ -1,6 +1,6 @@
 // The browser suite's cases, in order: each one leaves the chain as the next one expects.
 import type { Page } from "playwright-core";
-import type { Deployment } from "./env.ts";
+import { rpc, type Deployment } from "./env.ts";
 
 export type Suite = {
   page: Page;
@@ -24,6 +24,65 @@ export async function connectDevnet(page: Page, index: number): Promise<void> {
 
 async function goto(s: Suite, route: string): Promise<void> {
   await s.page.evaluate((r) => (window.location.hash = r), `#/${route}`);
+}
+
+/** The card whose heading is `title`. */
+function card(s: Suite, title: string) {
+  return s.page.locator("section.card").filter({ has: s.page.locator("h2", { hasText: title }) });
+}
+
+/** Waits until the card's last transaction succeeded, failing fast with the decoded error. */
+async function txOk(s: Suite, title: string, label: string): Promise<void> {
+  const c = card(s, title);
+  const ok = c.getByTestId("tx-ok").filter({ hasText: label });
+  const err = c.getByTestId("tx-error");
+  await Promise.race([
+    ok.waitFor(),
+    err.waitFor().then(async () => {
+      throw new Error(`${label}: ${await err.innerText()}`);
+    }),
+  ]);
+}
+
+const MINUTE = 60;
+/** Moves the devnet's clock forward and waits until the app has seen the new block. */
+async function advance(s: Suite, seconds: number): Promise<void> {
+  await rpc("evm_increaseTime", [seconds]);
+  await rpc("evm_mine");
+  const head = BigInt((await rpc("eth_blockNumber")) as string);
+  await s.page
+    .getByTestId("chain-badge")
+    .filter({ hasText: `#${head}` })
+    .waitFor();
+}
+
+async function deposit(s: Suite, amount: string): Promise<void> {
+  await goto(s, "account");
+  const c = card(s, "Market balance");
+  await c.getByTestId("funds-amount").fill(amount);
+  await c.getByRole("button", { name: "Deposit", exact: true }).click();
+  await txOk(s, "Market balance", "Deposit with permit");
+  await c.getByTestId("market-available").filter({ hasText: amount }).waitFor();
+}
+
+async function placeOrder(
+  s: Suite,
+  side: "0" | "1",
+  price: string,
+  kwh: string,
+  escrow: string,
+): Promise<void> {
+  await goto(s, "market");
+  const c = card(s, "Place an order");
+  await c.getByTestId("order-side").selectOption(side);
+  await c.getByTestId("order-price").fill(price);
+  await c.getByTestId("order-kwh").fill(kwh);
+  await c
+    .getByTestId("escrow-preview")
+    .filter({ hasText: `${escrow} GLT` })
+    .waitFor();
+  await c.getByRole("button", { name: "Sign and place" }).click();
+  await txOk(s, "Place an order", side === "0" ? "Bid" : "Ask");
 }
 
 export const cases: Case[] = [
@@ -63,6 +122,83 @@ export const cases: Case[] = [
       await s.page.getByTestId("events").filter({ hasText: "FaucetDripped" }).waitFor();
       await s.page.getByTestId("events").filter({ hasText: "ParticipantApproved" }).waitFor();
       await s.shot("explorer");
+    },
+  },
+
+  {
+    name: "operator opens an interval with grid prices",
+    async run(s) {
+      await connectDevnet(s.page, 0);
+      await goto(s, "admin");
+      const c = card(s, "Open an interval");
+      await c.getByTestId("open-starts").fill("30");
+      await c.getByTestId("open-grid").fill("0.25");
+      await c.getByTestId("open-feedin").fill("0.05");
+      await c.getByTestId("open-interval").click();
+      await txOk(s, "Open an interval", "Open interval");
+      await s.shot("operator");
+    },
+  },
+  {
+    name: "a seller and a buyer deposit with permit and place crossing orders with the escrow shown first",
+    async run(s) {
+      await connectDevnet(s.page, 1);
+      await deposit(s, "100");
+      await placeOrder(s, "1", "0.10", "5", "0.75");
+      await connectDevnet(s.page, 4);
+      await deposit(s, "100");
+      await placeOrder(s, "0", "0.15", "4", "1");
+      await s.page.getByTestId("order-book").locator("tbody tr").nth(1).waitFor();
+      await card(s, "Market balance").count();
+      await s.page.getByTestId("depth-chart").waitFor();
+      await s.shot("market-book");
+    },
+  },
+  {
+    name: "operator clears after gate closure and the match appears with its price",
+    async run(s) {
+      await advance(s, 25 * MINUTE);
+      await connectDevnet(s.page, 0);
+      await goto(s, "market");
+      await s.page.getByTestId("clear-button").click();
+      await txOk(s, "Clearing and settlement", "Clear");
+      const row = s.page.getByTestId("matches").locator("tbody tr").first();
+      await row.filter({ hasText: "4 kWh" }).filter({ hasText: "0.125" }).waitFor();
+      await s.page.getByTestId("clearing-summary").filter({ hasText: "0.5 GLT" }).waitFor();
+      await s.shot("market-cleared");
+    },
+  },
+  {
+    name: "metering and settlement show the seller's under-delivery compensation",
+    async run(s) {
+      await advance(s, 30 * MINUTE);
+      await goto(s, "admin");
+      const c = card(s, "Report metered energy");
+      const report = async (who: string, produced: string, consumed: string) => {
+        await c.getByTestId("report-participant").fill(who);
+        await c.getByTestId("report-produced").fill(produced);
+        await c.getByTestId("report-consumed").fill(consumed);
+        await c.getByTestId("report-meter").click();
+        await txOk(s, "Report metered energy", "Report meter");
+        await c
+          .getByTestId("tx-ok")
+          .waitFor({ state: "detached" })
+          .catch(() => undefined);
+      };
+      await c.getByTestId("report-interval").fill("1");
+      await report("0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "3", "0");
+      await advance(s, 61 * MINUTE);
+      await goto(s, "market");
+      await s.page.getByTestId("settle-button").click();
+      await txOk(s, "Clearing and settlement", "Settle");
+      // Seller delivered 3 of 4 kWh with a 5 % band: (3.8 − 3) kWh × (0.25 − 0.125) = 0.1 GLT.
+      await s.page
+        .getByTestId("matches")
+        .locator("tbody tr")
+        .first()
+        .filter({ hasText: "0.1 GLT" })
+        .waitFor();
+      await s.shot("market-settled");
     },
   },
 ];

@@ -1,11 +1,42 @@
-import type { Address } from "viem";
+import { useState } from "react";
+import { useConfig, useReadContract } from "wagmi";
+import { readContract, signTypedData } from "wagmi/actions";
+import { parseSignature, type Address } from "viem";
 import { appChain } from "../config/wagmi.ts";
 import { contractOf } from "../hooks/contracts.ts";
+import { useTx } from "../hooks/useTx.ts";
+import { TxStatus } from "./TxStatus.tsx";
+import { formatToken, parseToken, TOKEN_SYMBOL } from "../utils/format.ts";
+import { milliToUnits } from "../utils/market.ts";
+import { getParsedError } from "../utils/parseError.ts";
 
-/** Market escrow: free and locked balance, deposit (with permit) and withdraw. */
-export function MarketFunds({ account: _account }: { account: Address }) {
+const PERMIT_TYPES = {
+  Permit: [
+    { name: "owner", type: "address" },
+    { name: "spender", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+/** Market escrow: free and locked balance, deposit (EIP-2612 permit where the wallet signs it) and withdraw. */
+export function MarketFunds({ account }: { account: Address }) {
+  const config = useConfig();
   const market = contractOf("EnergyMarket", appChain.id);
-  if (!market) {
+  const token = contractOf("GridToken", appChain.id);
+  const tx = useTx();
+  const [amount, setAmount] = useState("100");
+  const [note, setNote] = useState<string>();
+  const balance = useReadContract({
+    address: market?.address,
+    abi: market?.abi,
+    functionName: "balanceOf",
+    args: [account],
+    chainId: appChain.id,
+    query: { enabled: Boolean(market), refetchInterval: 4_000 },
+  });
+  if (!market || !token) {
     return (
       <section className="card">
         <h2>Market balance</h2>
@@ -13,5 +44,128 @@ export function MarketFunds({ account: _account }: { account: Address }) {
       </section>
     );
   }
-  return null;
+  const [available, locked] = (balance.data as readonly [bigint, bigint] | undefined) ?? [];
+
+  const deposit = async () => {
+    setNote(undefined);
+    let value: bigint;
+    try {
+      value = parseToken(amount);
+    } catch (e) {
+      setNote((e as Error).message);
+      return;
+    }
+    // Permit first: one signature and one transaction instead of approve + deposit.
+    try {
+      const [, name, version, chainId, verifyingContract] = (await readContract(config, {
+        address: token.address,
+        abi: token.abi,
+        functionName: "eip712Domain",
+        chainId: appChain.id,
+      })) as readonly [string, string, string, bigint, Address];
+      const nonce = (await readContract(config, {
+        address: token.address,
+        abi: token.abi,
+        functionName: "nonces",
+        args: [account],
+        chainId: appChain.id,
+      })) as bigint;
+      const deadline = BigInt(Math.floor(Date.now() / 1000) + 3_600);
+      const signature = await signTypedData(config, {
+        account,
+        domain: { name, version, chainId: Number(chainId), verifyingContract },
+        types: PERMIT_TYPES,
+        primaryType: "Permit",
+        message: { owner: account, spender: market.address, value, nonce, deadline },
+      });
+      const { r, s, v, yParity } = parseSignature(signature);
+      await tx.send("Deposit with permit", {
+        address: market.address,
+        abi: market.abi,
+        functionName: "depositWithPermit",
+        args: [value, deadline, Number(v ?? BigInt(27 + (yParity ?? 0))), r, s],
+      });
+      return;
+    } catch (error) {
+      const parsed = getParsedError(error);
+      if (/rejected/.test(parsed.message)) {
+        setNote(parsed.message);
+        return;
+      }
+      setNote(`Permit unavailable (${parsed.message}); using approve + deposit.`);
+    }
+    const approved = await tx.send("Approve", {
+      address: token.address,
+      abi: token.abi,
+      functionName: "approve",
+      args: [market.address, value],
+    });
+    if (approved)
+      await tx.send("Deposit", {
+        address: market.address,
+        abi: market.abi,
+        functionName: "deposit",
+        args: [value],
+      });
+  };
+
+  const withdraw = () => {
+    try {
+      void tx.send("Withdraw", {
+        address: market.address,
+        abi: market.abi,
+        functionName: "withdraw",
+        args: [parseToken(amount)],
+      });
+    } catch (e) {
+      setNote((e as Error).message);
+    }
+  };
+
+  return (
+    <section className="card">
+      <h2>Market balance</h2>
+      <div className="figures">
+        <div>
+          <span>available</span>
+          <strong data-testid="market-available">
+            {available === undefined ? "–" : formatToken(milliToUnits(available))}
+          </strong>
+        </div>
+        <div>
+          <span>locked by orders and matches</span>
+          <strong data-testid="market-locked">
+            {locked === undefined ? "–" : formatToken(milliToUnits(locked))}
+          </strong>
+        </div>
+        <div>
+          <span>unit</span>
+          <strong>{TOKEN_SYMBOL}</strong>
+        </div>
+      </div>
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void deposit();
+        }}
+      >
+        <label>
+          Amount ({TOKEN_SYMBOL})
+          <input
+            data-testid="funds-amount"
+            inputMode="decimal"
+            value={amount}
+            onChange={(e) => setAmount(e.target.value)}
+          />
+        </label>
+        <button type="submit">Deposit</button>
+        <button type="button" className="secondary" onClick={withdraw}>
+          Withdraw
+        </button>
+      </form>
+      {note ? <p className="muted">{note}</p> : null}
+      <TxStatus state={tx.state} />
+    </section>
+  );
 }

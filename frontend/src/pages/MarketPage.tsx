@@ -1,9 +1,501 @@
-/** Market page (being built). */
-export default function MarketPage(_props: { param: string }) {
+import { useMemo, useState } from "react";
+import { useAccount, useReadContracts } from "wagmi";
+import type { Address } from "viem";
+import { appChain } from "../config/wagmi.ts";
+import { useChainTime } from "../hooks/useChainTime.ts";
+import {
+  useIntervalEvents,
+  useIntervalOrders,
+  useIntervals,
+  useMarketContract,
+  type MarketInterval,
+} from "../hooks/useMarket.ts";
+import { useTx } from "../hooks/useTx.ts";
+import { TxStatus } from "../components/TxStatus.tsx";
+import { DepthChart } from "../components/DepthChart.tsx";
+import {
+  formatCountdown,
+  formatTime,
+  formatToken,
+  formatWh,
+  parseKwh,
+  parseToken,
+  shortHex,
+  TOKEN_SYMBOL,
+} from "../utils/format.ts";
+import {
+  INTERVAL_KIND,
+  INTERVAL_STATUS,
+  SIDE,
+  clearingSummary,
+  depthCurves,
+  escrowFor,
+  milliToUnits,
+  orderSeq,
+  packMatch,
+  sortClearingLists,
+  type MarketOrder,
+} from "../utils/market.ts";
+import type { DeployedContract } from "../hooks/contracts.ts";
+
+const glt = (milli: bigint) => `${formatToken(milliToUnits(milli))} ${TOKEN_SYMBOL}`;
+
+function IntervalList({
+  intervals,
+  selected,
+  now,
+}: {
+  intervals: MarketInterval[];
+  selected?: bigint;
+  now?: number;
+}) {
   return (
     <section className="card">
-      <h1>Market</h1>
-      <p className="muted">Coming soon.</p>
+      <h2>Intervals</h2>
+      {intervals.length === 0 ? (
+        <p className="muted">No interval opened yet (the operator opens them).</p>
+      ) : null}
+      <table className="table" data-testid="intervals">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>Kind</th>
+            <th>Delivery</th>
+            <th>Gate</th>
+            <th>Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {intervals.map((iv) => (
+            <tr key={iv.id.toString()} className={iv.id === selected ? "selected" : ""}>
+              <td>
+                <a href={`#/market/${iv.id}`}>{iv.id.toString()}</a>
+              </td>
+              <td>{INTERVAL_KIND[iv.kind]}</td>
+              <td>
+                {formatTime(iv.start).slice(5, 16)} · {iv.duration / 60} min
+              </td>
+              <td>
+                {iv.status === 1 && now !== undefined
+                  ? formatCountdown(iv.gateClosure - now)
+                  : "closed"}
+              </td>
+              <td>{INTERVAL_STATUS[iv.status]}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </section>
+  );
+}
+
+function PlaceOrder({
+  market,
+  interval,
+  gateOpen,
+}: {
+  market: DeployedContract;
+  interval: MarketInterval;
+  gateOpen: boolean;
+}) {
+  const tx = useTx();
+  const [side, setSide] = useState<number>(SIDE.Buy);
+  const [price, setPrice] = useState("0.15");
+  const [kwh, setKwh] = useState("5");
+  let preview: string;
+  let parsed: { price: bigint; quantity: bigint } | undefined;
+  try {
+    parsed = { price: parseToken(price), quantity: parseKwh(kwh) };
+    preview = glt(escrowFor(side, parsed.price, parsed.quantity, interval));
+  } catch (e) {
+    preview = (e as Error).message;
+  }
+  return (
+    <section className="card">
+      <h2>Place an order</h2>
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (parsed)
+            void tx.send(side === SIDE.Buy ? "Bid" : "Ask", {
+              address: market.address,
+              abi: market.abi,
+              functionName: "placeOrder",
+              args: [interval.id, side, parsed.price, parsed.quantity],
+            });
+        }}
+      >
+        <label>
+          Side
+          <select
+            data-testid="order-side"
+            value={side}
+            onChange={(e) => setSide(Number(e.target.value))}
+          >
+            <option value={SIDE.Buy}>Bid (buy)</option>
+            <option value={SIDE.Sell}>Ask (sell)</option>
+          </select>
+        </label>
+        <label>
+          Price ({TOKEN_SYMBOL}/kWh)
+          <input
+            data-testid="order-price"
+            inputMode="decimal"
+            value={price}
+            onChange={(e) => setPrice(e.target.value)}
+          />
+        </label>
+        <label>
+          Quantity (kWh)
+          <input
+            data-testid="order-kwh"
+            inputMode="decimal"
+            value={kwh}
+            onChange={(e) => setKwh(e.target.value)}
+          />
+        </label>
+        <button type="submit" disabled={!gateOpen || !parsed}>
+          Sign and place
+        </button>
+      </form>
+      <p data-testid="escrow-preview">
+        Escrow locked now: <strong>{preview}</strong>{" "}
+        <small className="muted">
+          ({side === SIDE.Buy ? "bid + max(0, bid − feed-in)" : "max(0, grid price − ask)"} per kWh,
+          the worst case; released at clearing and settlement)
+        </small>
+      </p>
+      {!gateOpen ? <p className="muted">The gate is closed for this interval.</p> : null}
+      <TxStatus state={tx.state} />
+    </section>
+  );
+}
+
+function OrderBook({
+  market,
+  orders,
+  gateOpen,
+  account,
+}: {
+  market: DeployedContract;
+  orders: MarketOrder[];
+  gateOpen: boolean;
+  account?: Address;
+}) {
+  const tx = useTx();
+  const sorted = [...orders].sort((a, b) =>
+    a.side !== b.side ? a.side - b.side : a.price < b.price ? 1 : -1,
+  );
+  return (
+    <section className="card">
+      <h2>Order book</h2>
+      <DepthChart points={depthCurves(orders)} />
+      <table className="table" data-testid="order-book">
+        <thead>
+          <tr>
+            <th>Order</th>
+            <th>Side</th>
+            <th className="num">Price</th>
+            <th className="num">Quantity</th>
+            <th>Owner</th>
+            <th></th>
+          </tr>
+        </thead>
+        <tbody>
+          {sorted.map((o) => (
+            <tr key={o.id.toString()} className={o.cancelled ? "muted" : ""}>
+              <td>{orderSeq(o.id).toString()}</td>
+              <td className={o.side === SIDE.Buy ? "bid" : "ask"}>
+                {o.side === SIDE.Buy ? "bid" : o.renewable ? "ask (renewable)" : "ask"}
+              </td>
+              <td className="num">{formatToken(o.price)}</td>
+              <td className="num">{formatWh(o.quantity)}</td>
+              <td className="mono">{shortHex(o.owner)}</td>
+              <td>
+                {o.cancelled ? (
+                  "cancelled"
+                ) : gateOpen && account && o.owner.toLowerCase() === account.toLowerCase() ? (
+                  <button
+                    className="secondary"
+                    onClick={() =>
+                      tx.send("Cancel", {
+                        address: market.address,
+                        abi: market.abi,
+                        functionName: "cancelOrder",
+                        args: [o.id],
+                      })
+                    }
+                  >
+                    Cancel
+                  </button>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <TxStatus state={tx.state} />
+    </section>
+  );
+}
+
+function Clearing({
+  market,
+  interval,
+  orders,
+  now,
+}: {
+  market: DeployedContract;
+  interval: MarketInterval;
+  orders: MarketOrder[];
+  now?: number;
+}) {
+  const tx = useTx();
+  const events = useIntervalEvents(market, interval.id, interval.status);
+  const matches = events.data?.matches ?? [];
+  const byId = new Map(orders.map((o) => [o.id, o]));
+  const owners = [
+    ...new Set(
+      matches
+        .flatMap((m) => [byId.get(m.sellOrderId)?.owner, byId.get(m.buyOrderId)?.owner])
+        .filter((x): x is Address => Boolean(x)),
+    ),
+  ];
+  const positions = useReadContracts({
+    contracts: owners.map((o) => ({
+      address: market.address,
+      abi: market.abi,
+      functionName: "position",
+      args: [interval.id, o],
+      chainId: appChain.id,
+    })),
+    query: { enabled: owners.length > 0 },
+  });
+  const position = (owner?: Address) => {
+    const i = owner ? owners.indexOf(owner) : -1;
+    return positions.data?.[i]?.result as
+      | { produced: bigint; consumed: bigint; sold: bigint; bought: bigint; reported: boolean }
+      | undefined;
+  };
+  const summary = clearingSummary(matches);
+  const settleAfter = interval.start + interval.duration + interval.meteringWindow;
+  const canClear = interval.status === 1 && now !== undefined && now >= interval.gateClosure;
+  const canSettle = interval.status === 2 && now !== undefined && now >= settleAfter;
+  const settled = new Map(
+    (events.data?.settlement ?? []).map((s) => [`${s.sellOrderId}-${s.buyOrderId}`, s]),
+  );
+  const clear = () => {
+    const lists = sortClearingLists(orders);
+    void tx.send("Clear", {
+      address: market.address,
+      abi: market.abi,
+      functionName: "clear",
+      args: [interval.id, lists.renewableSells, lists.conventionalSells, lists.buys],
+    });
+  };
+  const settle = () =>
+    void tx.send("Settle", {
+      address: market.address,
+      abi: market.abi,
+      functionName: "settle",
+      args: [
+        interval.id,
+        matches.map((m) => packMatch(m.sellOrderId, m.buyOrderId, m.quantity, m.price)),
+      ],
+    });
+
+  return (
+    <section className="card">
+      <h2>Clearing and settlement</h2>
+      {interval.status === 1 ? (
+        <p>
+          <button onClick={clear} disabled={!canClear} data-testid="clear-button">
+            Clear interval
+          </button>{" "}
+          <span className="muted">
+            {canClear
+              ? `Sorts ${orders.length} orders in the paper's order and submits them.`
+              : "Possible after gate closure."}
+          </span>
+        </p>
+      ) : null}
+      {interval.status >= 2 ? (
+        <>
+          <div className="figures" data-testid="clearing-summary">
+            <div>
+              <span>matches</span>
+              <strong>{summary.count}</strong>
+            </div>
+            <div>
+              <span>volume</span>
+              <strong>{formatWh(summary.volume)}</strong>
+            </div>
+            <div>
+              <span>value</span>
+              <strong>{glt(summary.value)}</strong>
+            </div>
+            <div>
+              <span>average price</span>
+              <strong>
+                {formatToken(summary.averagePrice)} {TOKEN_SYMBOL}/kWh
+              </strong>
+            </div>
+            {events.data?.cleared ? (
+              <div>
+                <span>match hash</span>
+                <strong className="mono">
+                  <a href={`#/explorer/${events.data.cleared.tx}`}>
+                    {shortHex(events.data.cleared.matchHash)}
+                  </a>
+                </strong>
+              </div>
+            ) : null}
+          </div>
+          <table className="table" data-testid="matches">
+            <thead>
+              <tr>
+                <th>Sell</th>
+                <th>Buy</th>
+                <th className="num">Quantity</th>
+                <th className="num">Price</th>
+                <th className="num">Seller produced</th>
+                <th className="num">Buyer consumed</th>
+                <th className="num">Paid</th>
+                <th className="num">Seller comp.</th>
+                <th className="num">Buyer comp.</th>
+              </tr>
+            </thead>
+            <tbody>
+              {matches.map((m) => {
+                const seller = position(byId.get(m.sellOrderId)?.owner);
+                const buyer = position(byId.get(m.buyOrderId)?.owner);
+                const s = settled.get(`${m.sellOrderId}-${m.buyOrderId}`);
+                return (
+                  <tr key={`${m.sellOrderId}-${m.buyOrderId}`}>
+                    <td>{orderSeq(m.sellOrderId).toString()}</td>
+                    <td>{orderSeq(m.buyOrderId).toString()}</td>
+                    <td className="num">{formatWh(m.quantity)}</td>
+                    <td className="num">{formatToken(m.price)}</td>
+                    <td className="num">
+                      {seller?.reported ? formatWh(seller.produced) : s ? "no reading (0)" : "–"}
+                    </td>
+                    <td className="num">
+                      {buyer?.reported ? formatWh(buyer.consumed) : s ? "no reading (0)" : "–"}
+                    </td>
+                    <td className="num">{s ? glt(s.value) : "–"}</td>
+                    <td className="num">{s ? glt(s.sellerCompensation) : "–"}</td>
+                    <td className="num">{s ? glt(s.buyerCompensation) : "–"}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <p className="muted">
+            Compensation (make-whole, {interval.bandBps / 100}% band): a seller who delivers below
+            plan pays the buyer (grid price {formatToken(interval.gridBuyPrice)} − trade price) per
+            missing kWh; a buyer who consumes below plan pays the seller (trade price − feed-in{" "}
+            {formatToken(interval.feedInPrice)}) per surplus kWh.
+          </p>
+        </>
+      ) : null}
+      {interval.status === 2 ? (
+        <p>
+          <button onClick={settle} disabled={!canSettle} data-testid="settle-button">
+            Settle
+          </button>{" "}
+          <span className="muted">
+            {canSettle
+              ? "Metering window closed."
+              : `Metering open until ${formatTime(settleAfter)}.`}
+          </span>
+        </p>
+      ) : null}
+      <TxStatus state={tx.state} />
+    </section>
+  );
+}
+
+/** The market: intervals with countdowns, depth chart and book, orders with escrow preview, clearing and settlement. */
+export default function MarketPage({ param }: { param: string }) {
+  const market = useMarketContract();
+  const { address } = useAccount();
+  const now = useChainTime();
+  const { intervals, isLoading } = useIntervals(market);
+  const selected = useMemo(() => {
+    if (/^\d+$/.test(param)) return intervals.find((iv) => iv.id === BigInt(param));
+    return intervals.find((iv) => iv.status === 1) ?? intervals[0];
+  }, [intervals, param]);
+  const orders = useIntervalOrders(market, selected);
+  if (!market)
+    return (
+      <section className="card">
+        <h1>Market</h1>
+        <p className="muted">The energy market is not deployed on this chain.</p>
+      </section>
+    );
+  const gateOpen = Boolean(
+    selected && selected.status === 1 && now !== undefined && now < selected.gateClosure,
+  );
+  return (
+    <div className="page">
+      <h1>Market</h1>
+      <div className="market-layout">
+        <div>
+          <IntervalList intervals={intervals} selected={selected?.id} now={now} />
+          {selected ? (
+            <section className="card" data-testid="interval-detail">
+              <h2>
+                Interval {selected.id.toString()} · {INTERVAL_KIND[selected.kind]} ·{" "}
+                {INTERVAL_STATUS[selected.status]}
+              </h2>
+              <dl className="kv">
+                <dt>Delivery</dt>
+                <dd>
+                  {formatTime(selected.start)} for {selected.duration / 60} min
+                </dd>
+                <dt>Gate closure</dt>
+                <dd>
+                  {formatTime(selected.gateClosure)}{" "}
+                  {now !== undefined ? (
+                    <strong data-testid="countdown">
+                      ({formatCountdown(selected.gateClosure - now)})
+                    </strong>
+                  ) : null}
+                </dd>
+                <dt>Grid price</dt>
+                <dd>
+                  {formatToken(selected.gridBuyPrice)} {TOKEN_SYMBOL}/kWh
+                </dd>
+                <dt>Feed-in price</dt>
+                <dd>
+                  {formatToken(selected.feedInPrice)} {TOKEN_SYMBOL}/kWh
+                </dd>
+                <dt>Penalty band</dt>
+                <dd>{selected.bandBps / 100} %</dd>
+                <dt>Orders</dt>
+                <dd>
+                  {selected.renewableSells} renewable asks, {selected.conventionalSells} other asks,{" "}
+                  {selected.buys} bids
+                </dd>
+              </dl>
+            </section>
+          ) : isLoading ? (
+            <p className="muted">Loading intervals…</p>
+          ) : null}
+          {selected && address ? (
+            <PlaceOrder market={market} interval={selected} gateOpen={gateOpen} />
+          ) : null}
+        </div>
+        <div>
+          {selected ? (
+            <OrderBook market={market} orders={orders} gateOpen={gateOpen} account={address} />
+          ) : null}
+          {selected ? (
+            <Clearing market={market} interval={selected} orders={orders} now={now} />
+          ) : null}
+        </div>
+      </div>
+    </div>
   );
 }

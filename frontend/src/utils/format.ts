@@ -47,3 +47,16 @@ export function formatTime(unixSeconds: bigint | number): string {
   const pad = (n: number) => n.toString().padStart(2, "0");
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
+
+/** "1.5" kWh → 1500n Wh; throws on malformed input or more than 3 decimals. */
+export function parseKwh(text: string): bigint {
+  const trimmed = text.trim();
+  if (!/^\d+(\.\d{1,3})?$/.test(trimmed))
+    throw new Error(`"${text}" is not a kWh amount with at most 3 decimals`);
+  return parseUnits(trimmed, 3);
+}
+
+/** 1500n Wh → "1.5 kWh". */
+export function formatWh(wh: bigint | number): string {
+  return `${formatUnits(BigInt(wh), 3)} kWh`;
+}

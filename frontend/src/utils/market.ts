@@ -1,0 +1,155 @@
+/**
+ * Pure market helpers mirroring IEnergyMarket: order ids, the clearing lists in the paper's
+ * order, escrow previews, packed matches for `settle`, depth curves and the clearing summary.
+ * Money inside the market is in milli-units (1 token base unit = 1000 milli-units), prices in
+ * token base units per kWh, quantities in Wh, so price × quantity is exactly milli-units.
+ */
+
+export const SIDE = { Buy: 0, Sell: 1 } as const;
+export const INTERVAL_KIND = ["Day-ahead", "Intraday", "Real-time"] as const;
+export const INTERVAL_STATUS = ["None", "Open", "Cleared", "Settled"] as const;
+export const MILLI_PER_UNIT = 1_000n;
+
+/** An order as the market returns it (`order(id)`), with its id. */
+export type MarketOrder = {
+  id: bigint;
+  owner: `0x${string}`;
+  side: number;
+  renewable: boolean;
+  cancelled: boolean;
+  price: bigint;
+  quantity: bigint;
+};
+
+/** The interval parameters the helpers need. */
+export type IntervalPrices = { gridBuyPrice: bigint; feedInPrice: bigint };
+
+/** Order id = intervalId << 32 | sequence (sequence from 1). */
+export function orderId(intervalId: bigint, seq: bigint): bigint {
+  return (intervalId << 32n) | seq;
+}
+
+/** The low 32 bits of an order id. */
+export function orderSeq(id: bigint): bigint {
+  return id & 0xffffffffn;
+}
+
+const bySeq = (a: MarketOrder, b: MarketOrder) => (orderSeq(a.id) < orderSeq(b.id) ? -1 : 1);
+
+/**
+ * The three lists `clear` expects, every order of the interval exactly once (cancelled ones
+ * included): renewable sells by ascending (price, id), then conventional sells by ascending
+ * (price, id), buys by descending price then ascending id.
+ * @example sortClearingLists(orders).buys // [highest bid id, ...]
+ */
+export function sortClearingLists(orders: MarketOrder[]): {
+  renewableSells: bigint[];
+  conventionalSells: bigint[];
+  buys: bigint[];
+} {
+  const asc = (a: MarketOrder, b: MarketOrder) =>
+    a.price === b.price ? bySeq(a, b) : a.price < b.price ? -1 : 1;
+  const desc = (a: MarketOrder, b: MarketOrder) =>
+    a.price === b.price ? bySeq(a, b) : a.price > b.price ? -1 : 1;
+  const sells = orders.filter((o) => o.side === SIDE.Sell);
+  return {
+    renewableSells: sells
+      .filter((o) => o.renewable)
+      .sort(asc)
+      .map((o) => o.id),
+    conventionalSells: sells
+      .filter((o) => !o.renewable)
+      .sort(asc)
+      .map((o) => o.id),
+    buys: orders
+      .filter((o) => o.side === SIDE.Buy)
+      .sort(desc)
+      .map((o) => o.id),
+  };
+}
+
+/**
+ * Milli-units an order locks when placed (its worst case): a buyer q × (bid + max(0, bid − feedIn)),
+ * a seller q × max(0, gridBuy − ask).
+ */
+export function escrowFor(
+  side: number,
+  price: bigint,
+  quantity: bigint,
+  prices: IntervalPrices,
+): bigint {
+  if (side === SIDE.Buy) {
+    const rate = price > prices.feedInPrice ? 2n * price - prices.feedInPrice : price;
+    return rate * quantity;
+  }
+  return prices.gridBuyPrice > price ? (prices.gridBuyPrice - price) * quantity : 0n;
+}
+
+/** Milli-units → token base units, rounded down (what a user can withdraw). */
+export function milliToUnits(milli: bigint): bigint {
+  return milli / MILLI_PER_UNIT;
+}
+
+/** A match as `settle` expects it: sellSeq | buySeq << 32 | qty << 64 | price << 104. */
+export function packMatch(
+  sellOrderId: bigint,
+  buyOrderId: bigint,
+  quantity: bigint,
+  price: bigint,
+): bigint {
+  return (
+    orderSeq(sellOrderId) | (orderSeq(buyOrderId) << 32n) | (quantity << 64n) | (price << 104n)
+  );
+}
+
+/** One step of a depth curve: at this price, this much cumulative quantity (Wh). */
+export type DepthPoint = { price: number; supply?: number; demand?: number };
+
+/**
+ * Cumulative supply (asks by ascending price) and demand (bids by descending price) of the live
+ * (not cancelled) orders, merged on one price axis for a step chart.
+ */
+export function depthCurves(orders: MarketOrder[]): DepthPoint[] {
+  const live = orders.filter((o) => !o.cancelled);
+  const levels = (side: number) => {
+    const map = new Map<number, number>();
+    for (const o of live.filter((x) => x.side === side))
+      map.set(Number(o.price), (map.get(Number(o.price)) ?? 0) + Number(o.quantity));
+    return map;
+  };
+  const asks = levels(SIDE.Sell);
+  const bids = levels(SIDE.Buy);
+  const prices = [...new Set([...asks.keys(), ...bids.keys()])].sort((a, b) => a - b);
+  return prices.map((price) => {
+    let supply = 0;
+    for (const [p, q] of asks) if (p <= price) supply += q;
+    let demand = 0;
+    for (const [p, q] of bids) if (p >= price) demand += q;
+    return { price, supply, demand };
+  });
+}
+
+/** A recorded match (from the `Matched` event). */
+export type MarketMatch = {
+  sellOrderId: bigint;
+  buyOrderId: bigint;
+  quantity: bigint;
+  price: bigint;
+};
+
+/** Matched volume (Wh), traded value (milli-units) and volume-weighted price of a clearing. */
+export function clearingSummary(matches: MarketMatch[]): {
+  count: number;
+  volume: bigint;
+  value: bigint;
+  averagePrice: bigint;
+} {
+  const volume = matches.reduce((s, m) => s + m.quantity, 0n);
+  const value = matches.reduce((s, m) => s + m.quantity * m.price, 0n);
+  return {
+    count: matches.length,
+    volume,
+    value,
+    averagePrice: volume === 0n ? 0n : value / volume,
+  };
+}
