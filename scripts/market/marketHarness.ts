@@ -139,7 +139,7 @@ export async function runBook(
   stack: MarketStack,
   participants: ParticipantPools,
   book: BookOrder[],
-  opts: { gasLimit?: bigint } = {},
+  opts: { gasLimit?: bigint; chunk?: number } = {},
 ): Promise<RunResult> {
   const { market } = stack;
   const { id: intervalId, gateClosure } = await openTestInterval(hre, market);
@@ -176,13 +176,33 @@ export async function runBook(
   }
   await hre.network.provider.send("evm_setNextBlockTimestamp", [Number(gateClosure)]);
   const lists = buildLists(placed);
-  const tx = await market.clear(intervalId, lists.renewable, lists.conventional, lists.buys, {
-    gasLimit: opts.gasLimit ?? 30_000_000n,
-  });
-  const receipt = (await tx.wait()) as TransactionReceipt;
+  const receipts: TransactionReceipt[] = [];
+  if (opts.chunk === undefined || book.length <= opts.chunk) {
+    const tx = await market.clear(intervalId, lists.renewable, lists.conventional, lists.buys, {
+      gasLimit: opts.gasLimit ?? 16_000_000n,
+    });
+    receipts.push((await tx.wait()) as TransactionReceipt);
+  } else {
+    // Resumable clearing: each call continues every list where the last call stopped consuming.
+    const maxRounds = 3 * Math.ceil(book.length / opts.chunk) + 10;
+    for (let round = 0; round < maxRounds; round++) {
+      const st = await market.clearingState(intervalId);
+      const next = (l: bigint[], k: 0 | 1 | 2) =>
+        l.slice(Number(st.seen[k]), Number(st.seen[k]) + opts.chunk!);
+      const tx = await market.clearChunk(
+        intervalId,
+        next(lists.renewable, 0),
+        next(lists.conventional, 1),
+        next(lists.buys, 2),
+        { gasLimit: opts.gasLimit ?? 16_000_000n },
+      );
+      receipts.push((await tx.wait()) as TransactionReceipt);
+      if ((await market.interval(intervalId)).status === 2n) break;
+    }
+  }
   const nameOf = new Map(placed.map((p) => [p.orderId, p.name]));
   const matches: BookMatch[] = [];
-  for (const log of receipt.logs) {
+  for (const log of receipts.flatMap((r) => r.logs)) {
     const parsed = market.interface.parseLog(log);
     if (parsed?.name !== "Matched") continue;
     matches.push({
@@ -192,5 +212,6 @@ export async function runBook(
       price: Number(parsed.args[4] as bigint),
     });
   }
-  return { matches, placeGas, clearGas: receipt.gasUsed, clearTxs: 1 };
+  const clearGas = receipts.reduce((a, r) => a + r.gasUsed, 0n);
+  return { matches, placeGas, clearGas, clearTxs: receipts.length };
 }

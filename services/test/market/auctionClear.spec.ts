@@ -1,0 +1,128 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import fc from "fast-check";
+import type { AuctionInput, AuctionOrder } from "../../src/market/auctionInput.ts";
+import { matchOrders } from "../../src/market/matchOrders.ts";
+import { clearManyOnChain } from "../../src/market/runOnChain.ts";
+import { main } from "../../src/cli/main.ts";
+
+const BIN = resolve(import.meta.dirname, "../../bin/gridledger.mjs");
+const dir = mkdtempSync(join(tmpdir(), "gl-auction-spec-"));
+
+function cli(input: unknown, ...flags: string[]) {
+  const file = join(dir, `in-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, typeof input === "string" ? input : JSON.stringify(input));
+  const res = spawnSync(process.execPath, [BIN, "auction", "clear", "--input", file, ...flags], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+/** Runs the CLI in this process (fast path for the off-chain and bad-input cases). */
+async function cliInProcess(input: unknown, ...flags: string[]) {
+  const file = join(dir, `in-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, typeof input === "string" ? input : JSON.stringify(input));
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (out.push(String(chunk)), true));
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (err.push(String(chunk)), true));
+  const code = await main(["auction", "clear", "--input", file, ...flags]);
+  vi.restoreAllMocks();
+  return { code, stdout: out.join(""), stderr: err.join("") };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+const worked: AuctionOrder[] = [
+  { id: "R1", side: "sell", price: 100, quantity: 5000, renewable: true },
+  { id: "R2", side: "sell", price: 150, quantity: 3000, renewable: true },
+  { id: "C1", side: "sell", price: 90, quantity: 4000 },
+  { id: "C2", side: "sell", price: 200, quantity: 2000 },
+  { id: "B1", side: "buy", price: 250, quantity: 4000 },
+  { id: "B2", side: "buy", price: 180, quantity: 3000 },
+  { id: "B3", side: "buy", price: 120, quantity: 2000 },
+];
+
+describe("gridledger auction clear", () => {
+  it("prints the reference matches with --offchain", async () => {
+    const res = await cliInProcess({ orders: worked }, "--offchain");
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout)).toEqual({ matches: matchOrders(worked) });
+    expect(matchOrders(worked)).toHaveLength(4);
+  });
+
+  it(
+    "runs the book on an in-process Hardhat chain and reports gas (spawned CLI)",
+    { timeout: 180_000 },
+    () => {
+      const res = cli({ orders: worked });
+      expect(res.stderr).toBe("");
+      expect(res.code).toBe(0);
+      const out = JSON.parse(res.stdout) as {
+        matches: unknown;
+        gas: { place: number; clear: number };
+      };
+      expect(out.matches).toEqual(matchOrders(worked));
+      expect(out.gas.place).toBeGreaterThan(21_000);
+      expect(out.gas.place).toBeLessThanOrEqual(70_000);
+      expect(out.gas.clear).toBeGreaterThan(21_000);
+    },
+  );
+
+  it.each([
+    [{ orders: [{ id: "a", side: "sell", price: 0, quantity: 5 }] }, "orders.0.price"],
+    [{ orders: [{ id: "a", side: "hold", price: 1, quantity: 5 }] }, "orders.0.side"],
+    [{ orders: [{ id: "a", side: "buy", price: 1, quantity: 1.5 }] }, "orders.0.quantity"],
+    [
+      { orders: [{ id: "a", side: "buy", price: 1, quantity: 1, renewable: "yes" }] },
+      "orders.0.renewable",
+    ],
+    [
+      {
+        orders: [
+          { id: "a", side: "buy", price: 1, quantity: 1 },
+          { id: "a", side: "sell", price: 1, quantity: 1 },
+        ],
+      },
+      "orders.1.id",
+    ],
+    [{ order: [] }, "orders"],
+  ])("rejects malformed input naming the field (%#)", async (input, field) => {
+    const res = await cliInProcess(input, "--offchain");
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(field);
+  });
+
+  it("rejects a file that is not JSON", async () => {
+    const res = await cliInProcess("{orders:", "--offchain");
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain("not valid JSON");
+  });
+});
+
+describe("on-chain clearing equals the TypeScript reference", () => {
+  it("agrees on 30 random books (seeded)", { timeout: 300_000 }, async () => {
+    const order = fc.record({
+      side: fc.constantFrom("buy" as const, "sell" as const),
+      price: fc.integer({ min: 90, max: 130 }), // narrow range: many ties and crossings
+      quantity: fc.integer({ min: 1, max: 3000 }),
+      renewable: fc.boolean(),
+    });
+    const books: AuctionInput[] = fc
+      .sample(fc.array(order, { minLength: 0, maxLength: 24 }), { seed: 42, numRuns: 30 })
+      .map((raw) => ({ orders: raw.map((o, i) => ({ ...o, id: `o${i}` })) }));
+    const onChain = await clearManyOnChain(books);
+    expect(onChain).toHaveLength(books.length);
+    let total = 0;
+    books.forEach((book, i) => {
+      const expected = matchOrders(book.orders);
+      total += expected.length;
+      expect(onChain[i]!.matches, `book ${i}`).toEqual(expected);
+    });
+    expect(total).toBeGreaterThan(30); // the books actually trade
+  });
+});
