@@ -23,14 +23,43 @@ export function minimumDegreeOrder(adjacency: Set<number>[]): {
   const done = new Uint8Array(n);
   const order = new Int32Array(n);
   const later: number[][] = new Array<number[]>(n);
+  // Binary min-heap of (degree, vertex) keys with lazy deletion: a vertex whose degree changed is
+  // pushed again and stale entries are skipped when popped. Ties go to the lower vertex number.
+  const heap: number[] = [];
+  const push = (key: number) => {
+    let i = heap.push(key) - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (heap[p]! <= key) break;
+      heap[i] = heap[p]!;
+      i = p;
+    }
+    heap[i] = key;
+  };
+  const pop = (): number => {
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= heap.length) break;
+        const c = l + 1 < heap.length && heap[l + 1]! < heap[l]! ? l + 1 : l;
+        if (heap[c]! >= last) break;
+        heap[i] = heap[c]!;
+        i = c;
+      }
+      heap[i] = last;
+    }
+    return top;
+  };
+  for (let v = 0; v < n; v++) push(adj[v]!.size * n + v);
   for (let step = 0; step < n; step++) {
     let best = -1;
-    let bestDeg = Infinity;
-    for (let v = 0; v < n; v++) {
-      if (!done[v] && adj[v]!.size < bestDeg) {
-        best = v;
-        bestDeg = adj[v]!.size;
-      }
+    while (best < 0) {
+      const key = pop();
+      const v = key % n;
+      if (!done[v] && Math.floor(key / n) === adj[v]!.size) best = v;
     }
     const nb = [...adj[best]!];
     order[step] = best;
@@ -39,6 +68,7 @@ export function minimumDegreeOrder(adjacency: Set<number>[]): {
     for (const a of nb) {
       adj[a]!.delete(best);
       for (const b of nb) if (a !== b) adj[a]!.add(b);
+      push(adj[a]!.size * n + a);
     }
   }
   return { order, later };
