@@ -42,9 +42,9 @@ contract MeterReadings is AccessControl, EIP712, IMeterReadings {
     }
 
     /// @inheritdoc IMeterReadings
-    function commit(bytes32 commitment) external {
+    function commit(bytes20 commitment) external {
         _requireMeter(msg.sender);
-        if (commitment == bytes32(0)) revert MeterReadingsInvalidCommitment(commitment);
+        if (commitment == bytes20(0)) revert MeterReadingsInvalidCommitment(commitment);
         MeterState storage state = _meters[msg.sender];
         state.commitment = commitment;
         state.committedAt = uint48(block.timestamp);
@@ -57,20 +57,20 @@ contract MeterReadings is AccessControl, EIP712, IMeterReadings {
         uint64 readingTime,
         int96 value,
         bytes32 preimage,
-        bytes32 nextCommitment
+        bytes20 nextCommitment
     ) external {
         _requireMeter(meter);
         MeterState storage state = _meters[meter];
-        bytes32 commitment = state.commitment;
-        if (commitment == bytes32(0)) revert MeterReadingsNoCommitment(meter);
-        if (keccak256(abi.encode(preimage)) != commitment) {
+        bytes20 commitment = state.commitment;
+        if (commitment == bytes20(0)) revert MeterReadingsNoCommitment(meter);
+        if (bytes20(keccak256(abi.encode(preimage))) != commitment) {
             revert MeterReadingsBadPreimage(meter, commitment);
         }
         uint256 expiredAt = uint256(state.committedAt) + _validityWindow;
         if (block.timestamp > expiredAt) {
             revert MeterReadingsCommitmentExpired(meter, state.committedAt, expiredAt);
         }
-        if (nextCommitment == bytes32(0) || nextCommitment == commitment) {
+        if (nextCommitment == bytes20(0) || nextCommitment == commitment) {
             revert MeterReadingsInvalidCommitment(nextCommitment);
         }
         state.commitment = nextCommitment;
@@ -91,7 +91,7 @@ contract MeterReadings is AccessControl, EIP712, IMeterReadings {
             signature
         );
         if (signer != meter) revert MeterReadingsInvalidSignature(meter, signer);
-        _accept(state, meter, readingTime, value, bytes32(0));
+        _accept(state, meter, readingTime, value, bytes20(0));
     }
 
     /// @inheritdoc IMeterReadings
@@ -134,19 +134,19 @@ contract MeterReadings is AccessControl, EIP712, IMeterReadings {
         return _REGISTRY;
     }
 
-    /// @dev Writes the second state slot in one SSTORE and emits the reading.
+    /// @dev Updates both state slots (one SSTORE each) and emits the reading.
     function _accept(
         MeterState storage state,
         address meter,
         uint64 readingTime,
         int96 value,
-        bytes32 nextCommitment
+        bytes20 nextCommitment
     ) private {
         uint64 last = state.lastReadingTime;
         if (readingTime <= last) revert MeterReadingsOutOfOrder(meter, readingTime, last);
         uint48 seq = state.seq;
         // committedAt moves on the hash-chain path only: the new commitment starts its window now.
-        if (nextCommitment != bytes32(0)) state.committedAt = uint48(block.timestamp);
+        if (nextCommitment != bytes20(0)) state.committedAt = uint48(block.timestamp);
         // seq counts transactions; 2^48 readings per meter cannot be reached.
         unchecked {
             state.seq = seq + 1;

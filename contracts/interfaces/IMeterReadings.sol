@@ -5,19 +5,22 @@ pragma solidity ^0.8.24;
 /// @notice Meter readings authenticated by a hash chain (000 section IV.D): a meter commits
 /// `H(r1)` in an ordinary signed transaction; afterwards anyone (a relayer) may submit the meter's
 /// reading with the preimage `r_i` and the next commitment `H(r_{i+1})`, and the contract accepts
-/// it when `keccak256(abi.encode(r_i))` equals the stored commitment and that commitment is younger
-/// than the validity window. The alternative path carries an EIP-712 signature of the meter
-/// instead (kept for the gas comparison and for meters that lost their chain).
+/// it when the first 20 bytes of `keccak256(abi.encode(r_i))` equal the stored commitment and that
+/// commitment is younger than the validity window. The alternative path carries an EIP-712
+/// signature of the meter instead (kept for the gas comparison and for meters that lost their
+/// chain).
 interface IMeterReadings {
-    /// @notice Per-meter state. Storage layout: slot 0 `commitment`; slot 1 `committedAt` (48)
-    /// | `seq` (48) | `lastReadingTime` (64) | `lastValue` (96).
-    /// @param commitment Current hash-chain commitment `keccak256(abi.encode(r_i))` (0 if none).
+    /// @notice Per-meter state, two slots: slot 0 `commitment` (160) | `committedAt` (48) | `seq`
+    /// (48); slot 1 `lastReadingTime` (64) | `lastValue` (96). A commitment is the first 20 bytes
+    /// of `keccak256(abi.encode(r_i))` (160-bit preimage resistance, like an address), so that
+    /// advancing the chain rewrites one slot together with the sequence number.
+    /// @param commitment Current hash-chain commitment `bytes20(keccak256(abi.encode(r_i)))`.
     /// @param committedAt When the commitment was stored.
     /// @param seq Number of readings accepted so far (the next reading's sequence number).
     /// @param lastReadingTime Meter timestamp of the last accepted reading.
     /// @param lastValue Value of the last accepted reading (Wh, signed: export negative).
     struct MeterState {
-        bytes32 commitment;
+        bytes20 commitment;
         uint48 committedAt;
         uint48 seq;
         uint64 lastReadingTime;
@@ -26,8 +29,8 @@ interface IMeterReadings {
 
     /// @notice A meter committed the head of a new hash chain.
     /// @param meter The meter.
-    /// @param commitment `keccak256(abi.encode(r_1))`.
-    event ChainCommitted(address indexed meter, bytes32 commitment);
+    /// @param commitment `bytes20(keccak256(abi.encode(r_1)))`.
+    event ChainCommitted(address indexed meter, bytes20 commitment);
 
     /// @notice A reading was accepted.
     /// @param meter The meter.
@@ -40,7 +43,7 @@ interface IMeterReadings {
         uint48 indexed seq,
         uint64 readingTime,
         int96 value,
-        bytes32 nextCommitment
+        bytes20 nextCommitment
     );
 
     /// @notice The operator changed the validity window.
@@ -54,7 +57,7 @@ interface IMeterReadings {
 
     /// @notice A zero commitment, or a next commitment equal to the current one, was given.
     /// @param commitment The commitment.
-    error MeterReadingsInvalidCommitment(bytes32 commitment);
+    error MeterReadingsInvalidCommitment(bytes20 commitment);
 
     /// @notice The meter has no commitment (never committed).
     /// @param meter The meter.
@@ -63,7 +66,7 @@ interface IMeterReadings {
     /// @notice The preimage does not hash to the stored commitment (wrong or replayed).
     /// @param meter The meter.
     /// @param commitment The stored commitment.
-    error MeterReadingsBadPreimage(address meter, bytes32 commitment);
+    error MeterReadingsBadPreimage(address meter, bytes20 commitment);
 
     /// @notice The commitment is older than the validity window; the meter must commit again.
     /// @param meter The meter.
@@ -86,21 +89,21 @@ interface IMeterReadings {
     error MeterReadingsZeroWindow();
 
     /// @notice Start (or restart) the meter's hash chain. Called by the meter itself.
-    /// @param commitment `keccak256(abi.encode(r_1))`, non-zero.
-    function commit(bytes32 commitment) external;
+    /// @param commitment `bytes20(keccak256(abi.encode(r_1)))`, non-zero.
+    function commit(bytes20 commitment) external;
 
     /// @notice Submit a reading authenticated by the hash chain. Anyone may relay it.
     /// @param meter The meter.
     /// @param readingTime Meter timestamp of the reading (newer than the last one).
     /// @param value Reading in Wh.
-    /// @param preimage `r_i`, whose hash is the stored commitment.
-    /// @param nextCommitment `keccak256(abi.encode(r_{i+1}))`, non-zero and different.
+    /// @param preimage `r_i`, whose hash starts with the stored commitment.
+    /// @param nextCommitment `bytes20(keccak256(abi.encode(r_{i+1})))`, non-zero and different.
     function submitWithPreimage(
         address meter,
         uint64 readingTime,
         int96 value,
         bytes32 preimage,
-        bytes32 nextCommitment
+        bytes20 nextCommitment
     ) external;
 
     /// @notice Submit a reading authenticated by the meter's EIP-712 signature over

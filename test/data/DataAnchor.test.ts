@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { buildStandardTree, encodeReading, standardLeaf } from "./standardTree";
 
 const KIND = ethers.encodeBytes32String("meter-readings");
 const CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
@@ -143,5 +144,30 @@ describe("DataAnchor", () => {
     await expect(
       anchors.connect(stranger).anchor(ethers.id("r2"), CID, 1n, KIND),
     ).to.be.revertedWithCustomError(anchors, "AccessControlUnauthorizedAccount");
+  });
+
+  it("builds the same roots and proofs as StandardMerkleTree with the flat-buffer builder", async () => {
+    const { anchors, owner } = await loadFixture(deployFixture);
+    const coder = ethers.AbiCoder.defaultAbiCoder();
+    for (const size of [1, 2, 3, 1_000]) {
+      const values = readings(size);
+      const reference = StandardMerkleTree.of(values, LEAF_TYPES);
+      const encoded = values.map(([m, t, v]) => encodeReading(m, t, v));
+      values.forEach((value, i) =>
+        expect(ethers.hexlify(encoded[i]!)).to.equal(coder.encode(LEAF_TYPES, value)),
+      );
+      const flat = buildStandardTree(encoded.map(standardLeaf));
+      expect(flat.root).to.equal(reference.root);
+      for (let i = 0; i < size; i += Math.max(1, Math.floor(size / 5))) {
+        const leaf = reference.leafHash(values[i]!);
+        expect(flat.getProof(leaf)).to.deep.equal(reference.getProof(i));
+      }
+    }
+    // And the contract accepts a flat-builder proof.
+    const values = readings(1_000);
+    const flat = buildStandardTree(values.map(([m, t, v]) => standardLeaf(encodeReading(m, t, v))));
+    await anchors.connect(owner).anchor(flat.root, CID, 1_000n, KIND);
+    const leaf = StandardMerkleTree.of(values, LEAF_TYPES).leafHash(values[123]!);
+    expect(await anchors.verify(1n, leaf, flat.getProof(leaf))).to.equal(true);
   });
 });

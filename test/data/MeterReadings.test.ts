@@ -6,13 +6,15 @@ import type { MeterReadings } from "../../typechain-types";
 import { admit, bindMeter } from "./registryHelpers";
 
 const coder = ethers.AbiCoder.defaultAbiCoder();
+const ZERO20 = ethers.ZeroHash.slice(0, 42);
 
 /** A meter's secret chain r_1, r_2, ... derived from a seed, and the commitments H(r_i). */
 function secret(seed: string, i: number): string {
   return ethers.id(`${seed}:${i}`);
 }
+/** The 20-byte commitment: the first 20 bytes of keccak256(abi.encode(r_i)). */
 function commitmentOf(preimage: string): string {
-  return ethers.keccak256(coder.encode(["bytes32"], [preimage]));
+  return ethers.dataSlice(ethers.keccak256(coder.encode(["bytes32"], [preimage])), 0, 20);
 }
 
 async function signReading(
@@ -141,15 +143,13 @@ describe("MeterReadings", () => {
   it("reverts on a zero or repeated next commitment, a missing chain and out-of-order readings", async () => {
     const { readings, meter, relayer } = await loadFixture(deployFixture);
     await expect(
-      readings
-        .connect(relayer)
-        .submitWithPreimage(meter.address, 1n, 1n, secret("m", 1), ethers.ZeroHash),
+      readings.connect(relayer).submitWithPreimage(meter.address, 1n, 1n, secret("m", 1), ZERO20),
     )
       .to.be.revertedWithCustomError(readings, "MeterReadingsNoCommitment")
       .withArgs(meter.address);
-    await expect(readings.connect(meter).commit(ethers.ZeroHash))
+    await expect(readings.connect(meter).commit(ZERO20))
       .to.be.revertedWithCustomError(readings, "MeterReadingsInvalidCommitment")
-      .withArgs(ethers.ZeroHash);
+      .withArgs(ZERO20);
     const head = commitmentOf(secret("m", 1));
     await readings.connect(meter).commit(head);
     await expect(
@@ -202,7 +202,7 @@ describe("MeterReadings", () => {
     const signature = await signReading(readings, meter, meter.address, 0n, 100n, -250n);
     await expect(readings.connect(relayer).submitSigned(meter.address, 100n, -250n, signature))
       .to.emit(readings, "ReadingAccepted")
-      .withArgs(meter.address, 0n, 100n, -250n, ethers.ZeroHash);
+      .withArgs(meter.address, 0n, 100n, -250n, ZERO20);
     // Replay: the digest now uses seq 1, so the recovered signer is someone else.
     await expect(
       readings.connect(relayer).submitSigned(meter.address, 100n, -250n, signature),
