@@ -50,6 +50,13 @@ export async function main(argv: string[]): Promise<number> {
       if (error.details) process.stderr.write(`${error.details}\n`);
       return 1;
     }
-    throw error;
+    // Anything else (a reverted transaction, an unreachable node): viem's short message when it
+    // has one, the full stack only with DEBUG set.
+    const short = (error as { shortMessage?: string }).shortMessage;
+    process.stderr.write(
+      `error: ${short ?? (error instanceof Error ? error.message : String(error))}\n`,
+    );
+    if (process.env.DEBUG) process.stderr.write(`${(error as Error).stack ?? ""}\n`);
+    return 1;
   }
 }

@@ -61,15 +61,21 @@ export function renderChart(chart: LineChart): string {
   );
   parts.push(`<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="#333"/>`);
   parts.push(`<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="#333"/>`);
+  // Few integer x values (bus numbers, hours) are labelled one by one; otherwise five ticks.
+  const distinctX = [...new Set(xs)].sort((a, b) => a - b);
+  const integerTicks = distinctX.length <= 16 && distinctX.every(Number.isInteger);
+  const xTicks = integerTicks ? distinctX : [0, 1, 2, 3, 4].map((i) => x0 + ((x1 - x0) * i) / 4);
   for (let i = 0; i <= 4; i++) {
     const y = y0 + ((y1 - y0) * i) / 4;
-    const x = x0 + ((x1 - x0) * i) / 4;
     parts.push(
       `<text x="${m.l - 6}" y="${sy(y) + 4}" text-anchor="end" font-size="11">${fmt(y)}</text>`,
     );
     parts.push(`<line x1="${m.l}" y1="${sy(y)}" x2="${W - m.r}" y2="${sy(y)}" stroke="#eee"/>`);
+  }
+  for (const x of xTicks) {
+    const label = integerTicks ? String(x) : fmt(x);
     parts.push(
-      `<text x="${sx(x)}" y="${H - m.b + 16}" text-anchor="middle" font-size="11">${fmt(x)}</text>`,
+      `<text x="${sx(x)}" y="${H - m.b + 16}" text-anchor="middle" font-size="11">${label}</text>`,
     );
   }
   parts.push(
