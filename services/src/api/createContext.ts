@@ -5,7 +5,7 @@ import { DataAnchorClient } from "../chain/dataAnchor.ts";
 import { OnChainRoles } from "../chain/roles.ts";
 import type { Config } from "../config/config.ts";
 import { createGraphStore } from "../graph/createGraphStore.ts";
-import type { GraphStore } from "../graph/graphStore.ts";
+import { GraphNodeNotFoundError, type GraphStore } from "../graph/graphStore.ts";
 import { ChainIndexer } from "../indexer/chainIndexer.ts";
 import { FileCursor } from "../indexer/cursor.ts";
 import { createContentStore } from "../storage/createContentStore.ts";
@@ -84,10 +84,15 @@ export async function createServices(
 
   const rolesOf = async (address: Address): Promise<ApiRole[]> => {
     const onChain: ApiRole[] = await roles.rolesOf(address);
-    const delegators = await graph.neighbours(
-      { label: "Participant", id: address.toLowerCase() },
-      { direction: "in", edgeTypes: ["DELEGATES"] },
-    );
+    const delegators = await graph
+      .neighbours(
+        { label: "Participant", id: address.toLowerCase() },
+        { direction: "in", edgeTypes: ["DELEGATES"] },
+      )
+      .catch((error: unknown) => {
+        if (error instanceof GraphNodeNotFoundError) return [];
+        throw error;
+      });
     return delegators.length > 0 ? [...onChain, "data-creator"] : onChain;
   };
   const checks = async (): Promise<Record<string, Check>> => {

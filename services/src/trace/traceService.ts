@@ -10,13 +10,14 @@ import {
 } from "../common/errors.ts";
 import { canonicalBytes, fingerprintBytes } from "../common/fingerprint.ts";
 import { parseWith } from "../common/validate.ts";
-import type {
-  GraphEdge,
-  GraphNode,
-  GraphStore,
-  NodeRef,
-  TraceDirection,
-  TraceResult,
+import {
+  GraphNodeNotFoundError,
+  type GraphEdge,
+  type GraphNode,
+  type GraphStore,
+  type NodeRef,
+  type TraceDirection,
+  type TraceResult,
 } from "../graph/graphStore.ts";
 import {
   ContentIntegrityError,
@@ -315,7 +316,10 @@ export class TraceService {
           { label: "Participant", id: principal },
           { direction: "out", edgeTypes: ["DELEGATES"] },
         )
-        .catch(() => []);
+        .catch((error: unknown) => {
+          if (error instanceof GraphNodeNotFoundError) return [];
+          throw error;
+        });
       allowed = delegates.some((n) => n.node.id === me);
       cache.set(principal, allowed);
     }

@@ -1,0 +1,424 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import request from "supertest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { createSiweMessage } from "viem/siwe";
+import { createApp } from "../../src/api/app.ts";
+import { createServices, type Services } from "../../src/api/createContext.ts";
+import { ChainIndexer } from "../../src/indexer/chainIndexer.ts";
+import { FileCursor } from "../../src/indexer/cursor.ts";
+import { DEVNET_KEYS, startDevnet, type Devnet } from "../helpers/devnet.ts";
+import { devnetActors } from "../helpers/devnetActors.ts";
+import { devnetConfig } from "../helpers/traceStack.ts";
+
+const HOST = "gridledger.test";
+const [OPERATOR, SUPPLIER_A, SUPPLIER_B, NOBODY] = DEVNET_KEYS;
+const address = (key: Hex) => privateKeyToAccount(key).address;
+const lower = (key: Hex) => address(key).toLowerCase();
+
+describe("REST API", () => {
+  let devnet: Devnet;
+  let dataDir: string;
+  let services: Services;
+  let app: ReturnType<typeof createApp>;
+  const tokens: Record<string, string> = {};
+
+  async function signIn(key: Hex): Promise<request.Response> {
+    const nonce = await request(app).get("/v1/auth/nonce").expect(200);
+    const message = createSiweMessage({
+      address: address(key),
+      chainId: 31337,
+      domain: HOST,
+      nonce: nonce.body.nonce as string,
+      uri: `http://${HOST}/`,
+      version: "1",
+      issuedAt: new Date(),
+    });
+    const signature = await privateKeyToAccount(key).signMessage({ message });
+    return request(app).post("/v1/auth/verify").set("Host", HOST).send({ message, signature });
+  }
+  const auth = (key: Hex) => ({ Authorization: `Bearer ${tokens[key] ?? ""}` });
+  const ev = (id: string, key: Hex, rest: Record<string, unknown>) => ({
+    id,
+    at: "2026-02-01T08:00:00Z",
+    actor: address(key),
+    ...rest,
+  });
+
+  beforeAll(async () => {
+    devnet = await startDevnet(18520);
+    const actors = devnetActors(devnet);
+    await actors.apply(SUPPLIER_A, 10);
+    await actors.apply(SUPPLIER_B, 10);
+    await actors.approve(OPERATOR, address(SUPPLIER_A), "SUPPLIER_ROLE");
+    await actors.approve(OPERATOR, address(SUPPLIER_B), "SUPPLIER_ROLE");
+    await actors.deposit(OPERATOR, SUPPLIER_A, 2_000_000n);
+    dataDir = mkdtempSync(path.join(tmpdir(), "gl-api-"));
+    services = await createServices(
+      devnetConfig(devnet, dataDir, { API_BODY_LIMIT: "4096" }),
+      undefined,
+      {
+        indexer: false,
+        anchorTimer: false,
+      },
+    );
+    app = createApp(services.context);
+    for (const key of [OPERATOR, SUPPLIER_A, SUPPLIER_B, NOBODY]) {
+      const res = await signIn(key);
+      expect(res.status).toBe(200);
+      tokens[key] = res.body.token as string;
+    }
+  });
+  afterAll(async () => {
+    await services?.close();
+    await devnet?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  describe("SIWE sign-in", () => {
+    it("returns a session whose roles come from the chain", async () => {
+      const me = await request(app).get("/v1/auth/session").set(auth(SUPPLIER_A)).expect(200);
+      expect(me.body).toEqual({ address: address(SUPPLIER_A), roles: ["supplier"] });
+      const op = await request(app).get("/v1/auth/session").set(auth(OPERATOR)).expect(200);
+      expect(op.body.roles).toEqual(expect.arrayContaining(["operator", "anchorer"]));
+      const none = await request(app).get("/v1/auth/session").set(auth(NOBODY)).expect(200);
+      expect(none.body.roles).toEqual([]);
+    });
+
+    it("refuses a reused nonce, a wrong domain, a foreign signature and a forged token", async () => {
+      const nonce = (await request(app).get("/v1/auth/nonce")).body.nonce as string;
+      const make = (domain: string) =>
+        createSiweMessage({
+          address: address(SUPPLIER_A),
+          chainId: 31337,
+          domain,
+          nonce,
+          uri: `http://${domain}/`,
+          version: "1",
+        });
+      const wrongDomain = make("evil.example");
+      const sig1 = await privateKeyToAccount(SUPPLIER_A).signMessage({ message: wrongDomain });
+      const r1 = await request(app)
+        .post("/v1/auth/verify")
+        .set("Host", HOST)
+        .send({ message: wrongDomain, signature: sig1 });
+      expect(r1.status).toBe(401);
+      expect(r1.body.error.code).toBe("unauthorized");
+
+      const good = make(HOST);
+      const foreign = await privateKeyToAccount(SUPPLIER_B).signMessage({ message: good });
+      const r2 = await request(app)
+        .post("/v1/auth/verify")
+        .set("Host", HOST)
+        .send({ message: good, signature: foreign });
+      expect(r2.status).toBe(401);
+      expect(r2.body.error.message).toMatch(/signature/);
+
+      const own = await privateKeyToAccount(SUPPLIER_A).signMessage({ message: good });
+      await request(app)
+        .post("/v1/auth/verify")
+        .set("Host", HOST)
+        .send({ message: good, signature: own })
+        .expect(200);
+      const replay = await request(app)
+        .post("/v1/auth/verify")
+        .set("Host", HOST)
+        .send({ message: good, signature: own });
+      expect(replay.status).toBe(401);
+      expect(replay.body.error.message).toMatch(/nonce/);
+
+      const token = tokens[SUPPLIER_A]!;
+      const [p, payload, mac] = token.split(".");
+      const forgedPayload = Buffer.from(
+        JSON.stringify({ sub: address(OPERATOR), exp: 9_999_999_999 }),
+      ).toString("base64url");
+      const forged = await request(app)
+        .get("/v1/auth/session")
+        .set({ Authorization: `Bearer ${p}.${forgedPayload}.${mac}` });
+      expect(forged.status).toBe(401);
+      expect(payload).toBeTruthy();
+    });
+  });
+
+  describe("writes", () => {
+    it("refuses uploads without a session (401) and without a data-provider role (403)", async () => {
+      const body = { events: [ev("X1", NOBODY, { type: "produced", outputs: ["BX"] })] };
+      const anon = await request(app).post("/v1/trace/events").send(body);
+      expect(anon.status).toBe(401);
+      expect(anon.body.error.code).toBe("unauthorized");
+      const nobody = await request(app).post("/v1/trace/events").set(auth(NOBODY)).send(body);
+      expect(nobody.status).toBe(403);
+      expect(nobody.body.error.message).toMatch(/roles/);
+      const flush = await request(app).post("/v1/anchors/flush").set(auth(SUPPLIER_A));
+      expect(flush.status).toBe(403);
+    });
+
+    it("refuses an upload on behalf of another supplier (403)", async () => {
+      const res = await request(app)
+        .post("/v1/trace/events")
+        .set(auth(SUPPLIER_A))
+        .send({ events: [ev("X2", SUPPLIER_B, { type: "produced", outputs: ["BX2"] })] });
+      expect(res.status).toBe(403);
+    });
+  });
+
+  describe("bad input", () => {
+    it("names missing fields and wrong types (422)", async () => {
+      const missing = await request(app)
+        .post("/v1/trace/events")
+        .set(auth(SUPPLIER_A))
+        .send({ events: [{ at: "2026-01-01T00:00:00Z" }] });
+      expect(missing.status).toBe(422);
+      const paths = (missing.body.error.issues as { path: string }[]).map((i) => i.path);
+      expect(paths).toEqual(expect.arrayContaining(["type", "actor"]));
+      expect(missing.body.error.message).toMatch(/events\[0\]/);
+
+      const wrong = await request(app)
+        .post("/v1/trace/events")
+        .set(auth(SUPPLIER_A))
+        .send({ events: [ev("W1", SUPPLIER_A, { type: "produced", outputs: "B1", at: 12 })] });
+      expect(wrong.status).toBe(422);
+      expect((wrong.body.error.issues as { path: string }[]).map((i) => i.path)).toEqual(
+        expect.arrayContaining(["outputs", "at"]),
+      );
+
+      const notList = await request(app)
+        .post("/v1/trace/events")
+        .set(auth(SUPPLIER_A))
+        .send({ events: "x" });
+      expect(notList.status).toBe(422);
+      expect(notList.body.error.issues[0].path).toBe("events");
+      const unknownInput = await request(app)
+        .post("/v1/trace/events")
+        .set(auth(SUPPLIER_A))
+        .send({
+          events: [
+            ev("W2", SUPPLIER_A, { type: "assembled", inputs: ["never-made"], outputs: ["B-w2"] }),
+          ],
+        });
+      expect(unknownInput.status).toBe(422);
+      expect(unknownInput.body.error.issues[0].path).toBe("events.0.inputs.0");
+    });
+
+    it("answers malformed JSON with 400 and oversized bodies with 413, both as JSON", async () => {
+      const bad = await request(app)
+        .post("/v1/trace/events")
+        .set(auth(SUPPLIER_A))
+        .set("Content-Type", "application/json")
+        .send('{"events": [');
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.code).toBe("malformed_json");
+      const big = await request(app)
+        .post("/v1/trace/events")
+        .set(auth(SUPPLIER_A))
+        .send({
+          events: [
+            ev("BIG", SUPPLIER_A, {
+              type: "produced",
+              outputs: ["B"],
+              attributes: { blob: "x".repeat(5000) },
+            }),
+          ],
+        });
+      expect(big.status).toBe(413);
+      expect(big.headers["content-type"]).toMatch(/json/);
+      expect(big.body.error.code).toBe("payload_too_large");
+    });
+
+    it("answers unknown ids and routes with 404 and bad parameters with 400", async () => {
+      const rec = await request(app).get("/v1/records/events/no-such-event");
+      expect(rec.status).toBe(404);
+      expect(rec.body.error.message).toMatch(/no-such-event/);
+      expect((await request(app).get("/v1/trace/batches/nope")).status).toBe(404);
+      expect((await request(app).get("/v1/anchors/999")).status).toBe(404);
+      expect((await request(app).get("/v1/nothing-here")).body.error.code).toBe("not_found");
+      const depth = await request(app).get("/v1/trace/batches/x?depth=99");
+      expect(depth.status).toBe(400);
+      expect(depth.body.error.issues[0].path).toBe("depth");
+      expect((await request(app).get("/v1/trace/widgets/x")).status).toBe(400);
+      expect((await request(app).get("/v1/participants/0x123/history")).status).toBe(400);
+      expect((await request(app).get("/v1/records/events/bad%20id")).status).toBe(400);
+    });
+  });
+
+  describe("a supply network uploaded through the API", () => {
+    // raw-1, raw-2 (supplier A) → cell-1 (supplier B) ; raw-3 (A) → cell-2 (B) ; cell-1 + cell-2 → module-1 (B) → installed
+    beforeAll(async () => {
+      const a = [
+        ev("A-raw-1", SUPPLIER_A, {
+          type: "produced",
+          product: { id: "P-silicon" },
+          location: { id: "L-mine" },
+          outputs: ["raw-1"],
+        }),
+        ev("A-raw-2", SUPPLIER_A, {
+          type: "produced",
+          product: { id: "P-silicon" },
+          location: { id: "L-mine" },
+          outputs: ["raw-2"],
+        }),
+        ev("A-raw-3", SUPPLIER_A, {
+          type: "produced",
+          product: { id: "P-silicon" },
+          location: { id: "L-mine" },
+          outputs: ["raw-3"],
+        }),
+      ];
+      const resA = await request(app)
+        .post("/v1/trace/events")
+        .set(auth(SUPPLIER_A))
+        .send({ events: a });
+      expect(resA.status).toBe(201);
+      expect(resA.body.records).toHaveLength(3);
+      const b = [
+        ev("B-cell-1", SUPPLIER_B, {
+          type: "transformed",
+          product: { id: "P-cell" },
+          inputs: ["raw-1", "raw-2"],
+          outputs: ["cell-1"],
+        }),
+        ev("B-cell-2", SUPPLIER_B, {
+          type: "transformed",
+          product: { id: "P-cell" },
+          inputs: ["raw-3"],
+          outputs: ["cell-2"],
+        }),
+        ev("B-module-1", SUPPLIER_B, {
+          type: "assembled",
+          product: { id: "P-module" },
+          location: { id: "L-fab" },
+          inputs: ["cell-1", "cell-2"],
+          outputs: ["module-1"],
+        }),
+        ev("B-ship-1", SUPPLIER_B, { type: "shipped", inputs: ["module-1"] }),
+      ];
+      const resB = await request(app)
+        .post("/v1/trace/events")
+        .set(auth(SUPPLIER_B))
+        .send({ events: b });
+      expect(resB.status).toBe(201);
+      const doc = await request(app)
+        .post("/v1/trace/documents")
+        .set(auth(SUPPLIER_B))
+        .send({
+          id: "D-cert-1",
+          kind: "certificate",
+          title: "IEC 61215",
+          subject: { label: "Batch", id: "module-1" },
+          content: { standard: "IEC 61215", passed: true },
+        });
+      expect(doc.status).toBe(201);
+    });
+
+    it("traces upstream to every batch, supplier and location back to origin", async () => {
+      const res = await request(app)
+        .get("/v1/trace/batches/module-1?direction=upstream&depth=10")
+        .expect(200);
+      const ids = (label: string) =>
+        (res.body.nodes as { label: string; id: string }[])
+          .filter((n) => n.label === label)
+          .map((n) => n.id)
+          .sort();
+      expect(ids("Batch")).toEqual(["cell-1", "cell-2", "raw-1", "raw-2", "raw-3"]);
+      expect(ids("Participant")).toEqual([lower(SUPPLIER_A), lower(SUPPLIER_B)].sort());
+      expect(ids("Location")).toEqual(["L-fab", "L-mine"]);
+      expect(ids("Product")).toEqual(["P-cell", "P-module", "P-silicon"]);
+      expect(ids("Document")).toEqual(["D-cert-1"]);
+      expect(ids("Event")).toEqual(
+        expect.arrayContaining([
+          "A-raw-1",
+          "A-raw-2",
+          "A-raw-3",
+          "B-cell-1",
+          "B-cell-2",
+          "B-module-1",
+        ]),
+      );
+    });
+
+    it("honours the depth limit", async () => {
+      const res = await request(app)
+        .get("/v1/trace/batches/module-1?direction=upstream&depth=1")
+        .expect(200);
+      const batches = (res.body.nodes as { label: string; id: string; depth: number }[]).filter(
+        (n) => n.label === "Batch",
+      );
+      expect(batches.map((b) => b.id).sort()).toEqual(["cell-1", "cell-2"]);
+      expect(res.body.nodes.every((n: { depth: number }) => n.depth === 1)).toBe(true);
+    });
+
+    it("traces downstream from a raw batch to the module", async () => {
+      const res = await request(app)
+        .get("/v1/trace/batches/raw-3?direction=downstream&depth=5")
+        .expect(200);
+      const batches = (res.body.nodes as { label: string; id: string }[])
+        .filter((n) => n.label === "Batch")
+        .map((n) => n.id)
+        .sort();
+      expect(batches).toEqual(["cell-2", "module-1"]);
+    });
+
+    it("anchors on demand (operator) and then serves records as verified", async () => {
+      const before = await request(app).get("/v1/records/events/B-module-1").expect(200);
+      expect(before.body.verdict).toBe("pending");
+      const flush = await request(app).post("/v1/anchors/flush").set(auth(OPERATOR)).expect(200);
+      expect(flush.body.batches[0].recordCount).toBe(8);
+      expect(flush.body.pending).toBe(0);
+      const after = await request(app).get("/v1/records/events/B-module-1").expect(200);
+      expect(after.body.verdict).toBe("verified");
+      expect(after.body.document.inputs).toEqual(["cell-1", "cell-2"]);
+      const doc = await request(app).get("/v1/records/documents/D-cert-1").expect(200);
+      expect(doc.body.verdict).toBe("verified");
+      const anchor = await request(app)
+        .get(`/v1/anchors/${flush.body.batches[0].anchorId}`)
+        .expect(200);
+      expect(anchor.body.onChain.root).toBe(flush.body.batches[0].root);
+    });
+
+    it("restricts reads to sessions when READS=authenticated", async () => {
+      const closed = createApp({ ...services.context, reads: "authenticated" });
+      const anon = await request(closed).get("/v1/trace/batches/module-1");
+      expect(anon.status).toBe(401);
+      await request(closed).get("/v1/trace/batches/module-1").set(auth(NOBODY)).expect(200);
+    });
+  });
+
+  it("lists a participant's market history from the indexed chain", async () => {
+    const indexer = new ChainIndexer({
+      clients: services.clients,
+      graph: services.graph,
+      cursor: new FileCursor(dataDir, 31337),
+      options: { confirmations: 0, batchBlocks: 1000, pollMs: 1000 },
+    });
+    await indexer.runOnce();
+    const res = await request(app)
+      .get(`/v1/participants/${address(SUPPLIER_A)}/history`)
+      .expect(200);
+    expect(res.body.participant.kind).toBe("supplier");
+    expect(res.body.market.map((r: { kind: string }) => r.kind)).toEqual(["deposited"]);
+    expect(res.body.market[0].props.amount).toBe("2000000");
+    expect(res.body.tdva).toEqual([]);
+    expect((await request(app).get(`/v1/participants/${address(NOBODY)}/history`)).status).toBe(
+      404,
+    );
+  });
+
+  it("serves health and an OpenAPI 3.1 document", async () => {
+    const health = await request(app).get("/v1/health").expect(200);
+    expect(health.body.status).toBe("ok");
+    expect(health.body.checks.chain.ok).toBe(true);
+    const doc = await request(app).get("/openapi.json").expect(200);
+    expect(doc.body.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        "/v1/trace/events",
+        "/v1/records/{collection}/{id}",
+        "/v1/auth/verify",
+        "/v1/anchors/flush",
+      ]),
+    );
+  });
+});
