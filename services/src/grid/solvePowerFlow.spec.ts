@@ -56,6 +56,27 @@ describe("power flow against published results", () => {
   });
 });
 
+describe("branch results and solver options", () => {
+  it("reports loading against maxCurrentA and null where a branch has no limit", () => {
+    const res = solvePowerFlow(sixNode);
+    sixNode.branches.forEach((br, i) => {
+      const b = res.branches[i]!;
+      expect(b.id).toBe(br.id);
+      expect(b.loadingPct).toBeCloseTo((b.currentA / br.maxCurrentA!) * 100, 2);
+    });
+    expect(solvePowerFlow(ieee33).branches[0]!.loadingPct).toBeNull();
+    // Out-of-service tie lines are not reported.
+    expect(solvePowerFlow(ieee33).branches).toHaveLength(32);
+  });
+
+  it("stops earlier with a looser tolerance", () => {
+    const tight = solvePowerFlow(ieee33, { tolerance: 1e-10 });
+    const loose = solvePowerFlow(ieee33, { tolerance: 1e-4 });
+    expect(loose.iterations).toBeLessThan(tight.iterations);
+    expect(Math.abs(loose.minVoltage.vPu - tight.minVoltage.vPu)).toBeLessThan(1e-3);
+  });
+});
+
 describe("backward/forward sweep equals Newton-Raphson on radial networks", () => {
   for (const [name, net] of [
     ["IEEE 33", ieee33],
