@@ -31,10 +31,18 @@ export type Dialect = {
   typeOf(variable: string): string;
 };
 
+/** What `traceFrom` searches: direction as edge side, followed types, depth and node limits. */
+export type TraceSearch = {
+  side: "in" | "out";
+  types: readonly EdgeType[];
+  maxDepth: number;
+  limit: number;
+};
+
 /** Rows are written in chunks of this size (one statement, one transaction each). */
 const CHUNK = 2_000;
 
-const JsonSchema: z.ZodType<JsonValue> = z.lazy(() =>
+export const JsonSchema: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([
     z.string(),
     z.number(),
@@ -44,8 +52,8 @@ const JsonSchema: z.ZodType<JsonValue> = z.lazy(() =>
     z.record(z.string(), JsonSchema),
   ]),
 );
-const LabelSchema = z.enum(NODE_LABELS);
-const EdgeTypeSchema = z.enum(EDGE_TYPES as [EdgeType, ...EdgeType[]]);
+export const LabelSchema = z.enum(NODE_LABELS);
+export const EdgeTypeSchema = z.enum(EDGE_TYPES as [EdgeType, ...EdgeType[]]);
 const IdSchema = z.string().min(1).max(256);
 const RefSchema = z.object({ label: LabelSchema, id: IdSchema });
 const HexSchema = z.string().regex(/^0x[0-9a-fA-F]*$/, "expected 0x-prefixed hex");
@@ -73,12 +81,12 @@ const TraceOptionsSchema = z.object({
 });
 
 /** Columns read back for a node, aliased by name (same in every query). */
-function nodeColumns(v: string): string {
+export function nodeColumns(v: string): string {
   return `${v}.id AS id, ${v}.kind AS kind, ${v}.name AS name, ${v}.at AS at, ${v}.cid AS cid, ${v}.leafHash AS leafHash, ${v}.anchorId AS anchorId, ${v}.proof AS proof, ${v}.extra AS extra`;
 }
 
-const keyOf = (ref: NodeRef) => `${ref.label}\u0000${ref.id}`;
-const edgeKey = (e: GraphEdge) => `${e.type}\u0000${keyOf(e.from)}\u0000${keyOf(e.to)}`;
+export const keyOf = (ref: NodeRef) => `${ref.label}\u0000${ref.id}`;
+export const edgeKey = (e: GraphEdge) => `${e.type}\u0000${keyOf(e.from)}\u0000${keyOf(e.to)}`;
 
 function groupBy<T, K extends string>(items: T[], key: (t: T) => K): Map<K, T[]> {
   const out = new Map<K, T[]>();
@@ -97,7 +105,7 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
   return out;
 }
 
-function parseJsonColumn(text: unknown, what: string): unknown {
+export function parseJsonColumn(text: unknown, what: string): unknown {
   if (text === null || text === undefined) return undefined;
   if (typeof text !== "string") throw new GraphStoreError(`${what} is not JSON text`);
   try {
@@ -263,12 +271,24 @@ export abstract class CypherGraphStore implements GraphStore {
     const o = parseWith(TraceOptionsSchema, options, "trace options");
     const root = await this.getNode(r);
     if (!root) throw new GraphNodeNotFoundError(r);
-    const side = o.direction === "upstream" ? "in" : "out";
-    const types = o.edgeTypes ?? EDGE_TYPES.filter((t) => t !== "ANCHORED_IN");
-    const limit = o.limit ?? 10_000;
+    const found = await this.traceFrom(root, {
+      side: o.direction === "upstream" ? "in" : "out",
+      types: o.edgeTypes ?? EDGE_TYPES.filter((t) => t !== "ANCHORED_IN"),
+      maxDepth: o.maxDepth,
+      limit: o.limit ?? 10_000,
+    });
+    return { root, ...found };
+  }
+
+  /**
+   * Breadth-first search from `root`, one statement per depth and frontier label (portable
+   * Cypher). Each node is reported once, at its shortest distance, with the edge it was first
+   * reached by. Stores with a faster native form (Kùzu's recursive SHORTEST) override this.
+   */
+  protected async traceFrom(root: NodeRef, o: TraceSearch): Promise<Omit<TraceResult, "root">> {
     const seen = new Set([keyOf(root)]);
     const nodes: TraceResult["nodes"] = [];
-    const edges = new Map<string, GraphEdge>();
+    const edges: GraphEdge[] = [];
     let frontier: NodeRef[] = [root];
     let truncated = false;
     for (let depth = 1; depth <= o.maxDepth && frontier.length > 0 && !truncated; depth++) {
@@ -277,26 +297,25 @@ export abstract class CypherGraphStore implements GraphStore {
         const hops = await this.#expand(
           label,
           group.map((n) => n.id),
-          side,
-          types,
+          o.side,
+          o.types,
         );
         for (const hop of hops) {
           const key = keyOf(hop.node);
-          if (!seen.has(key)) {
-            if (nodes.length >= limit) {
-              truncated = true;
-              continue;
-            }
-            seen.add(key);
-            nodes.push({ ...hop.node, depth });
-            next.push(hop.node);
+          if (seen.has(key)) continue;
+          if (nodes.length >= o.limit) {
+            truncated = true;
+            break;
           }
-          edges.set(edgeKey(hop.edge), hop.edge);
+          seen.add(key);
+          nodes.push({ ...hop.node, depth });
+          edges.push(hop.edge);
+          next.push(hop.node);
         }
       }
       frontier = next;
     }
-    return { root, nodes, edges: [...edges.values()], truncated };
+    return { nodes, edges, truncated };
   }
 
   async countNodes(): Promise<Record<NodeLabel, number>> {

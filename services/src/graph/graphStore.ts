@@ -59,9 +59,13 @@ export type TraceOptions = {
 
 export type TraceResult = {
   root: GraphNode;
-  /** Nodes reached (root excluded), each with its shortest distance in edges from the root. */
+  /** Nodes reached (root excluded), each once, with its shortest distance in edges from the root. */
   nodes: (GraphNode & { depth: number })[];
-  /** Every edge between nodes of the result (root included) of a followed type. */
+  /**
+   * For each node of `nodes`, the edge by which the trace reached it from a node one step closer
+   * to the root (a shortest-path tree: `edges.length === nodes.length`, every node connected to
+   * the root). Which parent is picked among equally near ones is up to the store.
+   */
   edges: GraphEdge[];
   truncated: boolean;
 };

@@ -13,6 +13,24 @@ import { generateSupplyNetwork, referenceTrace } from "../../src/graph/supplyNet
 
 const r = (label: NodeLabel, id: string): NodeRef => ({ label, id });
 const e = (type: EdgeType, from: NodeRef, to: NodeRef): GraphEdge => ({ type, from, to });
+/** Each result node has one edge, to a node one step nearer the root (upstream or downstream). */
+function expectShortestPathTree(t: TraceResult): void {
+  const depth = new Map<string, number>([[`${t.root.label}:${t.root.id}`, 0]]);
+  for (const n of t.nodes) depth.set(`${n.label}:${n.id}`, n.depth);
+  expect(t.edges).toHaveLength(t.nodes.length);
+  const covered = new Set<string>();
+  for (const x of t.edges) {
+    const from = depth.get(`${x.from.label}:${x.from.id}`);
+    const to = depth.get(`${x.to.label}:${x.to.id}`);
+    expect(from).toBeDefined();
+    expect(to).toBeDefined();
+    expect(Math.abs(from! - to!)).toBe(1);
+    const child = from! > to! ? x.from : x.to;
+    covered.add(`${child.label}:${child.id}`);
+  }
+  expect(covered.size).toBe(t.nodes.length);
+}
+
 const keys = (t: TraceResult) => new Map(t.nodes.map((n) => [`${n.label}:${n.id}`, n.depth]));
 
 /** A small solar-module supply chain whose traces are worked out by hand below. */
@@ -230,9 +248,10 @@ export function graphStoreContract(name: string, open: () => Promise<GraphStore>
           "Participant:S1": 4,
           "Participant:DP": 4,
         });
-        // Every node is connected to the root through the returned edges; no anchor edge.
-        expect(t.edges).toHaveLength(14);
+        expectShortestPathTree(t);
         expect(t.edges.some((x) => x.type === "ANCHORED_IN")).toBe(false);
+        const s1 = t.edges.find((x) => x.from.id === "S1");
+        expect(s1).toEqual(e("SUPPLIES", r("Participant", "S1"), r("Product", "cell")));
       });
 
       it("stops at maxDepth", async () => {
@@ -258,6 +277,7 @@ export function graphStoreContract(name: string, open: () => Promise<GraphStore>
           direction: "downstream",
           maxDepth: 5,
         });
+        expectShortestPathTree(t);
         expect(Object.fromEntries(keys(t))).toEqual({
           "Product:module": 1,
           "Event:ev-prod": 1,
@@ -363,13 +383,21 @@ export function graphStoreContract(name: string, open: () => Promise<GraphStore>
         }
       });
 
-      it("returns only edges between the root and result nodes", async () => {
-        const root = net.topBatches[5]!;
-        const t = await graph.trace(root, { direction: "upstream", maxDepth: 5 });
-        const inResult = new Set([`${root.label}:${root.id}`, ...keys(t).keys()]);
-        for (const x of t.edges) {
-          expect(inResult.has(`${x.from.label}:${x.from.id}`)).toBe(true);
-          expect(inResult.has(`${x.to.label}:${x.to.id}`)).toBe(true);
+      it("returns a shortest-path tree of edges that exist in the network", async () => {
+        const existing = new Set(
+          net.edges.map((x) => `${x.type}|${x.from.label}:${x.from.id}|${x.to.label}:${x.to.id}`),
+        );
+        for (const [root, direction] of [
+          [net.topBatches[5]!, "upstream"],
+          [net.bottomBatches[5]!, "downstream"],
+        ] as const) {
+          const t = await graph.trace(root, { direction, maxDepth: 5 });
+          expectShortestPathTree(t);
+          for (const x of t.edges) {
+            expect(
+              existing.has(`${x.type}|${x.from.label}:${x.from.id}|${x.to.label}:${x.to.id}`),
+            ).toBe(true);
+          }
         }
       });
 

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# CI set-up, sourced by .ci/run before `npm ci && npm test` (it may also be run by hand:
+# `source infra/ci-setup.sh`). It
+#   1. installs Debian's chromium (the frontend browser tests drive /usr/bin/chromium),
+#   2. installs and starts a real Neo4j (infra/neo4j.sh) and a real Kubo (infra/kubo.sh), in
+#      parallel, waits until both answer, and exports NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD and
+#      IPFS_API so the adapter suites run against them,
+#   3. stops both servers when the calling shell exits (EXIT trap).
+# Everything comes from Debian, Maven Central and the Go module proxy; installs are cached under
+# ~/.cache/gridledger/infra, ~/.m2 and ~/go, so only the first run on a machine is slow (about six
+# minutes cold, almost all of it building Kubo; see docs/decisions/0403-neo4j-kubo-infra.md).
+# A server that fails to install or start is reported loudly and its suites print that they were
+# skipped; chromium failing to install is fatal.
+
+_GL_INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+_gl_ci_setup() {
+  local here="$_GL_INFRA_DIR" log_dir started
+  log_dir="${GRIDLEDGER_INFRA_RUN:-${TMPDIR:-/tmp}/gridledger-infra}/ci"
+  mkdir -p "$log_dir"
+  started=$SECONDS
+
+  # Servers first, in the background: the Kubo build is the long pole.
+  (bash "$here/neo4j.sh" start >"$log_dir/neo4j.env" 2>"$log_dir/neo4j.log") &
+  local neo4j_job=$!
+  (bash "$here/kubo.sh" start >"$log_dir/kubo.env" 2>"$log_dir/kubo.log") &
+  local kubo_job=$!
+
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "[ci-setup] installing chromium from Debian" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  fi
+  [ -x /usr/bin/chromium ] || { echo "[ci-setup] /usr/bin/chromium missing after install" >&2; return 1; }
+
+  if wait "$neo4j_job"; then
+    # shellcheck disable=SC1091
+    source "$log_dir/neo4j.env"
+    echo "[ci-setup] Neo4j ready at $NEO4J_URI" >&2
+  else
+    echo "[ci-setup] WARNING: Neo4j did not start; its suites will be skipped. Log:" >&2
+    tail -30 "$log_dir/neo4j.log" >&2
+  fi
+  if wait "$kubo_job"; then
+    # shellcheck disable=SC1091
+    source "$log_dir/kubo.env"
+    echo "[ci-setup] Kubo ready at $IPFS_API" >&2
+  else
+    echo "[ci-setup] WARNING: Kubo did not start; its suites will be skipped. Log:" >&2
+    tail -30 "$log_dir/kubo.log" >&2
+  fi
+  echo "[ci-setup] done in $((SECONDS - started)) s" >&2
+}
+
+_gl_ci_teardown() {
+  local here="$_GL_INFRA_DIR"
+  bash "$here/kubo.sh" stop || true
+  bash "$here/neo4j.sh" stop || true
+}
+
+_gl_ci_setup
+trap _gl_ci_teardown EXIT
