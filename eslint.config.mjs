@@ -50,6 +50,7 @@ export default tseslint.config(
       "scripts/**/*.ts",
       "**/*.spec.ts",
       "services/test/**/*.ts",
+      "services/bench/**/*.ts",
       "frontend/e2e/**/*.ts",
     ],
     rules: { "no-console": "off", "@typescript-eslint/no-unused-expressions": "off" },
