@@ -1,6 +1,13 @@
 // The browser suite's cases, in order: each one leaves the chain as the next one expects.
 import type { Page } from "playwright-core";
-import { rpc, type Deployment } from "./env.ts";
+import {
+  DEVNET_KEYS,
+  apiPost,
+  apiSignIn,
+  rpc,
+  tamperStoredDocument,
+  type Deployment,
+} from "./env.ts";
 
 export type Suite = {
   page: Page;
@@ -23,6 +30,10 @@ export async function connectDevnet(page: Page, index: number): Promise<void> {
 }
 
 async function goto(s: Suite, route: string): Promise<void> {
+  if (!s.page.url().startsWith(s.appUrl)) {
+    await s.page.goto(`${s.appUrl}/#/${route}`);
+    return;
+  }
   await s.page.evaluate((r) => (window.location.hash = r), `#/${route}`);
 }
 
@@ -199,6 +210,88 @@ export const cases: Case[] = [
         .filter({ hasText: "0.1 GLT" })
         .waitFor();
       await s.shot("market-settled");
+    },
+  },
+
+  {
+    name: "trace a seeded product: verified badges, then a tampered record shows the tampered badge",
+    needsApi: true,
+    async run(s) {
+      const supplier = "0x976EA74026E726554dB657fA54763abd0C3a0aa9";
+      const token = await apiSignIn(DEVNET_KEYS.supplier);
+      const at = (h: number) => new Date(Date.UTC(2026, 10, 1, h)).toISOString();
+      await apiPost("/v1/trace/events", token, {
+        events: [
+          {
+            id: "EV-PROD-1",
+            type: "produced",
+            at: at(8),
+            actor: supplier,
+            product: { id: "PANEL-X1", name: "PV panel X1" },
+            location: { id: "FAB-1", name: "Panel factory" },
+            outputs: ["BATCH-001"],
+            attributes: { modules: 40, wattPeak: 410 },
+          },
+          {
+            id: "EV-SHIP-1",
+            type: "shipped",
+            at: at(12),
+            actor: supplier,
+            inputs: ["BATCH-001"],
+            location: { id: "PORT-1", name: "Harbour" },
+            attributes: { carrier: "rail" },
+          },
+          {
+            id: "EV-INST-1",
+            type: "installed",
+            at: at(16),
+            actor: supplier,
+            inputs: ["BATCH-001"],
+            location: { id: "SITE-6", name: "Bus 6 rooftop" },
+            attributes: { inverter: "INV-6" },
+          },
+        ],
+      });
+      const operator = await apiSignIn(DEVNET_KEYS.operator);
+      await apiPost("/v1/anchors/flush", operator, {});
+      await goto(s, "trace");
+      await s.page.getByTestId("trace-id").fill("BATCH-001");
+      await s.page.locator("select").first().selectOption("batches");
+      await s.page.getByTestId("trace-search").click();
+      const badges = s.page.getByTestId("trace-records").getByTestId("integrity-badge");
+      await badges.nth(2).waitFor();
+      await s.page
+        .getByTestId("trace-records")
+        .locator('[data-verdict="verified"]')
+        .nth(2)
+        .waitFor();
+      await s.page
+        .getByTestId("trace-records")
+        .getByRole("button", { name: "Open" })
+        .first()
+        .click();
+      await s.page.getByTestId("record-detail").filter({ hasText: "Anchor" }).waitFor();
+      await s.shot("trace-verified");
+      tamperStoredDocument("EV-SHIP-1", '"rail"', '"road"');
+      await s.page.getByTestId("trace-search").click();
+      await s.page
+        .getByTestId("trace-records")
+        .locator('[data-verdict="tampered"]')
+        .first()
+        .waitFor();
+      const verified = await s.page
+        .getByTestId("trace-records")
+        .locator('[data-verdict="verified"]')
+        .count();
+      if (verified !== 2)
+        throw new Error(`expected the 2 untouched records still verified, saw ${verified}`);
+      await s.page
+        .getByTestId("trace-records")
+        .locator("tr", { has: s.page.locator('[data-verdict="tampered"]') })
+        .getByRole("button", { name: "Open" })
+        .click();
+      await s.page.getByTestId("record-detail").filter({ hasText: "tampered" }).waitFor();
+      await s.shot("trace-tampered");
     },
   },
 ];

@@ -1,7 +1,17 @@
 // Shared pieces of the browser suite and the benchmark: the real devnet, the real app server,
 // the real API (when the services provide one) and Debian's Chromium driven by playwright-core.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { privateKeyToAccount } from "viem/accounts";
+import { createSiweMessage } from "viem/siwe";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -132,6 +142,79 @@ export async function startDevnet(): Promise<Deployment> {
   ) as Deployment;
 }
 
+let apiDataDir: string | undefined;
+
+/** Hardhat's well-known devnet keys (public; devnet only): #0 operator, #6 supplier. */
+export const DEVNET_KEYS = {
+  operator: "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+  supplier: "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+} as const;
+
+/** Signs in to the API with SIWE and returns the bearer token. */
+export async function apiSignIn(key: `0x${string}`): Promise<string> {
+  const account = privateKeyToAccount(key);
+  const { nonce } = (await (await fetch(`${API_URL}/v1/auth/nonce`)).json()) as { nonce: string };
+  const host = new URL(API_URL).host;
+  const message = createSiweMessage({
+    address: account.address,
+    chainId: 31337,
+    domain: host,
+    nonce,
+    uri: `${API_URL}/`,
+    version: "1",
+    issuedAt: new Date(),
+  });
+  const signature = await account.signMessage({ message });
+  const res = await fetch(`${API_URL}/v1/auth/verify`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ message, signature }),
+  });
+  const body = (await res.json()) as { token?: string };
+  if (!res.ok || !body.token)
+    throw new Error(`sign-in failed: ${res.status} ${JSON.stringify(body)}`);
+  return body.token;
+}
+
+/** POSTs JSON to the API with a bearer token; throws on a non-2xx answer. */
+export async function apiPost(path: string, token: string, body: unknown): Promise<unknown> {
+  const res = await fetch(`${API_URL}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as unknown;
+  if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/**
+ * Tampers a stored record behind the API's back: rewrites the content-store block (the embedded
+ * IPFS blockstore on disk) that holds the document containing `marker`, changing one value.
+ */
+export function tamperStoredDocument(marker: string, from: string, to: string): string {
+  if (!apiDataDir) throw new Error("the API is not running");
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.name.endsWith(".data")) files.push(full);
+    }
+  };
+  walk(apiDataDir);
+  for (const file of files) {
+    const text = readFileSync(file, "latin1");
+    if (text.includes(marker) && text.includes(from)) {
+      writeFileSync(file, Buffer.from(text.replace(from, to), "latin1"));
+      return file;
+    }
+  }
+  throw new Error(
+    `no stored block contains ${marker} and ${from} (${files.length} blocks searched)`,
+  );
+}
+
 /** Starts the REST API (`gridledger serve`) against the devnet, if the services provide it. */
 export async function startApi(): Promise<boolean> {
   const help = spawnSync(path.join(ROOT, "services", "bin", "gridledger.mjs"), ["--help"], {
@@ -151,7 +234,8 @@ export async function startApi(): Promise<boolean> {
     INDEXER_POLL_MS: "200",
     ANCHOR_MAX_WAIT_MS: "500",
   });
-  await waitFor("api", async () => (await fetch(`${API_URL}/health`)).status < 500, 60_000, api);
+  await waitFor("api", async () => (await fetch(`${API_URL}/v1/health`)).status > 0, 60_000, api);
+  apiDataDir = dataDir;
   return true;
 }
 

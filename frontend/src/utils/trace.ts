@@ -1,0 +1,86 @@
+/** Shapes of the REST API's trace answers (services/src/graph/graphStore.ts, traceService.ts). */
+export type TraceNode = {
+  label: string;
+  id: string;
+  kind?: string;
+  name?: string;
+  at?: number;
+  cid?: string;
+  depth?: number;
+};
+export type TraceEdge = {
+  type: string;
+  from: { label: string; id: string };
+  to: { label: string; id: string };
+};
+export type TraceResult = {
+  direction: string;
+  depth: number;
+  root: TraceNode;
+  nodes: TraceNode[];
+  edges: TraceEdge[];
+  truncated: boolean;
+};
+export type Verdict = "verified" | "pending" | "tampered" | "missing";
+export type VerifiedRecord = {
+  verdict: Verdict;
+  reasons: string[];
+  record: {
+    label: string;
+    id: string;
+    cid: string | null;
+    contentHash: string | null;
+    anchorId: string | null;
+  };
+  document: unknown;
+};
+
+/** The collections the API traces from, with the graph label each holds. */
+export const TRACE_COLLECTIONS = {
+  products: "Product",
+  batches: "Batch",
+  participants: "Participant",
+  locations: "Location",
+  events: "Event",
+  documents: "Document",
+} as const;
+
+/** Graph labels whose nodes are signed records with an integrity verdict (events, documents). */
+export const RECORD_COLLECTION: Record<string, "events" | "documents" | undefined> = {
+  Event: "events",
+  Document: "documents",
+};
+
+export const nodeKey = (n: { label: string; id: string }) => `${n.label}:${n.id}`;
+
+/**
+ * Lays a trace out in columns by distance from the root (upstream to the left, downstream to the
+ * right), rows in id order, so the graph reads like a supply chain.
+ */
+export function layoutTrace(
+  result: TraceResult,
+  columnWidth = 230,
+  rowHeight = 90,
+): { key: string; node: TraceNode; x: number; y: number }[] {
+  const sign = result.direction === "upstream" ? -1 : 1;
+  const all = [{ ...result.root, depth: 0 }, ...result.nodes];
+  const byDepth = new Map<number, TraceNode[]>();
+  for (const n of all) {
+    const d = n.depth ?? 0;
+    byDepth.set(d, [...(byDepth.get(d) ?? []), n]);
+  }
+  const out: { key: string; node: TraceNode; x: number; y: number }[] = [];
+  for (const [depth, nodes] of [...byDepth.entries()].sort((a, b) => a[0] - b[0])) {
+    nodes
+      .sort((a, b) => nodeKey(a).localeCompare(nodeKey(b)))
+      .forEach((node, row) =>
+        out.push({
+          key: nodeKey(node),
+          node,
+          x: sign * depth * columnWidth,
+          y: (row - (nodes.length - 1) / 2) * rowHeight,
+        }),
+      );
+  }
+  return out;
+}
