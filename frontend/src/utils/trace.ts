@@ -77,7 +77,7 @@ export function layoutTrace(
         out.push({
           key: nodeKey(node),
           node,
-          x: sign * depth * columnWidth,
+          x: depth === 0 ? 0 : sign * depth * columnWidth,
           y: (row - (nodes.length - 1) / 2) * rowHeight,
         }),
       );
