@@ -81,11 +81,15 @@ interface IEnergyMarket {
     /// @param phase 0 not started, 1 renewable walk, 2 conventional walk, 3 unmatched tail, 4 done.
     /// @param matchCount Matches recorded so far.
     /// @param matchHash Hash chain over the packed matches so far.
+    /// @param settleStage Settlement stage: 0 tally, 1 pay.
+    /// @param settleCursor Matches processed in the current settlement stage.
     struct ClearingView {
         uint32[3] seen;
         uint8 phase;
         uint32 matchCount;
         bytes32 matchHash;
+        uint8 settleStage;
+        uint32 settleCursor;
     }
 
     /// @notice Metered energy and traded totals of a participant in an interval.
@@ -325,6 +329,18 @@ interface IEnergyMarket {
     /// @param participant Participant.
     error MarketAlreadyReported(uint256 intervalId, address participant);
 
+    /// @notice Meter readings are accepted only within the metering window.
+    /// @param intervalId Interval.
+    /// @param meteringEnd End of the metering window.
+    error MarketMeteringClosed(uint256 intervalId, uint256 meteringEnd);
+
+    /// @notice A settlement chunk must end on a checkpoint (a multiple of CHECKPOINT_INTERVAL
+    /// matches) or at the last match.
+    /// @param intervalId Interval.
+    /// @param from Matches already processed in the current stage.
+    /// @param length Matches given.
+    error MarketSettlementChunkMisaligned(uint256 intervalId, uint256 from, uint256 length);
+
     /// @notice Settlement waits for the metering window to close.
     /// @param intervalId Interval.
     /// @param settleAfter First timestamp at which settlement is accepted.
@@ -442,8 +458,9 @@ interface IEnergyMarket {
         uint256[] calldata buys
     ) external returns (bool done);
 
-    /// @notice Report a participant's metered energy for a delivered interval. A meter bound to
-    /// the participant in the registry, or the operator, may call; once per participant.
+    /// @notice Report a participant's metered energy for a delivered interval, within the metering
+    /// window after delivery. A meter bound to the participant in the registry, or the operator,
+    /// may call; once per participant.
     /// @param intervalId Interval (delivery ended).
     /// @param participant Participant.
     /// @param produced Wh produced.
@@ -455,11 +472,24 @@ interface IEnergyMarket {
         uint64 consumed
     ) external;
 
-    /// @notice Settle every match of a cleared interval after the metering window. `matches` are
-    /// the packed matches in clearing order (from the Matched events, see `packMatch`).
+    /// @notice Settle every match of a cleared interval after the metering window, in one
+    /// transaction. `matches` are the packed matches in clearing order (from the Matched events,
+    /// see `packMatch`).
     /// @param intervalId Interval.
     /// @param matches Packed matches.
     function settle(uint256 intervalId, uint256[] calldata matches) external;
+
+    /// @notice Resumable settlement: two stages (tally traded energy, then pay), each fed the
+    /// match list in chunks from the stage cursor; each chunk must end at a multiple of
+    /// CHECKPOINT_INTERVAL matches or at the last match and is verified against the hash-chain
+    /// checkpoint stored at clearing before it takes effect.
+    /// @param intervalId Interval.
+    /// @param matches Next packed matches.
+    /// @return done Whether the interval is now settled.
+    function settleChunk(
+        uint256 intervalId,
+        uint256[] calldata matches
+    ) external returns (bool done);
 
     /// @notice Available and locked balance in milli-units.
     /// @param account Account.

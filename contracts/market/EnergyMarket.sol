@@ -30,6 +30,8 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
     uint8 private constant _PHASE_CONVENTIONAL = 2;
     uint8 private constant _PHASE_TAIL = 3;
     uint8 private constant _PHASE_DONE = 4;
+    /// @notice Matches between two stored hash-chain checkpoints; settlement chunks end on them.
+    uint256 public constant CHECKPOINT_INTERVAL = 256;
 
     /// @dev Slot 0 holds everything placement needs (read and written once per order).
     /// Slot 1 holds the schedule, slot 2 the clearing cursor, slot 3 the match hash chain.
@@ -60,6 +62,8 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
         // slot 3: remainders of the current sell and buy during a resumable walk
         uint40 sellRem;
         uint40 buyRem;
+        uint8 settleStage; // 0 tally, 1 pay
+        uint32 settleCursor; // matches processed in the current stage
         // slot 4
         bytes32 matchHash;
     }
@@ -105,6 +109,7 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
     mapping(uint256 orderId => uint256 packedOrder) private _orders;
     mapping(address account => Account) private _accounts;
     mapping(uint256 intervalId => mapping(address participant => Position)) private _positions;
+    mapping(uint256 intervalId => mapping(uint256 k => bytes32 hash)) private _checkpoints;
 
     /// @param operator Receives DEFAULT_ADMIN_ROLE and OPERATOR_ROLE.
     /// @param settlementToken ERC-20 the market settles in.
@@ -545,6 +550,11 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
         }
         uint256 m = PackedOrder.packMatch(w.sellSeq, w.buySeq, qty, tradePrice);
         w.matchHash = keccak256(abi.encode(w.matchHash, m));
+        // Every CHECKPOINT_INTERVAL matches the chain hash is stored (one slot per 256 matches), so
+        // settlement can run in chunks that are each verified before they commit.
+        if (w.matchCount % CHECKPOINT_INTERVAL == 0) {
+            _checkpoints[w.intervalId][w.matchCount / CHECKPOINT_INTERVAL] = w.matchHash;
+        }
         emit Matched(
             w.intervalId,
             PackedOrder.orderId(w.intervalId, w.sellSeq),
@@ -602,6 +612,8 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
         if (iv.status == IntervalStatus.Settled) revert MarketAlreadySettled(intervalId);
         uint256 deliveryEnd = uint256(iv.start) + iv.duration;
         if (block.timestamp < deliveryEnd) revert MarketNotDelivered(intervalId, deliveryEnd);
+        uint256 meteringEnd = deliveryEnd + iv.meteringWindow;
+        if (block.timestamp >= meteringEnd) revert MarketMeteringClosed(intervalId, meteringEnd);
         if (
             !hasRole(OPERATOR_ROLE, msg.sender) &&
             _registry.participantOfMeter(msg.sender) != participantAccount
@@ -619,33 +631,73 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
     /// @inheritdoc IEnergyMarket
     function settle(uint256 intervalId, uint256[] calldata matches) external {
         Interval storage iv = _intervals[intervalId];
+        _checkSettleable(iv, intervalId);
+        if (iv.settleStage != 0 || iv.settleCursor != 0 || matches.length != iv.matchCount) {
+            revert MarketMatchListMismatch(intervalId, matches.length, iv.matchCount);
+        }
+        _settleChunk(iv, intervalId, matches); // tally
+        _settleChunk(iv, intervalId, matches); // pay
+    }
+
+    /// @inheritdoc IEnergyMarket
+    function settleChunk(
+        uint256 intervalId,
+        uint256[] calldata matches
+    ) external returns (bool done) {
+        Interval storage iv = _intervals[intervalId];
+        _checkSettleable(iv, intervalId);
+        _settleChunk(iv, intervalId, matches);
+        return iv.status == IntervalStatus.Settled;
+    }
+
+    function _checkSettleable(Interval storage iv, uint256 intervalId) private view {
         IntervalStatus status = iv.status;
         if (status == IntervalStatus.None) revert MarketUnknownInterval(intervalId);
         if (status == IntervalStatus.Open) revert MarketNotCleared(intervalId);
         if (status == IntervalStatus.Settled) revert MarketAlreadySettled(intervalId);
         uint256 settleAfter = uint256(iv.start) + iv.duration + iv.meteringWindow;
         if (block.timestamp < settleAfter) revert MarketMeteringOpen(intervalId, settleAfter);
-        if (matches.length != iv.matchCount) {
-            revert MarketMatchListMismatch(intervalId, matches.length, iv.matchCount);
+    }
+
+    /// @dev Verifies that `matches` is the recorded match list from the stage cursor up to the next
+    /// checkpoint(s) or the end, then tallies (stage 0) or pays (stage 1) them.
+    function _settleChunk(
+        Interval storage iv,
+        uint256 intervalId,
+        uint256[] calldata matches
+    ) private {
+        uint256 from = iv.settleCursor;
+        uint256 to = from + matches.length;
+        uint256 count = iv.matchCount;
+        if (to > count || (to != count && to % CHECKPOINT_INTERVAL != 0)) {
+            revert MarketSettlementChunkMisaligned(intervalId, from, matches.length);
         }
-        // Pass 1: verify the list against the hash chain and tally each participant's traded Wh.
-        if (_tally(intervalId, matches) != iv.matchHash)
-            revert MarketMatchListMismatch(intervalId, matches.length, iv.matchCount);
-        iv.status = IntervalStatus.Settled;
-        // Pass 2: pay.
+        bytes32 h = from == 0 ? bytes32(0) : _checkpoints[intervalId][from / CHECKPOINT_INTERVAL];
+        for (uint256 i = 0; i < matches.length; ++i) h = keccak256(abi.encode(h, matches[i]));
+        bytes32 expected =
+            to == count ? iv.matchHash : _checkpoints[intervalId][to / CHECKPOINT_INTERVAL];
+        if (h != expected) revert MarketMatchListMismatch(intervalId, matches.length, count);
+
+        if (iv.settleStage == 0) {
+            for (uint256 i = 0; i < matches.length; ++i) _addTrade(intervalId, matches[i]);
+            if (to == count) {
+                iv.settleStage = 1;
+                iv.settleCursor = 0;
+            } else {
+                iv.settleCursor = uint32(to);
+            }
+            return;
+        }
         uint256 gridBuy = iv.gridBuyPrice;
         uint256 feedIn = iv.feedInPrice;
         uint256 band = iv.bandBps;
         for (uint256 i = 0; i < matches.length; ++i) {
             _settleMatch(intervalId, matches[i], gridBuy, feedIn, band);
         }
-        emit IntervalSettled(intervalId);
-    }
-
-    function _tally(uint256 intervalId, uint256[] calldata matches) private returns (bytes32 h) {
-        for (uint256 i = 0; i < matches.length; ++i) {
-            h = keccak256(abi.encode(h, matches[i]));
-            _addTrade(intervalId, matches[i]);
+        iv.settleCursor = uint32(to);
+        if (to == count) {
+            iv.status = IntervalStatus.Settled;
+            emit IntervalSettled(intervalId);
         }
     }
 
@@ -770,6 +822,8 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
         v.phase = iv.phase;
         v.matchCount = iv.matchCount;
         v.matchHash = iv.matchHash;
+        v.settleStage = iv.settleStage;
+        v.settleCursor = iv.settleCursor;
     }
 
     /// @inheritdoc IEnergyMarket

@@ -68,7 +68,7 @@ async function main() {
   for (const n of sizes) {
     process.stderr.write(`N=${n}...\n`);
     const book = makeBook(n, n);
-    const res = await runBook(hre, stack, participants, book, { gasLimit: BLOCK });
+    const res = await runBook(hre, stack, participants, book, { gasLimit: BLOCK, settle: true });
     const traded = new Set(res.matches.flatMap((m) => [m.sell, m.buy]));
     const sum = res.placeGas.reduce((a, b) => a + b, 0n);
     placeSum += sum;
@@ -80,6 +80,8 @@ async function main() {
       perOrder: Number(res.clearGas) / n,
       matches: res.matches.length,
       crossing: traded.size / n,
+      settlePerMatch:
+        res.matches.length === 0 ? 0 : Number(res.settleGas ?? 0n) / res.matches.length,
     });
   }
   // Largest N in one block: linear fit through N = 1000 and N = 2000, then confirmed on-chain
@@ -125,6 +127,7 @@ async function main() {
     "clear gas / order": Math.round(r.perOrder),
     matches: r.matches,
     "orders crossing": `${Math.round(r.crossing * 100)} %`,
+    "settle gas / match": Math.round(r.settlePerMatch),
   }));
   console.table(table);
   const figures = {

@@ -63,17 +63,59 @@ export async function createParticipants(
   const prosumer = await registry.PROSUMER_ROLE();
   const marketAddress = await market.getAddress();
   const pools: ParticipantPools = { renewable: [], conventional: [] };
+  const wallets: { w: HDNodeWallet; renewable: boolean }[] = [];
   for (let i = 0; i < renewableCount + conventionalCount; i++) {
     const w = hre.ethers.Wallet.createRandom().connect(hre.ethers.provider);
     await hre.network.provider.send("hardhat_setBalance", [w.address, "0x56BC75E2D63100000"]);
-    const r = i < renewableCount;
-    await registry.connect(w).applyAsParticipant(r ? 1 : 7, r, 1, 1 + (i % 33), DETAILS, "");
-    await registry.approve(w.address, prosumer);
-    await token.mint(w.address, FUNDING);
-    await token.connect(w).approve(marketAddress, FUNDING);
-    await market.connect(w).deposit(FUNDING);
-    (r ? pools.renewable : pools.conventional).push(w);
+    wallets.push({ w, renewable: i < renewableCount });
   }
+  // Setup runs in phases with automine off: every transaction of a phase is sent, then blocks
+  // are mined until the phase is on-chain, so the next phase can rely on it. Explicit gas
+  // limits skip estimation against not-yet-mined state.
+  const gasLimit = 300_000n;
+  const provider = hre.network.provider;
+  const phase = async (
+    send: (x: { w: HDNodeWallet; renewable: boolean }, i: number) => Promise<{ hash: string }[]>,
+  ) => {
+    await provider.send("evm_setAutomine", [false]);
+    const hashes: string[] = [];
+    try {
+      for (let i = 0; i < wallets.length; i++)
+        hashes.push(...(await send(wallets[i]!, i)).map((t) => t.hash));
+    } finally {
+      for (let round = 0; round < 10_000; round++) {
+        const pending = (await provider.send("eth_getBlockByNumber", ["pending", false])) as {
+          transactions: string[];
+        };
+        if (pending.transactions.length === 0) break;
+        await provider.send("evm_mine", []);
+      }
+      await provider.send("evm_setAutomine", [true]);
+    }
+    for (const h of hashes.slice(-1)) {
+      const receipt = await hre.ethers.provider.getTransactionReceipt(h);
+      if (receipt?.status !== 1) throw new Error(`participant setup transaction ${h} failed`);
+    }
+  };
+  await phase(async ({ w, renewable }, i) => [
+    await registry
+      .connect(w)
+      .applyAsParticipant(renewable ? 1 : 7, renewable, 1, 1 + (i % 33), DETAILS, "", { gasLimit }),
+    await token.connect(w).approve(marketAddress, FUNDING, { gasLimit }),
+    await token.mint(w.address, FUNDING, { gasLimit }),
+  ]);
+  await phase(async ({ w }) => [await registry.approve(w.address, prosumer, { gasLimit })]);
+  await phase(async ({ w }) => [await market.connect(w).deposit(FUNDING, { gasLimit })]);
+  for (const { w, renewable } of wallets) {
+    if (!(await registry.isApproved(w.address)))
+      throw new Error(`participant ${w.address} not approved`);
+    (renewable ? pools.renewable : pools.conventional).push(w);
+  }
+  const [available] = await market.balanceOf(
+    wallets[wallets.length - 1]?.w.address ?? marketAddress,
+  );
+  if (wallets.length > 0 && available !== FUNDING * 1000n)
+    throw new Error("participant funding failed");
   return pools;
 }
 
@@ -89,7 +131,7 @@ export async function openTestInterval(hre: HardhatRuntimeEnvironment, market: E
   const now = BigInt(block!.timestamp);
   const gateClosure = now + 3600n;
   await market.openInterval(0, now + 7200n, gateClosure, GRID_BUY, FEED_IN);
-  return { id: await market.intervalCount(), gateClosure };
+  return { id: await market.intervalCount(), gateClosure, start: now + 7200n };
 }
 
 /** Sort helper: the three clearing lists in the paper's order (ties by earlier sequence). */
@@ -127,6 +169,8 @@ export type RunResult = {
   placeGas: bigint[];
   clearGas: bigint;
   clearTxs: number;
+  /** Total settlement gas (nobody reports, so every match pays the maximum compensation). */
+  settleGas?: bigint;
 };
 
 /**
@@ -139,10 +183,10 @@ export async function runBook(
   stack: MarketStack,
   participants: ParticipantPools,
   book: BookOrder[],
-  opts: { gasLimit?: bigint; chunk?: number } = {},
+  opts: { gasLimit?: bigint; chunk?: number; settle?: boolean } = {},
 ): Promise<RunResult> {
   const { market } = stack;
-  const { id: intervalId, gateClosure } = await openTestInterval(hre, market);
+  const { id: intervalId, gateClosure, start } = await openTestInterval(hre, market);
   const placed: {
     orderId: bigint;
     seq: number;
@@ -213,5 +257,29 @@ export async function runBook(
     });
   }
   const clearGas = receipts.reduce((a, r) => a + r.gasUsed, 0n);
-  return { matches, placeGas, clearGas, clearTxs: receipts.length };
+  if (!opts.settle) return { matches, placeGas, clearGas, clearTxs: receipts.length };
+
+  // Settlement after the metering window, in 256-match chunks: tally stage, then pay stage.
+  await hre.network.provider.send("evm_setNextBlockTimestamp", [Number(start + 900n + 3600n)]);
+  const m32 = 0xffffffffn;
+  const words: bigint[] = [];
+  for (const log of receipts.flatMap((r) => r.logs)) {
+    const parsed = market.interface.parseLog(log);
+    if (parsed?.name !== "Matched") continue;
+    const [, sell, buy, q, p] = parsed.args as unknown as [bigint, bigint, bigint, bigint, bigint];
+    words.push((sell & m32) | ((buy & m32) << 32n) | (q << 64n) | (p << 104n));
+  }
+  if (words.length !== matches.length) throw new Error("match count mismatch");
+  let settleGas = 0n;
+  const step = 256;
+  for (let stage = 0; stage < 2; stage++) {
+    for (let from = 0; from < Math.max(words.length, 1); from += step) {
+      const tx = await market.settleChunk(intervalId, words.slice(from, from + step), {
+        gasLimit: 16_000_000n,
+      });
+      settleGas += ((await tx.wait()) as TransactionReceipt).gasUsed;
+    }
+  }
+  if ((await market.interval(intervalId)).status !== 3n) throw new Error("interval not settled");
+  return { matches, placeGas, clearGas, clearTxs: receipts.length, settleGas };
 }

@@ -746,3 +746,74 @@ describe("EnergyMarket", () => {
     });
   });
 });
+
+describe("EnergyMarket settlement in chunks", () => {
+  /** One renewable seller against 300 buys: 300 matches, more than one 256-match checkpoint. */
+  async function manyMatchesFixture() {
+    const f = await deployMarketFixture();
+    const { market, renewables, consumers } = f;
+    const { id, gateClosure, start } = await openInterval(market);
+    await place(market, id, renewables[0]!, Side.Sell, 100n, 300_000n);
+    for (let i = 0; i < 300; i++) {
+      await market
+        .connect(consumers[i % consumers.length]!)
+        .placeOrder(id, Side.Buy, 200n + BigInt(i % 7), 1000n);
+    }
+    await time.increaseTo(gateClosure);
+    const lists = await clearingLists(market, id);
+    const tx = await market.clear(id, lists.renewable, lists.conventional, lists.buys);
+    const matches = packMatches(await matchesOf(market, tx.hash));
+    await time.increaseTo(start + 900n);
+    await market.reportMeter(id, renewables[0]!.address, 200_000n, 0n);
+    await market.reportMeter(id, consumers[0]!.address, 0n, 10_000n);
+    await time.increaseTo(start + 900n + 3600n);
+    return { ...f, id, matches };
+  }
+
+  async function balancesOf(f: Awaited<ReturnType<typeof manyMatchesFixture>>) {
+    return Promise.all(
+      [f.renewables[0]!, ...f.consumers].map((s) => f.market.balanceOf(s.address)),
+    );
+  }
+
+  it("settles 300 matches in checkpoint-aligned chunks exactly as in one transaction", async () => {
+    const f = await loadFixture(manyMatchesFixture);
+    expect(f.matches).to.have.length(300);
+    await f.market.settle(f.id, f.matches);
+    const oneShot = await balancesOf(f);
+
+    const g = await loadFixture(manyMatchesFixture);
+    const { market, id, matches } = g;
+    await expect(market.settleChunk(id, matches.slice(0, 100)))
+      .to.be.revertedWithCustomError(market, "MarketSettlementChunkMisaligned")
+      .withArgs(id, 0n, 100n);
+    const tampered = matches.slice(0, 256);
+    tampered[5] = tampered[5]! + (1n << 64n);
+    await expect(market.settleChunk(id, tampered))
+      .to.be.revertedWithCustomError(market, "MarketMatchListMismatch")
+      .withArgs(id, 256n, 300n);
+    expect(await market.settleChunk.staticCall(id, matches.slice(0, 256))).to.equal(false);
+    await market.settleChunk(id, matches.slice(0, 256));
+    await market.settleChunk(id, matches.slice(256));
+    let st = await market.clearingState(id);
+    expect([st.settleStage, st.settleCursor]).to.deep.equal([1n, 0n]);
+    await expect(market.settle(id, matches))
+      .to.be.revertedWithCustomError(market, "MarketMatchListMismatch")
+      .withArgs(id, 300n, 300n);
+    await market.settleChunk(id, matches.slice(0, 256));
+    st = await market.clearingState(id);
+    expect([st.settleStage, st.settleCursor]).to.deep.equal([1n, 256n]);
+    await expect(market.settleChunk(id, matches.slice(256)))
+      .to.emit(market, "IntervalSettled")
+      .withArgs(id);
+    expect(await balancesOf(g)).to.deep.equal(oneShot);
+    expect((await market.interval(id)).status).to.equal(Status.Settled);
+  });
+
+  it("reverts with MarketMeteringClosed for a reading after the metering window", async () => {
+    const f = await loadFixture(manyMatchesFixture);
+    await expect(f.market.reportMeter(f.id, f.conventionals[0]!.address, 1n, 1n))
+      .to.be.revertedWithCustomError(f.market, "MarketMeteringClosed")
+      .withArgs(f.id, (await f.market.interval(f.id)).start + 900n + 3600n);
+  });
+});
