@@ -40,7 +40,7 @@ export function admmDispatch(
   const totalW = capW.reduce((s, c) => s + c, 0);
   if (totalW < requestW) throw new DispatchInfeasibleError(requestW / 1000, totalW / 1000);
   const D = requestW / 1000;
-  const pMax = Math.max(1e-12, ...offers.flatMap((o) => o.segments.map((s) => s.price)));
+  const pMax = Math.max(1e-12, ...offers.flatMap((o) => o.segments.map((s) => Math.abs(s.price))));
   // Normalised problem: x̃ = x / D, prices p̃ = p / pMax, so ρ ≈ 1 suits every instance.
   const segStart: number[] = [0];
   const segW: number[] = [];

@@ -137,6 +137,40 @@ describe("dispatch with the safety re-run loop on the six-node feeder", () => {
     }
   });
 
+  it("relieves IEEE 33 undervoltage with the electrically closest offers, exact and ADMM agreeing", () => {
+    const ieee33 = { ...loadShippedNetwork("ieee33"), limits: { vMinPu: 0.93, vMaxPu: 1.05 } };
+    const near = ["2", "3", "6", "12", "15", "18", "25", "30", "33"].map((bus, i) => ({
+      id: `p${bus}`,
+      bus,
+      maxKW: 400,
+      segments: [
+        { kw: 200, price: 0.1 + 0.02 * i },
+        { kw: 200, price: 0.2 + 0.02 * i },
+      ],
+    }));
+    const request = {
+      deltaTotalKW: 900,
+      durationH: 1,
+      offers: near,
+      network: ieee33,
+      injectionChange: "increase" as const,
+    };
+    const exact = optimiseDispatch(request);
+    const admm = optimiseDispatch({ ...request, method: "admm" });
+    for (const res of [exact, admm]) {
+      expect(res.status).toBe("optimal");
+      expect(res.safety!.after.minVoltage!.vPu).toBeGreaterThanOrEqual(0.93);
+      expect(res.constraints[0]!.because).toMatch(/undervoltage at (18|33)/);
+      // Injections far down the feeder help bus 18 more than those near the substation.
+      expect(res.constraints[0]!.sensitivities["p18"]!).toBeLessThan(
+        res.constraints[0]!.sensitivities["p2"]!,
+      );
+    }
+    expect(Math.abs(admm.totalCost - exact.totalCost) / exact.totalCost).toBeLessThan(1e-3);
+    const blind = optimiseDispatch({ ...request, network: undefined });
+    expect(blind.totalCost).toBeLessThan(exact.totalCost);
+  });
+
   it("reports unsafe when the loop bound is reached", () => {
     const res = optimiseDispatch({
       deltaTotalKW: 700,
