@@ -43,6 +43,11 @@ export const DispatchRequestSchema = z
     method: z.enum(["exact", "admm"]).default("exact"),
     /** Safety re-runs (001 step 3): how many times a violated constraint may be added. */
     maxSafetyRounds: z.number().int().min(0).max(100).default(10),
+    /**
+     * How far inside a violated limit the added constraint aims, as a fraction of the limit
+     * (default 0.001: 1.06 pu → 1.05894 pu), so small delivery deviations keep it inside.
+     */
+    safetyMargin: z.number().min(0).max(0.1).default(0.001),
   })
   .superRefine((req, ctx) => {
     const ids = new Set<string>();

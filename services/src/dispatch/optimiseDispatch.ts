@@ -274,7 +274,7 @@ function linearise(
   }
   const s = req.offers.map((o) => sensByBus.get(o.bus!)!);
   const current = s.reduce((sum, si, i) => sum + si * allocations[i]!.kw, 0);
-  const margin = 1e-4 * Math.max(1, Math.abs(violation.limit));
+  const margin = req.safetyMargin * Math.abs(violation.limit);
   return { s, bound: current - (q0 + margin) };
 }
 
