@@ -339,6 +339,19 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
         emit TdvaVerified(eventId, record, _hashVerify(record), deliveredWh);
     }
 
+    /// @inheritdoc IDispatchRegistry
+    function reportResponse(uint256 eventId, address provider, uint64 deliveredWh) external {
+        TriggerRecord storage t = _events[eventId].trigger;
+        Stage stage = t.stage;
+        if (stage != Stage.Verified) _requireStage(eventId, stage, Stage.Dispatched);
+        uint256 endsAt = uint256(t.start) + t.duration;
+        if (block.timestamp < endsAt) revert TdvaWindowNotOver(eventId, endsAt);
+        if (provider == address(0) || _PARTICIPANTS.participantOfMeter(msg.sender) != provider) {
+            revert TdvaNotProviderMeter(msg.sender, provider);
+        }
+        emit ResponseReported(eventId, provider, msg.sender, deliveredWh);
+    }
+
     function _sumDeliveries(
         uint256 eventId,
         uint256 k,
@@ -426,6 +439,20 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
     }
 
     /// @inheritdoc IDispatchRegistry
+    function cancel(uint256 eventId) external {
+        TriggerRecord storage t = _events[eventId].trigger;
+        _requireStage(eventId, t.stage, Stage.Triggered);
+        if (block.timestamp < t.start && !hasRole(OPERATOR_ROLE, msg.sender)) {
+            revert TdvaCancelNotAllowed(eventId, msg.sender, t.start);
+        }
+        uint256 budget = t.budget;
+        t.stage = Stage.Cancelled;
+        _locked -= budget;
+        _balances[t.operator] += budget;
+        emit TdvaCancelled(eventId, msg.sender, budget);
+    }
+
+    /// @inheritdoc IDispatchRegistry
     function withdraw() external {
         uint256 amount = _balances[msg.sender];
         if (amount == 0) revert TdvaNothingToWithdraw(msg.sender);
@@ -462,22 +489,22 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
         d = e.dispatch;
         v = e.verification;
         a = e.settlement;
-        if (t.stage >= Stage.Triggered) hashes[0] = _hashTrigger(t);
-        if (t.stage >= Stage.Dispatched) hashes[1] = _hashDispatch(d);
-        if (t.stage >= Stage.Verified) hashes[2] = _hashVerify(v);
-        if (t.stage >= Stage.Settled) hashes[3] = _hashSettle(a);
+        uint8 written = _recordsWritten(t.stage);
+        if (written >= 1) hashes[0] = _hashTrigger(t);
+        if (written >= 2) hashes[1] = _hashDispatch(d);
+        if (written >= 3) hashes[2] = _hashVerify(v);
+        if (written >= 4) hashes[3] = _hashSettle(a);
     }
 
     /// @inheritdoc IDispatchRegistry
     function checkLinks(uint256 eventId) external view returns (bool ok, uint8 stagesWritten) {
         TdvaEvent storage e = _events[eventId];
-        Stage stage = e.trigger.stage;
-        stagesWritten = uint8(stage);
-        if (stage == Stage.None) return (false, 0);
+        stagesWritten = _recordsWritten(e.trigger.stage);
+        if (stagesWritten == 0) return (false, 0);
         ok = e.trigger.prev == keccak256(abi.encode(block.chainid, address(this), eventId));
-        if (stage >= Stage.Dispatched) ok = ok && e.dispatch.prev == _hashTrigger(e.trigger);
-        if (stage >= Stage.Verified) ok = ok && e.verification.prev == _hashDispatch(e.dispatch);
-        if (stage >= Stage.Settled) ok = ok && e.settlement.prev == _hashVerify(e.verification);
+        if (stagesWritten >= 2) ok = ok && e.dispatch.prev == _hashTrigger(e.trigger);
+        if (stagesWritten >= 3) ok = ok && e.verification.prev == _hashDispatch(e.dispatch);
+        if (stagesWritten >= 4) ok = ok && e.settlement.prev == _hashVerify(e.verification);
     }
 
     /// @inheritdoc IDispatchRegistry
@@ -558,6 +585,11 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// @dev Records written so far: a cancelled event has its Trigger record only.
+    function _recordsWritten(Stage stage) private pure returns (uint8) {
+        return stage == Stage.Cancelled ? 1 : uint8(stage);
+    }
 
     function _requireStage(uint256 eventId, Stage actual, Stage expected) private pure {
         if (actual != expected) revert TdvaUnexpectedStage(eventId, actual, expected);

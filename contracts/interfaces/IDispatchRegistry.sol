@@ -16,7 +16,8 @@ interface IDispatchRegistry {
         Triggered,
         Dispatched,
         Verified,
-        Settled
+        Settled,
+        Cancelled
     }
 
     /// @notice Why the operator opened the event (001 Fig. 5c).
@@ -223,6 +224,19 @@ interface IDispatchRegistry {
         uint64[] deliveredWh
     );
 
+    /// @notice A meter bound to a provider reported the provider's measured response itself
+    /// (device-direct data, compared with the operator's Verify figures by the trust service).
+    /// @param eventId The event.
+    /// @param provider The provider the meter is bound to.
+    /// @param meter The reporting meter.
+    /// @param deliveredWh Measured response energy over the window.
+    event ResponseReported(
+        uint256 indexed eventId,
+        address indexed provider,
+        address indexed meter,
+        uint64 deliveredWh
+    );
+
     /// @notice One provider's settlement.
     /// @param eventId The event.
     /// @param provider The provider.
@@ -244,6 +258,12 @@ interface IDispatchRegistry {
     /// @param record The Settle record.
     /// @param recordHash Its hash.
     event TdvaSettled(uint256 indexed eventId, SettleRecord record, bytes32 recordHash);
+
+    /// @notice A triggered event was cancelled before dispatch; its budget went back to the operator.
+    /// @param eventId The event.
+    /// @param by Who cancelled it.
+    /// @param refund Budget credited to the operator's balance.
+    event TdvaCancelled(uint256 indexed eventId, address indexed by, uint256 refund);
 
     /// @notice An account withdrew its balance.
     /// @param account The account.
@@ -294,7 +314,7 @@ interface IDispatchRegistry {
     /// @param eventId The event.
     /// @param provider The provider.
     /// @param signedAt Declared signing time.
-    /// @param quoteDeadline The event's quote deadline.
+    /// @param quoteDeadline The latest accepted signing time, min(the event's quote deadline, now).
     error TdvaOfferOutsideQuoteWindow(
         uint256 eventId,
         address provider,
@@ -362,6 +382,11 @@ interface IDispatchRegistry {
     /// @param endsAt Window end.
     error TdvaWindowNotOver(uint256 eventId, uint256 endsAt);
 
+    /// @notice The caller is not a meter bound to the provider in the participant registry.
+    /// @param meter The caller.
+    /// @param provider The provider named.
+    error TdvaNotProviderMeter(address meter, address provider);
+
     /// @notice The delivered list does not have one entry per dispatched provider.
     /// @param eventId The event.
     /// @param count Entries given.
@@ -375,6 +400,12 @@ interface IDispatchRegistry {
     /// @notice The deliveries do not hash to the verify record.
     /// @param eventId The event.
     error TdvaDeliveriesMismatch(uint256 eventId);
+
+    /// @notice Before the window starts only an operator may cancel an event.
+    /// @param eventId The event.
+    /// @param caller The caller.
+    /// @param start When anyone may cancel it.
+    error TdvaCancelNotAllowed(uint256 eventId, address caller, uint40 start);
 
     /// @notice The account has nothing to withdraw.
     /// @param account The account.
@@ -435,6 +466,14 @@ interface IDispatchRegistry {
         string calldata meterDataCid
     ) external;
 
+    /// @notice A meter bound to `provider` reports the provider's measured response after the window
+    /// (stage Dispatched or Verified). Emitted only: it does not change the Verify record, so it
+    /// costs the cycle nothing; it is the device-direct side of the trusted comparison.
+    /// @param eventId The event.
+    /// @param provider The provider the caller is bound to.
+    /// @param deliveredWh Measured response energy.
+    function reportResponse(uint256 eventId, address provider, uint64 deliveredWh) external;
+
     /// @notice Settle the event (stage Settle). Anyone may call with the dispatch lines and the
     /// deliveries; both are checked against the stored hashes. Credits pull-payment balances.
     /// @param eventId The event.
@@ -445,6 +484,12 @@ interface IDispatchRegistry {
         SettleLine[] calldata lines,
         uint64[] calldata deliveredWh
     ) external;
+
+    /// @notice Cancel an event that was triggered but not dispatched, crediting its whole budget to
+    /// the operator who opened it. An operator may cancel at any time before dispatch; anyone may
+    /// cancel once the window started (dispatch is then impossible), so no budget stays locked.
+    /// @param eventId The event (stage Triggered).
+    function cancel(uint256 eventId) external;
 
     /// @notice Withdraw the caller's whole balance in the settlement token.
     function withdraw() external;
@@ -477,7 +522,7 @@ interface IDispatchRegistry {
     /// the record before it (and the Trigger's the genesis link).
     /// @param eventId The event.
     /// @return ok True if every written link holds.
-    /// @return stagesWritten Number of records written (0-4).
+    /// @return stagesWritten Number of records written (0-4; a cancelled event has 1).
     function checkLinks(uint256 eventId) external view returns (bool ok, uint8 stagesWritten);
 
     /// @notice Hash of a Trigger record as used in the links.

@@ -1,10 +1,12 @@
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import type { Signer } from "ethers";
 import type { DispatchRegistry } from "../../typechain-types";
-import { admit } from "../data/registryHelpers";
+import { admit, bindMeter } from "../data/registryHelpers";
 import {
   byProvider,
   costOf,
@@ -299,6 +301,125 @@ describe("DispatchRegistry", () => {
       const [ok, written] = await f.tdva.checkLinks(1n);
       expect(ok).to.equal(true);
       expect(written).to.equal(4n);
+    });
+
+    it("settles the reference 6-node event (services/data/networks/six-node-dispatch.json) by hand", async () => {
+      // 700 kW less injection for 1 h; the safety-capped allocation of decision 0301 is
+      // 0 / 33 / 400 / 267 kW (not merit order: the cheap DER at nodes 1 and 2 do not relieve node 6).
+      const event = JSON.parse(
+        readFileSync(
+          join(__dirname, "../../services/data/networks/six-node-dispatch.json"),
+          "utf8",
+        ),
+      ) as {
+        deltaTotalKW: number;
+        durationH: number;
+        offers: {
+          id: string;
+          maxKW: number;
+          maxKWh?: number;
+          segments: { kw: number; price: number }[];
+        }[];
+      };
+      const f = await loadFixture(deployFixture);
+      const duration = BigInt(event.durationH * 3_600);
+      const budget = 300_000_000n; // 300 GLT
+      const params = await triggerParams({
+        requestedW: -BigInt(event.deltaTotalKW * 1_000),
+        duration,
+        budget,
+      });
+      await f.tdva.trigger(params);
+      const signedAt = BigInt(await time.latest());
+      const signerOf: Record<string, Signer> = {
+        "der-1": f.signers.n1,
+        "der-2": f.signers.n2,
+        "der-5": f.signers.n5,
+        "der-6": f.signers.n6,
+      };
+      const allocationKW: Record<string, bigint> = {
+        "der-1": 0n,
+        "der-2": 33n,
+        "der-5": 400n,
+        "der-6": 267n,
+      };
+      // der-6 delivers 240 of its 267 kWh; the others deliver their allocation.
+      const deliveredWh: Record<string, bigint> = {
+        "der-1": 0n,
+        "der-2": 33_000n,
+        "der-5": 400_000n,
+        "der-6": 240_000n,
+      };
+      const rows = byProvider(
+        await Promise.all(
+          event.offers.map(async (o) => {
+            const provider = await signerOf[o.id]!.getAddress();
+            const terms: OfferTerms = {
+              provider,
+              maxPowerW: BigInt(o.maxKW * 1_000),
+              maxEnergyWh: BigInt((o.maxKWh ?? o.maxKW * event.durationH) * 1_000),
+              signedAt,
+              // prices in GLT/kWh → base units (6 decimals)
+              segments: o.segments.map((s) => ({
+                capacityW: BigInt(s.kw * 1_000),
+                pricePerKWh: BigInt(Math.round(s.price * 1e6)),
+              })),
+            };
+            return {
+              id: o.id,
+              provider,
+              offer: await signOffer(f.tdva, signerOf[o.id]!, 1n, terms),
+            };
+          }),
+        ),
+      );
+      const allocations = rows.map((r) => allocationKW[r.id]! * 1_000n);
+      // Claimed as merit order it is refused (node 1's 0.20 offer is unused while 0.40 is used) ...
+      await expect(
+        f.tdva.dispatch(
+          1n,
+          rows.map((r) => r.offer),
+          allocations,
+          SAFETY_HASH,
+          "",
+          true,
+        ),
+      ).to.be.revertedWithCustomError(f.tdva, "TdvaNotMeritOrder");
+      // ... and accepted as the safety-constrained solution it is.
+      await f.tdva.dispatch(
+        1n,
+        rows.map((r) => r.offer),
+        allocations,
+        SAFETY_HASH,
+        "",
+        false,
+      );
+      // Cost by hand: 33 × 0.25 + 400 × 0.35 + 267 × 0.40 = 8.25 + 140 + 106.8 = 255.05 GLT.
+      expect((await f.tdva.tdvaChain(1n))[1].cost).to.equal(255_050_000n);
+      await time.increaseTo(params.start + duration);
+      const delivered = rows.map((r) => deliveredWh[r.id]!);
+      await f.tdva.verify(1n, delivered, ethers.id("six-node meters"), "");
+      const lines = rows.map((r, i) => ({
+        provider: r.provider,
+        allocationW: allocations[i]!,
+        segments: r.offer.segments,
+      }));
+      await f.tdva.settle(1n, lines, delivered);
+      // By hand: der-2 33 × 0.25 = 8.25 GLT; der-5 400 × 0.35 = 140 GLT;
+      // der-6 240 × 0.40 = 96 GLT, band 95 % × 267 = 253.65 kWh, shortfall 13.65 kWh × 0.40 =
+      // 5.46 GLT withheld → 90.54 GLT; der-1 nothing. Paid 238.79, refund 300 − 238.79 = 61.21.
+      const net: Record<string, bigint> = {
+        "der-1": 0n,
+        "der-2": 8_250_000n,
+        "der-5": 140_000_000n,
+        "der-6": 90_540_000n,
+      };
+      for (const r of rows) expect(await f.tdva.balanceOf(r.provider)).to.equal(net[r.id]);
+      const [, , , a] = await f.tdva.tdvaChain(1n);
+      expect(a.paid).to.equal(238_790_000n);
+      expect(a.penalties).to.equal(5_460_000n);
+      expect(a.refund).to.equal(61_210_000n);
+      expect(await f.tdva.balanceOf(f.operator.address)).to.equal(61_210_000n);
     });
 
     it("links every record to the hash of the one before, as emitted and as stored", async () => {
@@ -716,6 +837,66 @@ describe("DispatchRegistry", () => {
         f.tdva,
         "AccessControlUnauthorizedAccount",
       );
+    });
+  });
+
+  describe("meter reports", () => {
+    it("lets a meter bound to a provider report its response, and refuses other callers", async () => {
+      const f = await loadFixture(dispatchedFixture);
+      const [meter] = (await ethers.getSigners()).slice(8);
+      const provider = f.offers.n6.provider;
+      await bindMeter(f.participants, f.operator, meter!.address, provider, 7n);
+      await expect(f.tdva.connect(meter!).reportResponse(1n, provider, 30_000n))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaWindowNotOver")
+        .withArgs(1n, f.params.start + DURATION);
+      await time.increaseTo(f.params.start + DURATION);
+      await expect(f.tdva.connect(meter!).reportResponse(1n, provider, 30_000n))
+        .to.emit(f.tdva, "ResponseReported")
+        .withArgs(1n, provider, meter!.address, 30_000n);
+      await expect(f.tdva.connect(meter!).reportResponse(1n, f.offers.n1.provider, 1n))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaNotProviderMeter")
+        .withArgs(meter!.address, f.offers.n1.provider);
+      await expect(f.tdva.connect(f.stranger).reportResponse(1n, provider, 1n))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaNotProviderMeter")
+        .withArgs(f.stranger.address, provider);
+    });
+  });
+
+  describe("cancel", () => {
+    it("lets the operator cancel a triggered event and credits the whole budget back", async () => {
+      const f = await loadFixture(triggeredFixture);
+      await expect(f.tdva.cancel(1n))
+        .to.emit(f.tdva, "TdvaCancelled")
+        .withArgs(1n, f.operator.address, BUDGET);
+      expect(await f.tdva.lockedBudgets()).to.equal(0n);
+      expect(await f.tdva.balanceOf(f.operator.address)).to.equal(BUDGET);
+      await expectStage(f.tdva, 5);
+      expect(await f.tdva.checkLinks(1n)).to.deep.equal([true, 1n]);
+      const [, , , , hashes] = await f.tdva.tdvaChain(1n);
+      expect(hashes[1]).to.equal(ethers.ZeroHash);
+      const o = ordered(f);
+      await expect(f.tdva.dispatch(1n, o.offers, o.allocations, SAFETY_HASH, "", true))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaUnexpectedStage")
+        .withArgs(1n, 5, 1);
+    });
+
+    it("reverts with TdvaCancelNotAllowed for a stranger before the start, and lets anyone cancel after it", async () => {
+      const f = await loadFixture(triggeredFixture);
+      await expect(f.tdva.connect(f.stranger).cancel(1n))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaCancelNotAllowed")
+        .withArgs(1n, f.stranger.address, f.params.start);
+      await time.increaseTo(f.params.start);
+      await expect(f.tdva.connect(f.stranger).cancel(1n))
+        .to.emit(f.tdva, "TdvaCancelled")
+        .withArgs(1n, f.stranger.address, BUDGET);
+      expect(await f.tdva.balanceOf(f.operator.address)).to.equal(BUDGET);
+    });
+
+    it("reverts with TdvaUnexpectedStage when a dispatched event is cancelled", async () => {
+      const f = await loadFixture(dispatchedFixture);
+      await expect(f.tdva.cancel(1n))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaUnexpectedStage")
+        .withArgs(1n, 2, 1);
     });
   });
 
