@@ -188,11 +188,36 @@ export abstract class CypherGraphStore implements GraphStore {
         const prev = byId.get(n.id);
         byId.set(n.id, prev ? mergeNodes(prev, n) : n);
       }
-      for (const part of chunks([...byId.values()])) {
-        await this.#mergeStoredProps(label, part);
-        await this.run(this.#upsertCypher(label), { rows: part.map(toRow) }, true);
+      for (const part of chunks([...byId.values()], this.chunkSize)) {
+        await this.writeNodes(label, part);
       }
     }
+  }
+
+  /** Rows per write statement. */
+  protected readonly chunkSize: number = CHUNK;
+
+  /** Writes one chunk of distinct nodes of one label (MERGE; props merged with stored ones). */
+  protected async writeNodes(label: NodeLabel, part: GraphNode[]): Promise<void> {
+    await this.mergeStoredProps(label, part);
+    await this.run(this.upsertCypher(label), { rows: part.map(toRow) }, true);
+  }
+
+  /** Writes one chunk of distinct edges of one type between two labels (MERGE). */
+  protected async writeEdges(
+    type: EdgeType,
+    from: NodeLabel,
+    to: NodeLabel,
+    part: GraphEdge[],
+  ): Promise<void> {
+    await this.mergeStoredEdgeProps(type, from, to, part);
+    const result = await this.run(
+      `UNWIND $rows AS r MATCH (a:${from} {id: r.f}), (b:${to} {id: r.t}) ` +
+        `MERGE (a)-[e:${type}]->(b) SET e.extra = coalesce(r.extra, e.extra) RETURN count(*) AS n`,
+      { rows: part.map(edgeRow) },
+      true,
+    );
+    if (Number(result[0]?.n ?? 0) !== part.length) await this.reportMissingEndpoint(part);
   }
 
   async addEdge(edge: GraphEdge): Promise<void> {
@@ -222,20 +247,8 @@ export abstract class CypherGraphStore implements GraphStore {
     const groups = groupBy([...unique.values()], (e) => `${e.type}:${e.from.label}:${e.to.label}`);
     for (const group of groups.values()) {
       const { type, from, to } = group[0]!;
-      for (const part of chunks(group)) {
-        await this.#mergeStoredEdgeProps(type, from.label, to.label, part);
-        const rows = part.map((e) => ({
-          f: e.from.id,
-          t: e.to.id,
-          extra: e.props === undefined ? null : JSON.stringify(e.props),
-        }));
-        const result = await this.run(
-          `UNWIND $rows AS r MATCH (a:${from.label} {id: r.f}), (b:${to.label} {id: r.t}) ` +
-            `MERGE (a)-[e:${type}]->(b) SET e.extra = coalesce(r.extra, e.extra) RETURN count(*) AS n`,
-          { rows },
-          true,
-        );
-        if (Number(result[0]?.n ?? 0) !== part.length) await this.#reportMissingEndpoint(part);
+      for (const part of chunks(group, this.chunkSize)) {
+        await this.writeEdges(type, from.label, to.label, part);
       }
     }
   }
@@ -381,7 +394,7 @@ export abstract class CypherGraphStore implements GraphStore {
     return out;
   }
 
-  #upsertCypher(label: NodeLabel): string {
+  protected upsertCypher(label: NodeLabel): string {
     const set = ["kind", "name", "cid", "leafHash", "anchorId", "proof", "extra"]
       .map((c) => `n.${c} = coalesce(r.${c}, n.${c})`)
       .concat(`n.at = coalesce(${this.dialect.int("r.at")}, n.at)`)
@@ -390,7 +403,7 @@ export abstract class CypherGraphStore implements GraphStore {
   }
 
   /** Folds the props already stored into the rows that bring props (props merge key by key). */
-  async #mergeStoredProps(label: NodeLabel, part: GraphNode[]): Promise<void> {
+  protected async mergeStoredProps(label: NodeLabel, part: GraphNode[]): Promise<void> {
     const withProps = part.filter((n) => n.props !== undefined);
     if (withProps.length === 0) return;
     const rows = await this.run(
@@ -405,7 +418,7 @@ export abstract class CypherGraphStore implements GraphStore {
     }
   }
 
-  async #mergeStoredEdgeProps(
+  protected async mergeStoredEdgeProps(
     type: EdgeType,
     from: NodeLabel,
     to: NodeLabel,
@@ -426,7 +439,7 @@ export abstract class CypherGraphStore implements GraphStore {
     }
   }
 
-  async #reportMissingEndpoint(part: GraphEdge[]): Promise<never> {
+  protected async reportMissingEndpoint(part: GraphEdge[]): Promise<never> {
     for (const e of part) {
       for (const ref of [e.from, e.to]) {
         if (!(await this.getNode(ref))) throw new GraphNodeNotFoundError(ref);
@@ -436,7 +449,17 @@ export abstract class CypherGraphStore implements GraphStore {
   }
 }
 
-function toRow(n: GraphNode): Record<string, unknown> {
+/** Parameter row for an edge write: from id, to id, props JSON. */
+export function edgeRow(e: GraphEdge): { f: string; t: string; extra: string | null } {
+  return {
+    f: e.from.id,
+    t: e.to.id,
+    extra: e.props === undefined ? null : JSON.stringify(e.props),
+  };
+}
+
+/** Parameter row for a node write: every column, NULL where the node leaves it unset. */
+export function toRow(n: GraphNode): Record<string, unknown> {
   return {
     id: n.id,
     kind: n.kind ?? null,

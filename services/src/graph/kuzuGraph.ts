@@ -3,7 +3,14 @@ import path from "node:path";
 import kuzu from "kuzu";
 import { z } from "zod";
 import { parseWith } from "../common/validate.ts";
-import { GraphStoreError, type GraphEdge, type NodeRef, type TraceResult } from "./graphStore.ts";
+import {
+  GraphStoreError,
+  type GraphEdge,
+  type GraphNode,
+  type NodeRef,
+  type TraceResult,
+} from "./graphStore.ts";
+import type { EdgeType, NodeLabel } from "./model.ts";
 import {
   CypherGraphStore,
   EdgeTypeSchema,
@@ -12,6 +19,8 @@ import {
   nodeFromRow,
   parseJsonColumn,
   JsonSchema,
+  edgeRow,
+  toRow,
   wrapGraphError,
   type Dialect,
   type TraceSearch,
@@ -88,6 +97,68 @@ export class KuzuGraphStore extends CypherGraphStore {
 
   query(cypher: string, params: Record<string, unknown> = {}): Promise<Row[]> {
     return this.#enqueue(() => this.#exec(cypher, params, false));
+  }
+
+  /** Bulk writes: one existence check and one CREATE/COPY per 20,000 rows. */
+  protected override readonly chunkSize = 20_000;
+
+  /**
+   * Kùzu plans `UNWIND ... MERGE` as a join against a scan of the whole table, which makes
+   * MERGE-only bulk loads quadratic. New nodes are therefore CREATEd and only nodes that already
+   * exist go through MERGE.
+   */
+  protected override async writeNodes(label: NodeLabel, part: GraphNode[]): Promise<void> {
+    const existing = await this.run(
+      `UNWIND $ids AS x MATCH (n:${label} {id: x}) RETURN n.id AS id`,
+      { ids: part.map((n) => n.id) },
+    );
+    const known = new Set(existing.map((r) => String(r.id)));
+    const fresh = part.filter((n) => !known.has(n.id));
+    const old = part.filter((n) => known.has(n.id));
+    if (fresh.length > 0) {
+      const columns = Object.keys(toRow(fresh[0]!))
+        .map((c) => (c === "at" ? `at: CAST(r.at AS INT64)` : `${c}: r.${c}`))
+        .join(", ");
+      await this.run(`UNWIND $rows AS r CREATE (n:${label} {${columns}})`, {
+        rows: fresh.map(toRow),
+      });
+    }
+    if (old.length > 0) await super.writeNodes(label, old);
+  }
+
+  /**
+   * New edges go in with `COPY ... FROM (UNWIND ...)` (Kùzu's bulk path, about twenty times
+   * faster than MATCH + MERGE here); edges that already exist only get their props merged.
+   */
+  protected override async writeEdges(
+    type: EdgeType,
+    from: NodeLabel,
+    to: NodeLabel,
+    part: GraphEdge[],
+  ): Promise<void> {
+    const existing = await this.run(
+      `UNWIND $rows AS r MATCH (a:${from} {id: r.f})-[e:${type}]->(b:${to}) WHERE b.id = r.t ` +
+        `RETURN r.f AS f, r.t AS t`,
+      { rows: part.map((e) => ({ f: e.from.id, t: e.to.id })) },
+    );
+    const known = new Set(existing.map((r) => `${String(r.f)}\u0000${String(r.t)}`));
+    const fresh = part.filter((e) => !known.has(`${e.from.id}\u0000${e.to.id}`));
+    const old = part.filter((e) => known.has(`${e.from.id}\u0000${e.to.id}`));
+    if (fresh.length > 0) {
+      try {
+        await this.run(
+          `COPY ${type} FROM (UNWIND $rows AS r RETURN r.f, r.t, r.extra) (from='${from}', to='${to}')`,
+          { rows: fresh.map(edgeRow) },
+        );
+      } catch (error) {
+        if (error instanceof GraphStoreError && /primary key/i.test(error.message)) {
+          await this.reportMissingEndpoint(fresh);
+        }
+        throw error;
+      }
+    }
+    const withProps = old.filter((e) => e.props !== undefined);
+    if (withProps.length > 0) await super.writeEdges(type, from, to, withProps);
   }
 
   /**
