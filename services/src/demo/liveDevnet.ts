@@ -1,5 +1,7 @@
 import {
   createPublicClient,
+  encodeFunctionData,
+  parseEventLogs,
   createWalletClient,
   http,
   type Abi,
@@ -9,6 +11,7 @@ import {
   type ContractFunctionArgs,
   type ContractFunctionName,
   type Hash,
+  type Log,
   type PublicClient,
   type Transport,
   type WalletClient,
@@ -25,9 +28,36 @@ export const DEVNET_MNEMONIC = "test test test test test test test test test tes
 /** One transaction a demo sent, as the report shows it. */
 export type SentTx = { label: string; hash: Hash; block: number; gasUsed: number };
 
+/** One transaction of a batch: who signs, what it calls, and a gas limit (no estimation). */
+export type BatchTx = {
+  label: string;
+  signer: number;
+  address: Address;
+  abi: Abi;
+  functionName: string;
+  args: readonly unknown[];
+  gas: bigint;
+};
+
+/** What came back for one batched transaction. */
+export type BatchReceipt = {
+  label: string;
+  hash: Hash;
+  block: number;
+  gasUsed: number;
+  logs: Log[];
+};
+
+/** Decodes a batch's logs with `abi` (all events, or one name). */
+export function decodeLogs<const abi extends Abi>(abi: abi, receipts: BatchReceipt[]) {
+  return parseEventLogs({ abi, logs: receipts.flatMap((r) => r.logs) });
+}
+
 /** A connection to a live Hardhat devnet with GridLedger deployed, and the demo's signers. */
 export type DemoChain = {
   rpcUrl: string;
+  /** Deployment record of the contracts on this chain. */
+  deploymentFile: string;
   chain: Chain;
   publicClient: PublicClient<Transport, Chain>;
   deployment: Deployment;
@@ -47,6 +77,14 @@ export type DemoChain = {
       args: ContractFunctionArgs<abi, "nonpayable" | "payable", name>;
     },
   ): Promise<SentTx>;
+  /**
+   * Sends many transactions into one or more blocks at once (automine off, then mine until all are
+   * included): how a busy market looks, and far faster than one block per transaction. Nonces
+   * are taken per signer locally; every transaction must succeed or the batch throws naming it.
+   */
+  sendBatch(txs: BatchTx[]): Promise<BatchReceipt[]>;
+  /** Gives a devnet account ether for gas (hardhat_setBalance). */
+  fund(index: number): Promise<void>;
   /** Moves the devnet clock forward and mines a block (devnet only). */
   increaseTime(seconds: number): Promise<void>;
   latestTimestamp(): Promise<number>;
@@ -127,6 +165,7 @@ export async function connectDemoChain(options: {
     publicClient.request({ method: method as never, params: params as never });
   return {
     rpcUrl,
+    deploymentFile,
     chain,
     publicClient,
     deployment,
@@ -144,6 +183,68 @@ export async function connectDemoChain(options: {
       if (receipt.status !== "success")
         throw new BaseError(`${label}: transaction ${hash} reverted`);
       return { label, hash, block: Number(receipt.blockNumber), gasUsed: Number(receipt.gasUsed) };
+    },
+    async sendBatch(txs) {
+      if (txs.length === 0) return [];
+      const nonces = new Map<number, number>();
+      const gasPrice = await publicClient.getGasPrice();
+      const hashes: Hash[] = [];
+      await rpc("evm_setAutomine", [false]);
+      try {
+        for (const tx of txs) {
+          const account = wallet(tx.signer).account;
+          let nonce = nonces.get(tx.signer);
+          if (nonce === undefined)
+            nonce = await publicClient.getTransactionCount({
+              address: account.address,
+              blockTag: "pending",
+            });
+          nonces.set(tx.signer, nonce + 1);
+          const data = encodeFunctionData({
+            abi: tx.abi,
+            functionName: tx.functionName,
+            args: tx.args,
+          } as never);
+          const raw = await account.signTransaction!({
+            chainId: chain.id,
+            type: "eip1559",
+            to: tx.address,
+            data,
+            nonce,
+            gas: tx.gas,
+            maxFeePerGas: gasPrice * 2n,
+            maxPriorityFeePerGas: 1n,
+          });
+          hashes.push((await rpc("eth_sendRawTransaction", [raw])) as Hash);
+        }
+        // Mine until the pool is empty (a block holds at most 30M gas); bounded by the count.
+        for (let i = 0; i <= txs.length; i++) {
+          await rpc("evm_mine", []);
+          const pending = (await rpc("eth_getBlockByNumber", ["pending", false])) as {
+            transactions: unknown[];
+          };
+          if (pending.transactions.length === 0) break;
+        }
+      } finally {
+        await rpc("evm_setAutomine", [true]);
+      }
+      const receipts = await Promise.all(
+        hashes.map((hash) => publicClient.getTransactionReceipt({ hash })),
+      );
+      return receipts.map((r, i) => {
+        if (r.status !== "success")
+          throw new BaseError(`${txs[i]!.label}: transaction ${r.transactionHash} reverted`);
+        return {
+          label: txs[i]!.label,
+          hash: r.transactionHash,
+          block: Number(r.blockNumber),
+          gasUsed: Number(r.gasUsed),
+          logs: r.logs,
+        };
+      });
+    },
+    async fund(index) {
+      await rpc("hardhat_setBalance", [wallet(index).account.address, "0x3635C9ADC5DEA00000"]); // 1,000 ETH
     },
     async increaseTime(seconds) {
       await rpc("evm_increaseTime", [seconds]);

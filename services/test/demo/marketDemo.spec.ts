@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectDemoChain, type DemoChain } from "../../src/demo/liveDevnet.ts";
+import {
+  renderMarketReport,
+  runMarketDemo,
+  type MarketDemoReport,
+} from "../../src/demo/marketDemo.ts";
+
+// The trading day at reduced size on a real throwaway devnet.
+describe("demo market (reduced: 8 prosumers, 6 intervals)", () => {
+  let chain: DemoChain;
+  let report: MarketDemoReport;
+  const phases: string[] = [];
+
+  beforeAll(async () => {
+    chain = await connectDemoChain({
+      rpcUrl: "http://127.0.0.1:18794",
+      deploymentFile: "/nonexistent/deployment.json",
+      fallbackPort: 18793,
+      log: () => {},
+    });
+    report = await runMarketDemo(chain, {
+      prosumers: 8,
+      intervals: 6,
+      seed: 3,
+      log: () => {},
+      progress: (_done, _total, phase) => phases.push(phase),
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await chain?.close();
+  });
+
+  it("conserves money: every deposit is still held and nothing stays locked after settlement", () => {
+    expect(report.moneyConserved).toBe(true);
+    expect(report.lockedAfterSettlement).toBe("0");
+  });
+
+  it("trades energy with prices between the feed-in tariff and the grid price", () => {
+    expect(report.totals.tradedKWh).toBeGreaterThan(0);
+    expect(report.totals.matches).toBeGreaterThan(0);
+    for (const s of report.intervalsSummary) {
+      if (s.averagePrice === null) continue;
+      expect(s.averagePrice).toBeGreaterThan(0);
+      expect(s.tradedWh).toBeGreaterThan(0);
+      expect(s.renewableWh).toBeLessThanOrEqual(s.tradedWh);
+    }
+    const sum = report.intervalsSummary.reduce((a, s) => a + s.tradedWh, 0) / 1000;
+    expect(report.totals.dayAheadKWh + report.totals.intradayKWh).toBeCloseTo(sum, 6);
+  });
+
+  it("covers both markets for every period and reports its progress", () => {
+    expect(report.intervalsSummary.filter((s) => s.market === "day-ahead")).toHaveLength(6);
+    expect(report.intervalsSummary.filter((s) => s.market === "intraday")).toHaveLength(6);
+    expect(phases.at(-1)).toBe("settled");
+    expect(report.gas.total).toBeGreaterThan(0);
+  });
+
+  it("renders the HTML report", () => {
+    const html = renderMarketReport(report);
+    expect(html).toContain("Volume-weighted trade price");
+    expect(html.match(/<svg/g)!.length).toBe(3);
+  });
+
+  it("refuses sizes outside its bounds", async () => {
+    await expect(
+      runMarketDemo(chain, { prosumers: 1, intervals: 4, seed: 1, log: () => {} }),
+    ).rejects.toThrow(/prosumers/);
+    await expect(
+      runMarketDemo(chain, { prosumers: 4, intervals: 97, seed: 1, log: () => {} }),
+    ).rejects.toThrow(/intervals/);
+  });
+});
