@@ -135,6 +135,24 @@ export async function runMarketDemo(
   const addressOf = new Map<Address, DemoUnit>();
   day.units.forEach((u, i) => addressOf.set(chain.address(unitIndex(i)), u));
 
+  // Market balances before this run (a rerun on the same devnet reuses the accounts).
+  const held = async () => {
+    let total = 0n;
+    let locked = 0n;
+    for (let i = 0; i < day.units.length; i++) {
+      const [available, lock] = await chain.publicClient.readContract({
+        address: market,
+        abi: marketAbi,
+        functionName: "balanceOf",
+        args: [chain.address(unitIndex(i))],
+      });
+      total += available + lock;
+      locked += lock;
+    }
+    return { total, locked };
+  };
+  const heldBefore = await held();
+
   // 1. Participants: admitted by the operator, funded and deposited (idempotent per account).
   for (let i = 0; i < day.units.length; i++) await chain.fund(unitIndex(i));
   const prosumerRole = await chain.publicClient.readContract({
@@ -521,18 +539,7 @@ export async function runMarketDemo(
   summarise(idIds, idClear.receipts, idBooked, "intraday");
 
   // Conservation: every deposited token is still in the market, as available or locked balance.
-  let held = 0n;
-  let locked = 0n;
-  for (let i = 0; i < day.units.length; i++) {
-    const [available, lock] = await chain.publicClient.readContract({
-      address: market,
-      abi: marketAbi,
-      functionName: "balanceOf",
-      args: [chain.address(unitIndex(i))],
-    });
-    held += available + lock;
-    locked += lock;
-  }
+  const heldAfter = await held();
   const deposited = DEPOSIT * BigInt(day.units.length) * 1000n; // milli-units
   const tradedWh = summaries.reduce((s, x) => s + x.tradedWh, 0);
   const valueBase = summaries.reduce((s, x) => s + (x.averagePrice ?? 0) * x.tradedWh, 0) / 1000;
@@ -598,8 +605,9 @@ export async function runMarketDemo(
     evidence: evidenceStats,
     gas: { total: gasTotal, transactions: txCount, perPhase: gasByPhase },
     wallTimeS: Math.round((Date.now() - started) / 100) / 10,
-    moneyConserved: held === deposited && locked === 0n,
-    lockedAfterSettlement: locked.toString(),
+    moneyConserved:
+      heldAfter.total === heldBefore.total + deposited && heldAfter.locked === heldBefore.locked,
+    lockedAfterSettlement: (heldAfter.locked - heldBefore.locked).toString(),
     intervalsSummary: summaries,
   };
 }
