@@ -294,4 +294,54 @@ export const cases: Case[] = [
       await s.shot("trace-tampered");
     },
   },
+
+  {
+    name: "a dispatch event runs Trigger, Dispatch, Verify and Settle with every hash link checked",
+    async run(s) {
+      await goto(s, "dispatch");
+      await connectDevnet(s.page, 0);
+      await s.page.getByTestId("trigger-kw").fill("700");
+      await s.page.getByTestId("trigger-button").click();
+      await txOk(s, "Trigger an event", "Trigger");
+      await s.page
+        .getByTestId("stage-Trigger")
+        .and(s.page.locator('[data-linked="true"]'))
+        .waitFor();
+      // Two providers on the 6-node feeder sign offers (bus 6: PV #1, bus 5: wind #2).
+      for (const [index, kw, curve] of [
+        [1, "1200", "600@0.40, 600@0.60"],
+        [2, "400", "400@0.35"],
+      ] as const) {
+        await connectDevnet(s.page, index);
+        await s.page.getByTestId("offer-kw").fill(kw);
+        await s.page.getByTestId("offer-segments").fill(curve);
+        await s.page.getByTestId("offer-sign").click();
+        await s.page.getByTestId("offer-note").filter({ hasText: "Offer signed" }).waitFor();
+      }
+      await connectDevnet(s.page, 0);
+      await s.page.getByTestId("review-button").click();
+      await s.page.getByTestId("safety-report").waitFor();
+      await s.shot("dispatch-proposal");
+      await s.page.getByTestId("submit-dispatch").click();
+      await s.page
+        .getByTestId("stage-Dispatch")
+        .and(s.page.locator('[data-linked="true"]'))
+        .waitFor();
+      await advance(s, 80 * MINUTE);
+      await s.page.getByTestId("delivered-0").waitFor();
+      await s.page.getByTestId("delivered-0").fill("200");
+      await s.page.getByTestId("verify-button").click();
+      await s.page
+        .getByTestId("stage-Verify")
+        .and(s.page.locator('[data-linked="true"]'))
+        .waitFor();
+      await s.page.getByTestId("tdva-settle").click();
+      await s.page
+        .getByTestId("stage-Settle")
+        .and(s.page.locator('[data-linked="true"]'))
+        .waitFor();
+      await s.page.getByTestId("settle-summary").waitFor();
+      await s.shot("dispatch-settled");
+    },
+  },
 ];

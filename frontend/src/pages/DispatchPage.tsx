@@ -1,9 +1,679 @@
-/** Dispatch page (being built). */
-export default function DispatchPage(_props: { param: string }) {
+import { useMemo, useState } from "react";
+import { useAccount, useConfig } from "wagmi";
+import { getBlock, readContract, signTypedData } from "wagmi/actions";
+import type { Address, Hex } from "viem";
+import { fingerprintJson } from "@services/common/fingerprint.ts";
+import { solvePowerFlow } from "@services/grid/solvePowerFlow.ts";
+import { optimiseDispatch, type DispatchResult } from "@services/dispatch/optimiseDispatch.ts";
+import { appChain } from "../config/wagmi.ts";
+import { contractOf, type DeployedContract } from "../hooks/contracts.ts";
+import { useChainTime } from "../hooks/useChainTime.ts";
+import {
+  useDispatchContract,
+  useTdvaEvents,
+  useTdvaLogs,
+  type TdvaEvent,
+} from "../hooks/useDispatch.ts";
+import { useTx } from "../hooks/useTx.ts";
+import { TxStatus } from "../components/TxStatus.tsx";
+import {
+  formatCountdown,
+  formatTime,
+  formatToken,
+  parseToken,
+  shortHex,
+  TOKEN_SYMBOL,
+} from "../utils/format.ts";
+import { getParsedError } from "../utils/parseError.ts";
+import { sixNodeFeeder } from "../utils/feeders.ts";
+import {
+  TDVA_REASONS,
+  TDVA_STAGES,
+  loadOffers,
+  packSegment,
+  saveOffer,
+  unpackSegment,
+  verifyLinks,
+  type SignedOffer,
+} from "../utils/tdva.ts";
+
+const UNITS = 1_000_000;
+
+function TriggerForm({ registry }: { registry: DeployedContract }) {
+  const tx = useTx();
+  const now = useChainTime();
+  const token = contractOf("GridToken", appChain.id);
+  const alarm = useMemo(() => solvePowerFlow(sixNodeFeeder()), []);
+  const [f, setF] = useState({
+    kw: "700",
+    reason: 1,
+    feeder: "1",
+    quoteMin: "10",
+    startMin: "15",
+    durationMin: "60",
+    budget: "500",
+  });
+  const [note, setNote] = useState<string>();
+  const trigger = async () => {
+    setNote(undefined);
+    try {
+      if (!token || now === undefined) throw new Error("waiting for the chain");
+      const budget = parseToken(f.budget);
+      const data = await fingerprintJson({
+        kind: "voltage-alarm",
+        network: "six-node",
+        maxVoltage: alarm.maxVoltage,
+        violations: alarm.violations,
+      });
+      const approved = await tx.send("Approve budget", {
+        address: token.address,
+        abi: token.abi,
+        functionName: "approve",
+        args: [registry.address, budget],
+      });
+      if (!approved) return;
+      const start = now + Math.round(Number(f.startMin) * 60);
+      await tx.send("Trigger", {
+        address: registry.address,
+        abi: registry.abi,
+        functionName: "trigger",
+        args: [
+          {
+            reason: f.reason,
+            feederId: Number(f.feeder),
+            requestedW: -BigInt(Math.round(Number(f.kw) * 1000)),
+            start,
+            duration: Math.round(Number(f.durationMin) * 60),
+            quoteDeadline: now + Math.round(Number(f.quoteMin) * 60),
+            budget,
+            dataHash: data.keccak256,
+            dataCid: data.cid,
+          },
+        ],
+      });
+    } catch (e) {
+      setNote(getParsedError(e).message);
+    }
+  };
+  const set = (k: keyof typeof f) => (e: { target: { value: string } }) =>
+    setF({ ...f, [k]: k === "reason" ? Number(e.target.value) : e.target.value });
   return (
     <section className="card">
-      <h1>Dispatch</h1>
-      <p className="muted">Coming soon.</p>
+      <h2>Trigger an event (operator)</h2>
+      <p className={alarm.violations.length ? "tx-error" : "ok"}>
+        Six-node feeder now: max voltage {alarm.maxVoltage.vPu.toFixed(4)} pu at bus{" "}
+        {alarm.maxVoltage.bus}; {alarm.violations.length} violation(s).
+      </p>
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void trigger();
+        }}
+      >
+        <label>
+          Reason{" "}
+          <select value={f.reason} onChange={set("reason")}>
+            {TDVA_REASONS.map((r, i) =>
+              i ? (
+                <option key={r} value={i}>
+                  {r}
+                </option>
+              ) : null,
+            )}
+          </select>
+        </label>
+        <label>
+          Reduce by (kW) <input data-testid="trigger-kw" value={f.kw} onChange={set("kw")} />
+        </label>
+        <label>
+          Feeder <input value={f.feeder} onChange={set("feeder")} />
+        </label>
+        <label>
+          Quotes for (min) <input value={f.quoteMin} onChange={set("quoteMin")} />
+        </label>
+        <label>
+          Starts in (min) <input value={f.startMin} onChange={set("startMin")} />
+        </label>
+        <label>
+          Duration (min) <input value={f.durationMin} onChange={set("durationMin")} />
+        </label>
+        <label>
+          Budget ({TOKEN_SYMBOL}) <input value={f.budget} onChange={set("budget")} />
+        </label>
+        <button type="submit" data-testid="trigger-button">
+          Approve budget and trigger
+        </button>
+      </form>
+      {note ? <p className="tx-error">{note}</p> : null}
+      <TxStatus state={tx.state} />
     </section>
+  );
+}
+
+function OfferForm({
+  registry,
+  event,
+  account,
+}: {
+  registry: DeployedContract;
+  event: TdvaEvent;
+  account: Address;
+}) {
+  const config = useConfig();
+  const now = useChainTime();
+  const [maxKW, setMaxKW] = useState("400");
+  const [segments, setSegments] = useState("400@0.35");
+  const [note, setNote] = useState<string>();
+  const sign = async () => {
+    setNote(undefined);
+    try {
+      const segs = segments.split(",").map((s) => {
+        const [kw, price] = s.trim().split("@");
+        if (!kw || !price) throw new Error(`segment "${s}": write kW@price, e.g. 400@0.35`);
+        return packSegment(BigInt(Math.round(Number(kw) * 1000)), parseToken(price));
+      });
+      const maxPowerW = Math.round(Number(maxKW) * 1000);
+      const maxEnergyWh = BigInt(Math.round((maxPowerW * event.trigger.duration) / 3600));
+      // The head block's time: never before the trigger block, never after the dispatch block.
+      const signedAt = Number((await getBlock(config, { chainId: appChain.id })).timestamp);
+      const signature = await signTypedData(config, {
+        account,
+        domain: {
+          name: "GridLedger DispatchRegistry",
+          version: "1",
+          chainId: appChain.id,
+          verifyingContract: registry.address,
+        },
+        types: {
+          Offer: [
+            { name: "eventId", type: "uint256" },
+            { name: "provider", type: "address" },
+            { name: "maxPowerW", type: "uint32" },
+            { name: "maxEnergyWh", type: "uint64" },
+            { name: "signedAt", type: "uint40" },
+            { name: "segments", type: "uint96[]" },
+          ],
+        },
+        primaryType: "Offer",
+        message: {
+          eventId: event.id,
+          provider: account,
+          maxPowerW,
+          maxEnergyWh,
+          signedAt,
+          segments: segs,
+        },
+      });
+      saveOffer(registry.address, {
+        eventId: event.id.toString(),
+        provider: account,
+        maxPowerW,
+        maxEnergyWh: maxEnergyWh.toString(),
+        signedAt,
+        segments: segs.map(String),
+        signature,
+      });
+      setNote(`Offer signed (${shortHex(signature)}) and handed to the operator.`);
+    } catch (e) {
+      setNote(getParsedError(e).message);
+    }
+  };
+  return (
+    <div>
+      <h3>Offer flexibility (provider)</h3>
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void sign();
+        }}
+      >
+        <label>
+          Max reduction (kW){" "}
+          <input data-testid="offer-kw" value={maxKW} onChange={(e) => setMaxKW(e.target.value)} />
+        </label>
+        <label>
+          Price curve (kW@{TOKEN_SYMBOL}/kWh, …){" "}
+          <input
+            data-testid="offer-segments"
+            value={segments}
+            onChange={(e) => setSegments(e.target.value)}
+          />
+        </label>
+        <button type="submit" data-testid="offer-sign">
+          Sign offer
+        </button>
+      </form>
+      {note ? (
+        <p className="muted" data-testid="offer-note">
+          {note}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function Proposal({ registry, event }: { registry: DeployedContract; event: TdvaEvent }) {
+  const config = useConfig();
+  const tx = useTx();
+  const [plan, setPlan] = useState<{ result: DispatchResult; offers: SignedOffer[] }>();
+  const [note, setNote] = useState<string>();
+  const review = async () => {
+    setNote(undefined);
+    try {
+      const offers = loadOffers(registry.address, event.id).sort((a, b) =>
+        BigInt(a.provider) < BigInt(b.provider) ? -1 : 1,
+      );
+      if (offers.length === 0) throw new Error("No signed offers for this event yet.");
+      const participants = contractOf("ParticipantRegistry", appChain.id)!;
+      const buses = await Promise.all(
+        offers.map(
+          async (o) =>
+            (
+              (await readContract(config, {
+                address: participants.address,
+                abi: participants.abi,
+                functionName: "participantCore",
+                args: [o.provider],
+                chainId: appChain.id,
+              })) as readonly unknown[]
+            )[4] as number,
+        ),
+      );
+      const durationH = event.trigger.duration / 3600;
+      const result = optimiseDispatch({
+        deltaTotalKW: Number(-event.trigger.requestedW) / 1000,
+        durationH,
+        injectionChange: event.trigger.requestedW < 0n ? "decrease" : "increase",
+        network: sixNodeFeeder(),
+        method: "exact",
+        offers: offers.map((o, i) => ({
+          id: o.provider,
+          bus: String(buses[i]),
+          maxKW: o.maxPowerW / 1000,
+          maxKWh: Number(o.maxEnergyWh) / 1000,
+          segments: o.segments
+            .map((s) => unpackSegment(BigInt(s)))
+            .map((s) => ({ kw: Number(s.capacityW) / 1000, price: Number(s.pricePerKWh) / UNITS })),
+        })),
+      });
+      setPlan({ result, offers });
+    } catch (e) {
+      setNote(getParsedError(e).message);
+    }
+  };
+  const submit = async () => {
+    if (!plan?.result.safety) return;
+    const report = await fingerprintJson(plan.result.safety);
+    const byId = new Map(plan.result.allocations.map((a) => [a.id.toLowerCase(), a.watts]));
+    await tx.send("Dispatch", {
+      address: registry.address,
+      abi: registry.abi,
+      functionName: "dispatch",
+      args: [
+        event.id,
+        plan.offers.map((o) => ({
+          provider: o.provider,
+          maxPowerW: o.maxPowerW,
+          maxEnergyWh: BigInt(o.maxEnergyWh),
+          signedAt: o.signedAt,
+          segments: o.segments.map(BigInt),
+          signature: o.signature,
+        })),
+        plan.offers.map((o) => byId.get(o.provider.toLowerCase()) ?? 0),
+        report.keccak256,
+        report.cid,
+        plan.result.constraints.length === 0,
+      ],
+    });
+  };
+  const safety = plan?.result.safety;
+  return (
+    <div>
+      <h3>Optimiser proposal (operator)</h3>
+      <button onClick={() => void review()} data-testid="review-button">
+        Review offers and run the optimiser
+      </button>
+      {note ? <p className="tx-error">{note}</p> : null}
+      {plan ? (
+        <div data-testid="proposal">
+          <p>
+            {plan.result.status === "optimal" ? "Optimal" : "Unsafe"} merit-order allocation: cost{" "}
+            {plan.result.totalCost.toFixed(2)} {TOKEN_SYMBOL}, clearing price{" "}
+            {plan.result.clearingPrice} {TOKEN_SYMBOL}/kWh, {plan.result.safetyRounds} safety
+            round(s).
+          </p>
+          <table className="table">
+            <thead>
+              <tr>
+                <th>Provider</th>
+                <th>Bus</th>
+                <th className="num">Allocation</th>
+                <th className="num">Cost</th>
+              </tr>
+            </thead>
+            <tbody>
+              {plan.result.allocations.map((a) => (
+                <tr key={a.id}>
+                  <td className="mono">{shortHex(a.id)}</td>
+                  <td>{a.bus}</td>
+                  <td className="num">{a.kw} kW</td>
+                  <td className="num">{a.cost.toFixed(2)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {safety ? (
+            <p data-testid="safety-report" className={safety.safe ? "ok" : "tx-error"}>
+              Safety report: {safety.safe ? "safe" : "UNSAFE"}; max voltage{" "}
+              {safety.before.maxVoltage?.vPu.toFixed(4) ?? "?"} →{" "}
+              {safety.after.maxVoltage?.vPu.toFixed(4) ?? "?"} pu; violations{" "}
+              {safety.before.violations.length} → {safety.after.violations.length}; within limits
+              after: {safety.withinLimits ? "yes" : "no"}.
+            </p>
+          ) : null}
+          <button
+            onClick={() => void submit()}
+            disabled={plan.result.status !== "optimal"}
+            data-testid="submit-dispatch"
+          >
+            Submit dispatch
+          </button>
+        </div>
+      ) : null}
+      <TxStatus state={tx.state} />
+    </div>
+  );
+}
+
+function VerifyForm({
+  registry,
+  event,
+  lines,
+}: {
+  registry: DeployedContract;
+  event: TdvaEvent;
+  lines: { provider: Address; allocationW: number }[];
+}) {
+  const tx = useTx();
+  const hours = event.trigger.duration / 3600;
+  const [kwh, setKwh] = useState<string[]>(() =>
+    lines.map((l) => ((l.allocationW * hours) / 1000).toString()),
+  );
+  const verify = async () => {
+    const delivered = lines.map((_, i) => BigInt(Math.round(Number(kwh[i] ?? "0") * 1000)));
+    const data = await fingerprintJson({
+      kind: "meter-readings",
+      eventId: event.id.toString(),
+      readings: lines.map((l, i) => ({
+        provider: l.provider,
+        deliveredWh: delivered[i]!.toString(),
+      })),
+    });
+    await tx.send("Verify", {
+      address: registry.address,
+      abi: registry.abi,
+      functionName: "verify",
+      args: [event.id, delivered, data.keccak256, data.cid],
+    });
+  };
+  return (
+    <div>
+      <h3>Verify metered response (operator)</h3>
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void verify();
+        }}
+      >
+        {lines.map((l, i) => (
+          <label key={l.provider}>
+            {shortHex(l.provider)} delivered (kWh)
+            <input
+              data-testid={`delivered-${i}`}
+              value={kwh[i] ?? ""}
+              onChange={(e) => setKwh(kwh.map((v, j) => (j === i ? e.target.value : v)))}
+            />
+          </label>
+        ))}
+        <button type="submit" data-testid="verify-button">
+          Verify
+        </button>
+      </form>
+      <TxStatus state={tx.state} />
+    </div>
+  );
+}
+
+function EventDetail({
+  registry,
+  event,
+  account,
+}: {
+  registry: DeployedContract;
+  event: TdvaEvent;
+  account?: Address;
+}) {
+  const now = useChainTime();
+  const tx = useTx();
+  const stage = Number(event.trigger.stage);
+  const logs = useTdvaLogs(registry, event.id, stage);
+  const links = verifyLinks(
+    { chainId: appChain.id, registry: registry.address, eventId: event.id },
+    stage,
+    event.trigger,
+    event.dispatch,
+    event.verify,
+    event.settle,
+  );
+  const lines = logs.data?.lines ?? [];
+  const windowEnd = event.trigger.start + event.trigger.duration;
+  const settle = () =>
+    void tx.send("Settle", {
+      address: registry.address,
+      abi: registry.abi,
+      functionName: "settle",
+      args: [
+        event.id,
+        lines.map((l) => ({
+          provider: l.provider,
+          allocationW: l.allocationW,
+          segments: l.segments,
+        })),
+        lines.map((l) => l.deliveredWh ?? 0n),
+      ],
+    });
+  return (
+    <section className="card" data-testid="tdva-detail">
+      <h2>
+        Event {event.id.toString()} · {TDVA_REASONS[event.trigger.reason]} · feeder{" "}
+        {event.trigger.feederId} · {Number(-event.trigger.requestedW) / 1000} kW
+      </h2>
+      <ol className="timeline" data-testid="timeline">
+        {TDVA_STAGES.map((name, i) => {
+          const written = stage >= i + 1 && stage <= 4;
+          const ok = links[i];
+          const at = logs.data?.stages[i];
+          return (
+            <li
+              key={name}
+              className={written ? (ok ? "done" : "broken") : ""}
+              data-testid={`stage-${name}`}
+              data-linked={written ? String(ok) : "pending"}
+            >
+              <strong>
+                {written ? (ok ? "✓ " : "✗ ") : "○ "}
+                {name}
+              </strong>
+              <div className="muted">
+                {at ? (
+                  <>
+                    block {at.block.toString()} ·{" "}
+                    <a href={`#/explorer/${at.tx}`}>{shortHex(at.tx)}</a>
+                  </>
+                ) : written ? (
+                  "…"
+                ) : (
+                  "not yet"
+                )}
+              </div>
+              {written ? (
+                <div className="mono muted" title="record hash">
+                  {shortHex(event.hashes[i] as Hex)}
+                </div>
+              ) : null}
+            </li>
+          );
+        })}
+      </ol>
+      {stage === 5 ? (
+        <p className="muted">Cancelled before dispatch; the budget went back to the operator.</p>
+      ) : null}
+      <dl className="kv">
+        <dt>Window</dt>
+        <dd>
+          {formatTime(event.trigger.start)} for {event.trigger.duration / 60} min{" "}
+          {now !== undefined && now < event.trigger.start
+            ? `(starts in ${formatCountdown(event.trigger.start - now)})`
+            : ""}
+        </dd>
+        <dt>Quotes until</dt>
+        <dd>{formatTime(event.trigger.quoteDeadline)}</dd>
+        <dt>Budget</dt>
+        <dd>
+          {formatToken(event.trigger.budget)} {TOKEN_SYMBOL}
+        </dd>
+        {stage >= 4 && stage <= 4 ? (
+          <>
+            <dt>Paid / penalties / refund</dt>
+            <dd data-testid="settle-summary">
+              {formatToken(event.settle.paid)} / {formatToken(event.settle.penalties)} /{" "}
+              {formatToken(event.settle.refund)} {TOKEN_SYMBOL}
+            </dd>
+          </>
+        ) : null}
+      </dl>
+      {lines.length ? (
+        <table className="table" data-testid="providers">
+          <thead>
+            <tr>
+              <th>Provider</th>
+              <th className="num">Offer</th>
+              <th className="num">Allocated</th>
+              <th className="num">Delivered</th>
+              <th className="num">Payment</th>
+              <th className="num">Penalty</th>
+            </tr>
+          </thead>
+          <tbody>
+            {lines.map((l) => (
+              <tr key={l.provider}>
+                <td className="mono">{shortHex(l.provider)}</td>
+                <td className="num">
+                  {l.maxPowerW / 1000} kW @{" "}
+                  {l.segments.map((s) => formatToken(unpackSegment(s).pricePerKWh)).join("/")}
+                </td>
+                <td className="num">{l.allocationW / 1000} kW</td>
+                <td className="num">
+                  {l.deliveredWh === undefined ? "–" : `${Number(l.deliveredWh) / 1000} kWh`}
+                </td>
+                <td className="num">{l.payment === undefined ? "–" : formatToken(l.payment)}</td>
+                <td className="num">{l.penalty === undefined ? "–" : formatToken(l.penalty)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {stage === 1 && account && now !== undefined && now <= event.trigger.quoteDeadline ? (
+        <OfferForm registry={registry} event={event} account={account} />
+      ) : null}
+      {stage === 1 ? <Proposal registry={registry} event={event} /> : null}
+      {stage === 2 && lines.length > 0 ? (
+        now !== undefined && now >= windowEnd ? (
+          <VerifyForm registry={registry} event={event} lines={lines} />
+        ) : (
+          <p className="muted">
+            Verification opens when the window ends ({formatTime(windowEnd)}).
+          </p>
+        )
+      ) : null}
+      {stage === 3 ? (
+        <p>
+          <button onClick={settle} data-testid="tdva-settle">
+            Settle
+          </button>
+        </p>
+      ) : null}
+      <TxStatus state={tx.state} />
+    </section>
+  );
+}
+
+/** TDVA dispatch: the four linked stages per event, offers, allocations, delivery and payments. */
+export default function DispatchPage({ param }: { param: string }) {
+  const registry = useDispatchContract();
+  const { address } = useAccount();
+  const events = useTdvaEvents(registry);
+  const selected = /^\d+$/.test(param) ? events.find((e) => e.id === BigInt(param)) : events[0];
+  if (!registry)
+    return (
+      <section className="card">
+        <h1>Dispatch</h1>
+        <p className="muted">The TDVA registry is not deployed on this chain.</p>
+      </section>
+    );
+  return (
+    <div className="page">
+      <h1>Dispatch</h1>
+      <div className="market-layout">
+        <div>
+          <section className="card">
+            <h2>Events</h2>
+            <table className="table" data-testid="tdva-events">
+              <thead>
+                <tr>
+                  <th>#</th>
+                  <th>Reason</th>
+                  <th className="num">ΔP</th>
+                  <th>Stage</th>
+                </tr>
+              </thead>
+              <tbody>
+                {events.map((e) => (
+                  <tr key={e.id.toString()} className={e.id === selected?.id ? "selected" : ""}>
+                    <td>
+                      <a href={`#/dispatch/${e.id}`}>{e.id.toString()}</a>
+                    </td>
+                    <td>{TDVA_REASONS[e.trigger.reason]}</td>
+                    <td className="num">{Number(e.trigger.requestedW) / 1000} kW</td>
+                    <td>
+                      {
+                        ["–", "Triggered", "Dispatched", "Verified", "Settled", "Cancelled"][
+                          Number(e.trigger.stage)
+                        ]
+                      }
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {events.length === 0 ? <p className="muted">No event yet.</p> : null}
+          </section>
+          <TriggerForm registry={registry} />
+        </div>
+        <div>
+          {selected ? (
+            <EventDetail
+              key={selected.id.toString()}
+              registry={registry}
+              event={selected}
+              account={address}
+            />
+          ) : null}
+        </div>
+      </div>
+    </div>
   );
 }
