@@ -280,11 +280,27 @@ export abstract class CypherGraphStore implements GraphStore {
   }
 
   async trace(ref: NodeRef, options: TraceOptions): Promise<TraceResult> {
+    return this.#trace(ref, options, (root, o) => this.traceFrom(root, o));
+  }
+
+  /**
+   * `trace` by the portable level-by-level search, whatever the store's native form: the
+   * reference the native traces are tested against.
+   */
+  async traceByLevels(ref: NodeRef, options: TraceOptions): Promise<TraceResult> {
+    return this.#trace(ref, options, (root, o) => this.breadthFirst(root, o));
+  }
+
+  async #trace(
+    ref: NodeRef,
+    options: TraceOptions,
+    search: (root: NodeRef, o: TraceSearch) => Promise<Omit<TraceResult, "root">>,
+  ): Promise<TraceResult> {
     const r = parseWith(RefSchema, ref, "node reference");
     const o = parseWith(TraceOptionsSchema, options, "trace options");
     const root = await this.getNode(r);
     if (!root) throw new GraphNodeNotFoundError(r);
-    const found = await this.traceFrom(root, {
+    const found = await search(root, {
       side: o.direction === "upstream" ? "in" : "out",
       types: o.edgeTypes ?? EDGE_TYPES.filter((t) => t !== "ANCHORED_IN"),
       maxDepth: o.maxDepth,
@@ -293,12 +309,18 @@ export abstract class CypherGraphStore implements GraphStore {
     return { root, ...found };
   }
 
+  /** The trace search a store uses; the portable breadth-first search unless overridden. */
+  protected traceFrom(root: NodeRef, o: TraceSearch): Promise<Omit<TraceResult, "root">> {
+    return this.breadthFirst(root, o);
+  }
+
   /**
    * Breadth-first search from `root`, one statement per depth and frontier label (portable
    * Cypher). Each node is reported once, at its shortest distance, with the edge it was first
-   * reached by. Stores with a faster native form (Kùzu's recursive SHORTEST) override this.
+   * reached by. Correct everywhere but a round trip per depth and label, so both stores override
+   * `traceFrom` with a native single-statement form and keep this as the tested reference.
    */
-  protected async traceFrom(root: NodeRef, o: TraceSearch): Promise<Omit<TraceResult, "root">> {
+  protected async breadthFirst(root: NodeRef, o: TraceSearch): Promise<Omit<TraceResult, "root">> {
     const seen = new Set([keyOf(root)]);
     const nodes: TraceResult["nodes"] = [];
     const edges: GraphEdge[] = [];

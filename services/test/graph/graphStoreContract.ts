@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/common/errors.ts";
+import { CypherGraphStore } from "../../src/graph/cypherGraphStore.ts";
 import {
   GraphNodeNotFoundError,
   type GraphEdge,
@@ -398,6 +399,23 @@ export function graphStoreContract(name: string, open: () => Promise<GraphStore>
               existing.has(`${x.type}|${x.from.label}:${x.from.id}|${x.to.label}:${x.to.id}`),
             ).toBe(true);
           }
+        }
+      });
+
+      it("gives the same nodes and depths natively as the portable level-by-level search", async () => {
+        if (!(graph instanceof CypherGraphStore)) return;
+        for (const [root, direction] of [
+          [net.topBatches[7]!, "upstream"],
+          [net.bottomBatches[7]!, "downstream"],
+          [{ label: "Participant", id: "DP0" } as NodeRef, "downstream"],
+        ] as const) {
+          const native = await graph.trace(root, { direction, maxDepth: 4 });
+          const portable = await graph.traceByLevels(root, { direction, maxDepth: 4 });
+          expect(Object.fromEntries(keys(native))).toEqual(Object.fromEntries(keys(portable)));
+          expectShortestPathTree(portable);
+          const limited = await graph.traceByLevels(root, { direction, maxDepth: 4, limit: 5 });
+          expect(limited.nodes).toHaveLength(5);
+          expect(limited.truncated).toBe(true);
         }
       });
 
