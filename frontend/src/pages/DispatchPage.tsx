@@ -161,7 +161,6 @@ function OfferForm({
   account: Address;
 }) {
   const config = useConfig();
-  const now = useChainTime();
   const [maxKW, setMaxKW] = useState("400");
   const [segments, setSegments] = useState("400@0.35");
   const [note, setNote] = useState<string>();
