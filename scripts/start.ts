@@ -1,98 +1,209 @@
-// `npm start`: brings GridLedger up on embedded defaults. Today: a local Hardhat node on
-// 127.0.0.1:8545 with every contract deployed; later pieces (API, indexer, web app) join here.
-// Ctrl-C stops everything.
+// `npm start`: brings the whole marketplace up on embedded defaults, on loopback only:
+//   1. a Hardhat node (127.0.0.1:8545) with every contract deployed and the devnet cast seeded,
+//   2. the REST API with the anchoring batcher and the chain indexer (127.0.0.1:8787; embedded
+//      Helia + Kùzu under .gridledger/devnet-data, or Kubo / Neo4j when configured),
+//   3. the web app (Vite, 127.0.0.1:5173), which proxies /rpc and /api to the two above.
+// With RPC_URL set (any EVM JSON-RPC endpoint) and DEPLOYMENT_FILE naming its deployment, no
+// local node is started and nothing is deployed: the API and web app attach to that chain.
+// Ctrl-C stops everything. See README "Running GridLedger" and docs/decisions/0802-npm-start.md.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..");
-const HOST = process.env.DEVNET_HOST ?? "127.0.0.1";
-const PORT = Number(process.env.DEVNET_PORT ?? 8545);
-const RPC_URL = `http://${HOST}:${PORT}`;
-const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
+const BIN = path.join(ROOT, "node_modules", ".bin");
+const EXTERNAL_RPC = process.env.RPC_URL;
+const DEVNET_PORT = Number(process.env.DEVNET_PORT ?? 8545);
+const RPC_URL = EXTERNAL_RPC ?? `http://127.0.0.1:${DEVNET_PORT}`;
+const DEPLOYMENT_FILE = process.env.DEPLOYMENT_FILE ?? "deployments/localhost.json";
+const API_PORT = Number(process.env.API_PORT ?? 8787);
+const WEB_PORT = Number(process.env.WEB_PORT ?? 5173);
+// The devnet forgets its state when it stops, so its embedded stores start afresh with it (the
+// previous run's folder is kept as .gridledger/devnet-data.previous). Against an external chain
+// DATA_DIR persists across restarts.
+const DATA_DIR =
+  process.env.DATA_DIR ?? (EXTERNAL_RPC ? ".gridledger/data" : ".gridledger/devnet-data");
+
+type Deployment = {
+  chainId: number;
+  contracts: Record<string, { address: string }>;
+  seeded?: {
+    index: number;
+    address: string;
+    role: string;
+    kind: string;
+    bus: number;
+    meter?: string;
+  }[];
+};
 
 const children: ChildProcess[] = [];
+let stopping = false;
 
-function stopAll(code: number): never {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
-  process.exit(code);
+function stopAll(code: number): void {
+  if (stopping) return;
+  stopping = true;
+  // Stop in reverse order: web app, API (flushes its stores), then the chain.
+  for (const child of [...children].reverse()) if (child.exitCode === null) child.kill("SIGTERM");
+  setTimeout(() => process.exit(code), 3_000).unref();
+  Promise.all(
+    children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)),
+  ).then(() => process.exit(code));
 }
 process.on("SIGINT", () => stopAll(0));
 process.on("SIGTERM", () => stopAll(0));
 
-async function rpcReady(timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    try {
-      const res = await fetch(RPC_URL, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the devnet did not answer on ${RPC_URL} within ${timeoutMs} ms`);
+function run(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): ChildProcess {
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let tail = "";
+  const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-4_000));
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  child.on("exit", (code) => {
+    if (stopping) return;
+    process.stderr.write(`\n${name} stopped unexpectedly (exit ${code ?? "signal"}):\n${tail}\n`);
+    stopAll(1);
+  });
+  return child;
 }
 
+async function waitFor(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (stopping) throw new Error("stopped");
+    if (await probe().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${what} did not come up within ${timeoutMs / 1000} s`);
+}
+
+const rpcAnswers = async () =>
+  (
+    await fetch(RPC_URL, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+    })
+  ).ok;
+
 async function main(): Promise<void> {
-  const compile = spawnSync(HARDHAT, ["compile", "--quiet"], { cwd: ROOT, stdio: "inherit" });
-  if (compile.status !== 0) stopAll(compile.status ?? 1);
-
-  const node = spawn(HARDHAT, ["node", "--hostname", HOST, "--port", String(PORT)], {
-    cwd: ROOT,
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  children.push(node);
-  node.on("exit", (code) => {
-    process.stderr.write(`hardhat node exited (${code ?? "signal"})\n`);
-    stopAll(code ?? 1);
-  });
-  await rpcReady(60_000);
-
-  const deploy = spawnSync(HARDHAT, ["run", "--network", "localhost", "scripts/deploy/index.ts"], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, RPC_URL, SEED_DEVNET: "true" },
-  });
-  if (deploy.status !== 0) stopAll(deploy.status ?? 1);
+  const step = (text: string) => process.stdout.write(`• ${text}\n`);
+  if (!EXTERNAL_RPC) {
+    step("compiling contracts");
+    const compile = spawnSync(path.join(BIN, "hardhat"), ["compile", "--quiet"], {
+      cwd: ROOT,
+      stdio: "inherit",
+    });
+    if (compile.status !== 0) return stopAll(compile.status ?? 1);
+    step(`starting the Hardhat devnet on ${RPC_URL}`);
+    run("hardhat node", path.join(BIN, "hardhat"), [
+      "node",
+      "--hostname",
+      "127.0.0.1",
+      "--port",
+      String(DEVNET_PORT),
+    ]);
+    await waitFor("the devnet", rpcAnswers, 60_000);
+    step("deploying the contracts and seeding the devnet cast");
+    const deploy = spawnSync(
+      path.join(BIN, "hardhat"),
+      ["run", "--no-compile", "--network", "localhost", "scripts/deploy/index.ts"],
+      {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "inherit"],
+        env: { ...process.env, RPC_URL, SEED_DEVNET: "true" },
+      },
+    );
+    if (deploy.status !== 0) return stopAll(deploy.status ?? 1);
+    const dataDir = path.resolve(ROOT, DATA_DIR);
+    if (existsSync(dataDir)) {
+      const previous = `${dataDir}.previous`;
+      spawnSync("rm", ["-rf", previous]);
+      renameSync(dataDir, previous);
+    }
+  } else {
+    step(`attaching to the chain at ${RPC_URL} (deployment ${DEPLOYMENT_FILE})`);
+    await waitFor(`the chain at ${RPC_URL}`, rpcAnswers, 30_000);
+  }
+  mkdirSync(path.resolve(ROOT, DATA_DIR), { recursive: true });
   const deployment = JSON.parse(
-    readFileSync(path.join(ROOT, "deployments", "localhost.json"), "utf8"),
-  ) as {
-    chainId: number;
-    contracts: Record<string, { address: string }>;
-    seeded?: {
-      index: number;
-      address: string;
-      role: string;
-      kind: string;
-      bus: number;
-      meter?: string;
-    }[];
-  };
+    readFileSync(path.resolve(ROOT, DEPLOYMENT_FILE), "utf8"),
+  ) as Deployment;
+
+  step(`starting the REST API and chain indexer on 127.0.0.1:${API_PORT}`);
+  run("REST API", path.join(BIN, "gridledger"), ["serve", "--port", String(API_PORT)], {
+    RPC_URL,
+    DEPLOYMENT_FILE,
+    DATA_DIR,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+  });
+  await waitFor(
+    "the REST API",
+    async () => (await fetch(`http://127.0.0.1:${API_PORT}/v1/health`)).status < 500,
+    120_000,
+  );
+
+  step(`starting the web app on 127.0.0.1:${WEB_PORT}`);
+  run(
+    "web app",
+    path.join(BIN, "vite"),
+    [
+      "--config",
+      "frontend/vite.config.ts",
+      "frontend",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(WEB_PORT),
+      "--strictPort",
+    ],
+    { RPC_URL, API_URL: `http://127.0.0.1:${API_PORT}`, VITE_CHAIN_ID: String(deployment.chainId) },
+  );
+  await waitFor(
+    "the web app",
+    async () => (await fetch(`http://127.0.0.1:${WEB_PORT}/`)).ok,
+    120_000,
+  );
 
   const lines = [
     "",
-    "GridLedger devnet is running.",
-    `  JSON-RPC   ${RPC_URL}  (chain id ${deployment.chainId})`,
+    "GridLedger is running.",
+    `  Web app     http://127.0.0.1:${WEB_PORT}`,
+    `  REST API    http://127.0.0.1:${API_PORT}  (OpenAPI: /openapi.json, health: /v1/health)`,
+    `  JSON-RPC    ${RPC_URL}  (chain id ${deployment.chainId})`,
+    `  Data        ${DATA_DIR}`,
     "  Contracts:",
     ...Object.entries(deployment.contracts).map(
       ([name, c]) => `    ${name.padEnd(22)} ${c.address}`,
     ),
-    '  Accounts (Hardhat devnet mnemonic "test test ... junk"; 10,000 GLT each):',
-    `    #0  ${"operator".padEnd(11)} ${"".padEnd(18)} 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266`,
-    ...(deployment.seeded ?? []).map(
-      (a) =>
-        `    #${String(a.index).padEnd(2)} ${a.role.padEnd(11)} ${`${a.kind}@bus${a.bus}`.padEnd(18)} ${a.address}` +
-        (a.meter ? `  meter ${a.meter}` : ""),
-    ),
-    "  Deployment: deployments/localhost.json",
-    "Press Ctrl-C to stop.",
-    "",
   ];
+  if (deployment.seeded) {
+    lines.push(
+      '  Devnet accounts (mnemonic "test test ... junk"; 10,000 GLT each; pick one in the web app):',
+      `    #0  ${"operator".padEnd(11)} ${"".padEnd(18)} 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266`,
+      ...deployment.seeded.map(
+        (a) =>
+          `    #${String(a.index).padEnd(2)} ${a.role.padEnd(11)} ${`${a.kind}@bus${a.bus}`.padEnd(18)} ${a.address}` +
+          (a.meter ? `  meter ${a.meter}` : ""),
+      ),
+      "  Try: npx gridledger demo dispatch | demo market --prosumers 20 --intervals 8 | demo trace",
+    );
+  }
+  lines.push("Press Ctrl-C to stop.", "");
   process.stdout.write(lines.join("\n"));
 }
 
