@@ -42,12 +42,17 @@ export function projectEvent(doc: StoredEvent): Projection {
   const product = doc.product ? ref("Product", doc.product.id) : undefined;
   if (doc.product && product) {
     others.push(doc.product.name ? { ...product, name: doc.product.name } : { ...product });
-    edges.push({ type: "CONCERNS", from: eventRef, to: product });
+    // Without output batches the event is about the product itself (e.g. a type inspection).
+    if (doc.outputs.length === 0) edges.push({ type: "CONCERNS", from: eventRef, to: product });
     if (doc.type === "produced" || doc.type === "assembled") {
       edges.push({ type: "SUPPLIES", from: actor, to: product });
     }
   }
-  for (const id of [...doc.inputs, ...doc.outputs]) {
+  // An event concerns the batches it produced; one that produced none (shipped, received,
+  // inspected, installed) concerns the batches it handled. Consumed inputs are linked to the
+  // outputs by FLOWS_TO instead, so an upstream trace does not wander into the other products
+  // an input batch was also used for.
+  for (const id of doc.outputs.length > 0 ? doc.outputs : doc.inputs) {
     edges.push({ type: "CONCERNS", from: eventRef, to: ref("Batch", id) });
   }
   for (const id of doc.outputs) {

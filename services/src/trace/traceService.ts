@@ -103,6 +103,11 @@ export class TraceService {
   readonly #chain: AnchorChain;
   readonly #batcher: AnchorBatcher;
   readonly #lock = new WriteLock();
+  readonly #pinQueue: string[] = [];
+  /** Participants, locations, products and batches known to exist (a bounded cache). */
+  readonly #known = new Set<string>();
+  readonly #pinFailures: string[] = [];
+  #pinning: Promise<void> | undefined;
 
   constructor(deps: {
     graph: GraphStore;
@@ -139,6 +144,19 @@ export class TraceService {
         } satisfies StoredEvent;
       });
       const delegationCache = new Map<string, boolean>();
+      // Two queries per upload instead of several per event: which ids exist, which inputs exist.
+      const existingCids = await this.#existing(
+        "Event",
+        docs.map((d) => d.id),
+      );
+      const knownBatches = new Set(
+        (
+          await this.#existing(
+            "Batch",
+            docs.flatMap((d) => d.inputs),
+          )
+        ).keys(),
+      );
       const producedHere = new Set<string>();
       const seenIds = new Set<string>();
       const fresh: StoredEvent[] = [];
@@ -151,19 +169,16 @@ export class TraceService {
           ]);
         }
         seenIds.add(doc.id);
-        const bytes = canonicalBytes(doc);
-        const existing = await this.#graph.getNode({ label: "Event", id: doc.id });
-        if (existing) {
-          const fp = await fingerprintBytes(bytes);
-          if (existing.cid !== fp.cid) {
+        if (existingCids.has(doc.id)) {
+          const fp = await fingerprintBytes(canonicalBytes(doc));
+          if (existingCids.get(doc.id) !== fp.cid) {
             throw new ConflictError(`event ${doc.id} exists with different content`);
           }
           receipts.push(receiptOf("Event", doc.id, fp, "exists"));
           continue;
         }
         for (const [j, input] of doc.inputs.entries()) {
-          if (producedHere.has(input)) continue;
-          if (!(await this.#graph.getNode({ label: "Batch", id: input }))) {
+          if (!producedHere.has(input) && !knownBatches.has(input)) {
             throw new ValidationError([
               { path: `events.${i}.inputs.${j}`, message: `unknown batch ${input}` },
             ]);
@@ -302,6 +317,45 @@ export class TraceService {
     return result;
   }
 
+  /** Which of `ids` exist under `label`, with their CIDs (one query). */
+  async #existing(label: "Event" | "Batch", ids: string[]): Promise<Map<string, string | null>> {
+    const found = new Map<string, string | null>();
+    const unique = [...new Set(ids)];
+    for (let start = 0; start < unique.length; start += 5_000) {
+      const rows = await this.#graph.query(
+        `UNWIND $ids AS x MATCH (n:${label} {id: x}) RETURN n.id AS id, n.cid AS cid`,
+        { ids: unique.slice(start, start + 5_000) },
+      );
+      for (const row of rows) found.set(String(row.id), row.cid === null ? null : String(row.cid));
+    }
+    return found;
+  }
+
+  /**
+   * Pins stored records in the background, off the upload path (a pin costs several ms, an upload
+   * should not wait for it). Blocks are already stored when an upload returns; pinning only
+   * protects them from garbage collection, which neither Helia nor a default Kubo runs on its own.
+   */
+  #pinLater(cids: string[]): void {
+    this.#pinQueue.push(...cids);
+    if (this.#pinning) return;
+    this.#pinning = (async () => {
+      while (this.#pinQueue.length > 0) {
+        const chunk = this.#pinQueue.splice(0, 32);
+        const results = await Promise.allSettled(chunk.map((cid) => this.#content.pin(cid)));
+        results.forEach((r, i) => {
+          if (r.status === "rejected") this.#pinFailures.push(chunk[i] ?? "");
+        });
+      }
+    })().finally(() => (this.#pinning = undefined));
+  }
+
+  /** Waits until every queued pin is done; returns the CIDs whose pin failed (and forgets them). */
+  async drainPins(): Promise<string[]> {
+    while (this.#pinning) await this.#pinning;
+    return this.#pinFailures.splice(0);
+  }
+
   async #checkMayActFor(
     principal: string,
     uploader: Uploader,
@@ -340,32 +394,44 @@ export class TraceService {
     const recordNodes: GraphNode[] = [];
     const others: GraphNode[] = [];
     const edges: GraphEdge[] = [];
-    const CHUNK = 32;
-    for (let start = 0; start < docs.length; start += CHUNK) {
-      const chunk = docs.slice(start, start + CHUNK);
-      const stored = await Promise.all(
-        chunk.map(async (doc) => {
-          const bytes = canonicalBytes(doc);
-          const fp = await fingerprintBytes(bytes);
-          const put = await this.#content.putJson(doc);
-          if (put.cid !== fp.cid) {
-            throw new UpstreamError(`content store returned CID ${put.cid}, expected ${fp.cid}`);
-          }
-          await this.#content.pin(put.cid);
-          return { doc, fp };
-        }),
-      );
-      for (const { doc, fp } of stored) {
-        const p = project(doc);
-        recordNodes.push({ ...p.node, cid: fp.cid, leafHash: leafHashOf(fp.keccak256) });
-        others.push(...p.others);
-        edges.push(...p.edges);
-        receipts.push(receiptOf(label, doc.id, fp, "queued"));
-      }
+    // Fingerprints are computed here, so the graph writes need not wait for the content store:
+    // both run at once, and the upload returns only when both are done (stored AND linked).
+    const fingerprinted = await Promise.all(
+      docs.map(async (doc) => ({ doc, fp: await fingerprintBytes(canonicalBytes(doc)) })),
+    );
+    for (const { doc, fp } of fingerprinted) {
+      const p = project(doc);
+      recordNodes.push({ ...p.node, cid: fp.cid, leafHash: leafHashOf(fp.keccak256) });
+      others.push(...p.others);
+      edges.push(...p.edges);
+      receipts.push(receiptOf(label, doc.id, fp, "queued"));
     }
-    await this.#graph.upsertNodes(dedupe(others));
+    const stored = (async () => {
+      const CHUNK = 64;
+      for (let start = 0; start < fingerprinted.length; start += CHUNK) {
+        await Promise.all(
+          fingerprinted.slice(start, start + CHUNK).map(async ({ doc, fp }) => {
+            const put = await this.#content.putJson(doc);
+            if (put.cid !== fp.cid) {
+              throw new UpstreamError(`content store returned CID ${put.cid}, expected ${fp.cid}`);
+            }
+          }),
+        );
+      }
+    })();
+    // Never leave the store's promise unobserved if a graph write throws first.
+    stored.catch(() => undefined);
+    // Bare references (id only) to nodes this service already wrote need no write again.
+    const needed = dedupe(others).filter(
+      (n) => !this.#known.has(`${n.label}:${n.id}`) || hasFields(n),
+    );
+    if (needed.length > 0) await this.#graph.upsertNodes(needed);
     await this.#graph.upsertNodes(recordNodes);
     await this.#graph.addEdges(edges);
+    await stored;
+    this.#pinLater(receipts.map((r) => r.cid));
+    if (this.#known.size > 200_000) this.#known.clear();
+    for (const n of others) this.#known.add(`${n.label}:${n.id}`);
     const now = Date.now();
     this.#batcher.enqueue(
       receipts.map((r): QueuedLeaf => ({
@@ -433,6 +499,10 @@ function receiptOf(
     leafHash: leafHashOf(fp.keccak256),
     status,
   };
+}
+
+function hasFields(n: GraphNode): boolean {
+  return Object.keys(n).some((k) => k !== "label" && k !== "id");
 }
 
 function dedupe(nodes: GraphNode[]): GraphNode[] {
