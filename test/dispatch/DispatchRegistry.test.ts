@@ -9,6 +9,7 @@ import type { DispatchRegistry } from "../../typechain-types";
 import { admit, bindMeter } from "../data/registryHelpers";
 import {
   byProvider,
+  capOf,
   costOf,
   meritOrder,
   settleReference,
@@ -694,6 +695,86 @@ describe("DispatchRegistry", () => {
       // 40 × 60,000/2 ... by hand: n1 20×60,000 + 20×90,000 = 3,000,000; n2 1,500,000;
       // n5 10×70,000 = 700,000; n6 1,600,000; total 6,800,000.
       expect(d.cost).to.equal(6_800_000n);
+    });
+
+    it("agrees with the TypeScript merit-order reference on seeded random offers, and catches 1 W moved to a dearer segment", async () => {
+      const f = await loadFixture(triggeredFixture);
+      let seed = 0x7d5an;
+      const random = (lo: bigint, hi: bigint) => {
+        seed = (seed * 6364136223846793005n + 1442695040888963407n) % 2n ** 64n;
+        return lo + ((seed >> 16n) % (hi - lo + 1n));
+      };
+      const rows = byProvider(NAMES.map((name) => ({ name, provider: f.offers[name].provider })));
+      let checked = 0;
+      let violations = 0;
+      for (let round = 0; round < 8; round++) {
+        const terms = rows.map((r): OfferTerms => {
+          // prices stay ≤ 60,000 per kWh so 120 kWh fit the 10 GLT budget
+          let price = random(10_000n, 30_000n);
+          const segments = Array.from({ length: Number(random(2n, 4n)) }, () => {
+            const segment = { capacityW: random(5_000n, 40_000n), pricePerKWh: price };
+            price += random(0n, 10_000n);
+            return segment;
+          });
+          const total = segments.reduce((sum, x) => sum + x.capacityW, 0n);
+          return {
+            provider: r.provider,
+            maxPowerW: random(total / 2n, total),
+            maxEnergyWh: random(total / 2n, total),
+            signedAt: f.terms.n1.signedAt,
+            segments,
+          };
+        });
+        const capacity = terms.reduce((sum, t) => sum + capOf(t, DURATION), 0n);
+        const requested = 120_000n < capacity ? 120_000n : capacity;
+        if (requested !== 120_000n) continue; // the event asks for 120 kW
+        const allocations = meritOrder(terms, requested, DURATION);
+        const offers = await Promise.all(
+          rows.map((r, i) => signOffer(f.tdva, f.signers[r.name], 1n, terms[i]!)),
+        );
+        await f.tdva.dispatch.staticCall(1n, offers, allocations, SAFETY_HASH, "", true);
+        // Move one watt from the provider with the cheapest used marginal segment to the one
+        // with the dearest next available watt.
+        const marginal = (t: OfferTerms, w: bigint) => {
+          let cumulative = 0n;
+          for (const x of t.segments) {
+            cumulative += x.capacityW;
+            if (w <= cumulative) return x.pricePerKWh;
+          }
+          return -1n;
+        };
+        let from = -1;
+        let to = -1;
+        terms.forEach((t, i) => {
+          if (
+            allocations[i]! > 0n &&
+            (from < 0 || marginal(t, allocations[i]!) < marginal(terms[from]!, allocations[from]!))
+          )
+            from = i;
+          if (
+            allocations[i]! < capOf(t, DURATION) &&
+            (to < 0 ||
+              marginal(t, allocations[i]! + 1n) > marginal(terms[to]!, allocations[to]! + 1n))
+          )
+            to = i;
+        });
+        if (from < 0 || to < 0 || from === to) continue;
+        const moved = [...allocations];
+        moved[from]! -= 1n;
+        moved[to]! += 1n;
+        const dearer = marginal(terms[to]!, allocations[to]! + 1n);
+        const freed = marginal(terms[from]!, allocations[from]!);
+        const call = f.tdva.dispatch.staticCall(1n, offers, moved, SAFETY_HASH, "", true);
+        if (dearer > freed) {
+          await expect(call).to.be.revertedWithCustomError(f.tdva, "TdvaNotMeritOrder");
+          violations++;
+        } else {
+          await call;
+        }
+        checked++;
+      }
+      expect(checked).to.be.at.least(4);
+      expect(violations).to.be.at.least(1);
     });
 
     it("treats equal marginal prices as merit order", async () => {
