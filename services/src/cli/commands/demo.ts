@@ -1,35 +1,69 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import { BaseError } from "../../common/errors.ts";
-import { loadConfig } from "../../config/config.ts";
-import { createContentStore } from "../../storage/createContentStore.ts";
-import { connectDemoChain } from "../../demo/liveDevnet.ts";
-import { renderDispatchReport, runDispatchDemo } from "../../demo/dispatchDemo.ts";
-import { printJson } from "../io.ts";
 import cliProgress from "cli-progress";
+import { BaseError } from "../../common/errors.ts";
+import { loadConfig, type Config } from "../../config/config.ts";
+import { createContentStore } from "../../storage/createContentStore.ts";
+import { connectDemoChain, type DemoChain } from "../../demo/liveDevnet.ts";
+import { renderDispatchReport, runDispatchDemo } from "../../demo/dispatchDemo.ts";
 import { renderMarketReport, runMarketDemo } from "../../demo/marketDemo.ts";
 import { renderTraceReport, runTraceDemo } from "../../demo/traceDemo.ts";
+import { printJson } from "../io.ts";
 
 /** Port of the throwaway devnet a demo starts when `npm start` is not running. */
 const DEMO_DEVNET_PORT = 18790;
 
 type CommonOptions = { out: string; json?: boolean };
 
-async function writeReport(
-  out: string,
-  name: string,
-  json: unknown,
-  html: string,
-): Promise<string[]> {
-  await mkdir(out, { recursive: true });
-  const files = [path.join(out, `${name}.json`), path.join(out, `${name}.html`)];
-  await writeFile(
-    files[0]!,
-    JSON.stringify(json, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n",
-  );
-  await writeFile(files[1]!, html);
-  return files;
+/** What a demo hands back: its report, the HTML twin, and what to print without --json. */
+type DemoOutcome = { name: string; report: unknown; html: string; summary?: unknown };
+
+/**
+ * The frame every demo shares: configuration, a live devnet (the running one or a throwaway),
+ * the report written as JSON + HTML under --out, and the devnet closed whatever happens.
+ */
+async function runDemo(
+  options: CommonOptions,
+  body: (chain: DemoChain, config: Config, log: (line: string) => void) => Promise<DemoOutcome>,
+): Promise<void> {
+  const config = loadConfig();
+  // With --json, stdout carries only the report; progress lines go to stderr.
+  const log = (line: string) => (options.json ? process.stderr : process.stdout).write(`${line}\n`);
+  const chain = await connectDemoChain({
+    rpcUrl: config.RPC_URL,
+    deploymentFile: config.DEPLOYMENT_FILE,
+    fallbackPort: DEMO_DEVNET_PORT,
+    log,
+  });
+  try {
+    const outcome = await body(chain, config, log);
+    await mkdir(options.out, { recursive: true });
+    const json = path.join(options.out, `${outcome.name}.json`);
+    const html = path.join(options.out, `${outcome.name}.html`);
+    const text = JSON.stringify(
+      outcome.report,
+      (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v),
+      2,
+    );
+    await writeFile(json, text + "\n");
+    await writeFile(html, outcome.html);
+    if (options.json) printJson(outcome.report);
+    else {
+      if (outcome.summary !== undefined) printJson(outcome.summary);
+      log(`report: ${json}, ${html}`);
+    }
+  } finally {
+    await chain.close();
+  }
+}
+
+/** Parses an integer option, checked before any devnet is started. */
+function integer(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new BaseError(`--${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  return n;
 }
 
 /** `gridledger demo dispatch|market|trace`: the papers' scenarios on a live devnet. */
@@ -45,32 +79,17 @@ export function registerDemo(program: Command): void {
     )
     .option("--out <dir>", "folder for dispatch-report.html and .json", "reports")
     .option("--json", "print the report JSON on stdout instead of the stage lines")
-    .action(async (options: CommonOptions) => {
-      const config = loadConfig();
-      const log = (line: string) =>
-        (options.json ? process.stderr : process.stdout).write(`${line}\n`);
-      const chain = await connectDemoChain({
-        rpcUrl: config.RPC_URL,
-        deploymentFile: config.DEPLOYMENT_FILE,
-        fallbackPort: DEMO_DEVNET_PORT,
-        log,
-      });
-      const store = await createContentStore(config);
-      try {
-        const report = await runDispatchDemo(chain, { store, log });
-        const files = await writeReport(
-          options.out,
-          "dispatch-report",
-          report,
-          renderDispatchReport(report),
-        );
-        if (options.json) printJson(report);
-        else log(`report: ${files.join(", ")}`);
-      } finally {
-        await store.close();
-        await chain.close();
-      }
-    });
+    .action((options: CommonOptions) =>
+      runDemo(options, async (chain, config, log) => {
+        const store = await createContentStore(config);
+        try {
+          const report = await runDispatchDemo(chain, { store, log });
+          return { name: "dispatch-report", report, html: renderDispatchReport(report) };
+        } finally {
+          await store.close();
+        }
+      }),
+    );
 
   demo
     .command("market")
@@ -79,26 +98,12 @@ export function registerDemo(program: Command): void {
     .option("--intervals <n>", "15-minute intervals in the day (1-96)", "96")
     .option("--seed <n>", "seed of the generated profiles", "1")
     .option("--out <dir>", "folder for market-report.html and .json", "reports")
-    .option("--json", "print the report JSON on stdout")
-    .action(
-      async (options: CommonOptions & { prosumers: string; intervals: string; seed: string }) => {
-        const int = (name: string, value: string) => {
-          const n = Number(value);
-          if (!Number.isInteger(n))
-            throw new BaseError(`--${name} must be an integer, got "${value}"`);
-          return n;
-        };
-        const prosumers = int("prosumers", options.prosumers);
-        const intervals = int("intervals", options.intervals);
-        const seed = int("seed", options.seed);
-        const config = loadConfig();
-        const log = (line: string) => process.stderr.write(`${line}\n`);
-        const chain = await connectDemoChain({
-          rpcUrl: config.RPC_URL,
-          deploymentFile: config.DEPLOYMENT_FILE,
-          fallbackPort: DEMO_DEVNET_PORT,
-          log,
-        });
+    .option("--json", "print the whole report JSON on stdout")
+    .action((options: CommonOptions & { prosumers: string; intervals: string; seed: string }) => {
+      const prosumers = integer("prosumers", options.prosumers, 2, 400);
+      const intervals = integer("intervals", options.intervals, 1, 96);
+      const seed = integer("seed", options.seed, 0, 2 ** 31 - 1);
+      return runDemo(options, async (chain) => {
         const bar = new cliProgress.SingleBar(
           { format: "{bar} {value}/{total} {phase}", stream: process.stderr, hideCursor: true },
           cliProgress.Presets.shades_classic,
@@ -112,70 +117,37 @@ export function registerDemo(program: Command): void {
             log: () => {},
             progress: (done, _total, phase) => bar.update(done, { phase }),
           });
-          bar.stop();
-          const files = await writeReport(
-            options.out,
-            "market-report",
+          const t = report.totals;
+          return {
+            name: "market-report",
             report,
-            renderMarketReport(report),
-          );
-          if (options.json) printJson(report);
-          else {
-            const t = report.totals;
-            printJson({
+            html: renderMarketReport(report),
+            summary: {
               prosumers,
               intervals,
-              tradedKWh: t.tradedKWh,
-              dayAheadKWh: t.dayAheadKWh,
-              intradayKWh: t.intradayKWh,
-              renewableSharePct: t.renewableSharePct,
-              averagePricePerKWh: t.averagePricePerKWh,
-              valueGLT: t.valueGLT,
-              compensationGLT: t.compensationGLT,
-              orders: t.orders,
-              matches: t.matches,
+              ...t,
               gasTotal: report.gas.total,
               transactions: report.gas.transactions,
               wallTimeS: report.wallTimeS,
               moneyConserved: report.moneyConserved,
               evidence: report.evidence,
-              reports: files,
-            });
-          }
+            },
+          };
         } finally {
           bar.stop();
-          await chain.close();
         }
-      },
-    );
+      });
+    });
 
   demo
     .command("trace")
     .description("004: seed a supply chain, anchor it, trace it, and detect a tampered record")
     .option("--out <dir>", "folder for trace-report.html and .json", "reports")
     .option("--json", "print the report JSON on stdout")
-    .action(async (options: CommonOptions) => {
-      const config = loadConfig();
-      const log = (line: string) =>
-        (options.json ? process.stderr : process.stdout).write(`${line}\n`);
-      const chain = await connectDemoChain({
-        rpcUrl: config.RPC_URL,
-        deploymentFile: config.DEPLOYMENT_FILE,
-        fallbackPort: DEMO_DEVNET_PORT,
-        log,
-      });
-      try {
+    .action((options: CommonOptions) =>
+      runDemo(options, async (chain, config, log) => {
         const report = await runTraceDemo(chain, config, log);
-        const files = await writeReport(
-          options.out,
-          "trace-report",
-          report,
-          renderTraceReport(report),
-        );
-        if (options.json) printJson(report);
-        else log(`report: ${files.join(", ")}`);
-      } finally {
-        await chain.close();
-      }
-    });
+        return { name: "trace-report", report, html: renderTraceReport(report) };
+      }),
+    );
 }
