@@ -344,4 +344,40 @@ export const cases: Case[] = [
       await s.shot("dispatch-settled");
     },
   },
+
+  {
+    name: "grid page colours the feeder and shows the voltage profile back inside limits after the dispatch",
+    async run(s) {
+      await goto(s, "grid");
+      await s.page.getByTestId("feeder-graph").waitFor();
+      await s.page
+        .getByTestId("violations-before")
+        .filter({ hasText: "overvoltage at 6" })
+        .waitFor();
+      await s.page.getByTestId("event-select").selectOption("1");
+      await s.page.getByTestId("max-after").waitFor();
+      await s.page.getByTestId("violations-after").filter({ hasText: "within limits" }).waitFor();
+      await s.shot("grid");
+    },
+  },
+  {
+    name: "the layout works on a phone-sized screen",
+    async run(s) {
+      await s.page.setViewportSize({ width: 390, height: 844 });
+      try {
+        for (const route of ["account", "market", "dispatch"]) {
+          await goto(s, route);
+          await s.page.locator("main h1, main h2").first().waitFor();
+          const overflow = await s.page.evaluate(
+            () => document.documentElement.scrollWidth - window.innerWidth,
+          );
+          if (overflow > 2)
+            throw new Error(`${route}: the page is ${overflow}px wider than the phone screen`);
+          await s.shot(`phone-${route}`);
+        }
+      } finally {
+        await s.page.setViewportSize({ width: 1280, height: 860 });
+      }
+    },
+  },
 ];
