@@ -25,6 +25,7 @@ import {
   type ContentStore,
 } from "../storage/contentStore.ts";
 import type { AnchorBatcher, AnchorChain, QueuedLeaf } from "./anchorBatcher.ts";
+import { EDGE_RULES, type EdgeType, type NodeLabel } from "../graph/model.ts";
 import { leafHashOf } from "./leaf.ts";
 import { edgeKey, projectDocument, projectEvent, type Projection } from "./projection.ts";
 import {
@@ -448,7 +449,6 @@ export class TraceService {
   async #compareEdges(projection: Projection): Promise<string[]> {
     const reasons: string[] = [];
     const self = projection.node;
-    const incidentTypes = new Set<string>();
     const expectedIncident = new Set<string>();
     const expectedOther: GraphEdge[] = [];
     for (const e of projection.edges) {
@@ -456,29 +456,61 @@ export class TraceService {
         (e.from.label === self.label && e.from.id === self.id) ||
         (e.to.label === self.label && e.to.id === self.id);
       if (incident) {
-        incidentTypes.add(e.type);
         expectedIncident.add(edgeKey(e));
       } else expectedOther.push(e);
     }
     // Edge types a record's document fully determines (documents attached later use DESCRIBES
-    // towards the record, anchors ANCHORED_IN away from it; neither is compared here).
-    const determined =
+    // towards the record, anchors ANCHORED_IN away from it; neither is compared here). One query
+    // with explicit labels per allowed (type, from, to) combination: cheap on both stores.
+    const determined: EdgeType[] =
       self.label === "Event" ? ["PERFORMED", "HOSTS", "CONCERNS"] : ["DESCRIBES", "UPLOADED"];
-    const actual = await this.#graph.neighbours(self, {
-      direction: "both",
-      edgeTypes: determined as GraphEdge["type"][],
-    });
-    const actualKeys = new Set(actual.map((n) => edgeKey(n.edge)));
+    const parts: string[] = [];
+    for (const type of determined) {
+      for (const [from, to] of EDGE_RULES[type] as readonly (readonly [NodeLabel, NodeLabel])[]) {
+        if (from === self.label) {
+          parts.push(
+            `MATCH (a:${from} {id: $id})-[:${type}]->(b:${to}) ` +
+              `RETURN '${type}' AS type, '${from}' AS fl, a.id AS f, '${to}' AS tl, b.id AS t`,
+          );
+        }
+        if (to === self.label) {
+          parts.push(
+            `MATCH (a:${from})-[:${type}]->(b:${to} {id: $id}) ` +
+              `RETURN '${type}' AS type, '${from}' AS fl, a.id AS f, '${to}' AS tl, b.id AS t`,
+          );
+        }
+      }
+    }
+    const rows = await this.#graph.query(parts.join(" UNION ALL "), { id: self.id });
+    const actualKeys = new Set(
+      rows.map(
+        (r) => `${String(r.type)}|${String(r.fl)}:${String(r.f)}|${String(r.tl)}:${String(r.t)}`,
+      ),
+    );
     for (const key of expectedIncident) {
       if (!actualKeys.has(key)) reasons.push(`graph edge missing: ${key}`);
     }
     for (const key of actualKeys) {
       if (!expectedIncident.has(key)) reasons.push(`graph edge not in the document: ${key}`);
     }
+    // Edges between other nodes (FLOWS_TO input → output, HAS_BATCH, SUPPLIES): each must exist.
+    const groups = new Map<string, GraphEdge[]>();
     for (const e of expectedOther) {
-      const around = await this.#graph.neighbours(e.to, { direction: "in", edgeTypes: [e.type] });
-      if (!around.some((n) => edgeKey(n.edge) === edgeKey(e))) {
-        reasons.push(`graph edge missing: ${edgeKey(e)}`);
+      const key = `${e.type}|${e.from.label}|${e.to.label}`;
+      groups.set(key, [...(groups.get(key) ?? []), e]);
+    }
+    for (const group of groups.values()) {
+      const { type, from, to } = group[0]!;
+      const found = await this.#graph.query(
+        `UNWIND $rows AS r MATCH (a:${from.label} {id: r.f})-[:${type}]->(b:${to.label}) ` +
+          `WHERE b.id = r.t RETURN a.id AS f, b.id AS t`,
+        { rows: group.map((e) => ({ f: e.from.id, t: e.to.id })) },
+      );
+      const present = new Set(found.map((r) => `${String(r.f)}\u0000${String(r.t)}`));
+      for (const e of group) {
+        if (!present.has(`${e.from.id}\u0000${e.to.id}`)) {
+          reasons.push(`graph edge missing: ${edgeKey(e)}`);
+        }
       }
     }
     return reasons;
