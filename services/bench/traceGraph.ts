@@ -42,6 +42,9 @@ export type TraceBenchResult = {
   meanMs: number;
   /** Average number of nodes a trace returned. */
   meanResultNodes: number;
+  /** Same traces with `edges: false` (nodes and depths only, no path data). */
+  p50NodesOnlyMs: number;
+  p95NodesOnlyMs: number;
 };
 
 /** Nearest-rank percentile of already sorted values. */
@@ -89,6 +92,15 @@ export async function benchTraceLatency(
     resultNodes += t.nodes.length;
   }
   times.sort((a, b) => a - b);
+  const bare: number[] = [];
+  const rand2 = seededRandom((options.seed ?? 2026) + 1);
+  for (let i = 0; i < queries; i++) {
+    const root = roots[Math.floor(rand2() * roots.length)]!;
+    const started = performance.now();
+    await store.trace(root, { direction: "upstream", maxDepth: depth, edges: false });
+    bare.push(performance.now() - started);
+  }
+  bare.sort((a, b) => a - b);
   return {
     store: store.kind,
     nodes: net.nodes.length,
@@ -100,6 +112,8 @@ export async function benchTraceLatency(
     p95Ms: round2(percentile(times, 95)),
     meanMs: round2(times.reduce((a, b) => a + b, 0) / times.length),
     meanResultNodes: Math.round(resultNodes / queries),
+    p50NodesOnlyMs: round2(percentile(bare, 50)),
+    p95NodesOnlyMs: round2(percentile(bare, 95)),
   };
 }
 
@@ -158,6 +172,8 @@ export function traceBenchTable(results: TraceBenchStores): Record<string, unkno
       "p95 ms": r.p95Ms,
       "mean ms": r.meanMs,
       "nodes/trace": r.meanResultNodes,
+      "p50 ms, no edges": r.p50NodesOnlyMs,
+      "p95 ms, no edges": r.p95NodesOnlyMs,
     }));
 }
 

@@ -37,6 +37,8 @@ export type TraceSearch = {
   types: readonly EdgeType[];
   maxDepth: number;
   limit: number;
+  /** Whether tree edges are wanted. */
+  edges: boolean;
 };
 
 /** Rows are written in chunks of this size (one statement, one transaction each). */
@@ -78,6 +80,7 @@ const TraceOptionsSchema = z.object({
   maxDepth: z.number().int().min(1).max(10),
   edgeTypes: z.array(EdgeTypeSchema).optional(),
   limit: z.number().int().min(1).max(1_000_000).optional(),
+  edges: z.boolean().optional(),
 });
 
 /** Columns read back for a node, aliased by name (same in every query). */
@@ -305,6 +308,7 @@ export abstract class CypherGraphStore implements GraphStore {
       types: o.edgeTypes ?? EDGE_TYPES.filter((t) => t !== "ANCHORED_IN"),
       maxDepth: o.maxDepth,
       limit: o.limit ?? 10_000,
+      edges: o.edges ?? true,
     });
     return { root, ...found };
   }
@@ -350,7 +354,7 @@ export abstract class CypherGraphStore implements GraphStore {
       }
       frontier = next;
     }
-    return { nodes, edges, truncated };
+    return { nodes, edges: o.edges ? edges : [], truncated };
   }
 
   async countNodes(): Promise<Record<NodeLabel, number>> {

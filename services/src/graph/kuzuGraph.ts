@@ -186,18 +186,24 @@ export class KuzuGraphStore extends CypherGraphStore {
         : `-[e:${o.types.join("|")}* SHORTEST 1..${o.maxDepth}]->`;
     const rows = await this.run(
       `MATCH (a:${root.label} {id: $id})${arrow}(b) ` +
-        `RETURN label(b) AS blabel, ${nodeColumns("b")}, length(e) AS depth, ` +
-        `properties(nodes(e), 'id') AS pids, properties(nodes(e), '_label') AS plabels, ` +
-        `properties(rels(e), '_label') AS rtypes, properties(rels(e), 'extra') AS rextras ` +
-        `ORDER BY depth LIMIT $limit`,
+        `RETURN label(b) AS blabel, ${nodeColumns("b")}, length(e) AS depth` +
+        (o.edges
+          ? `, properties(nodes(e), 'id') AS pids, properties(nodes(e), '_label') AS plabels, ` +
+            `properties(rels(e), '_label') AS rtypes, properties(rels(e), 'extra') AS rextras`
+          : "") +
+        ` ORDER BY depth LIMIT $limit`,
       { id: root.id, limit: o.limit + 1 },
     );
     const truncated = rows.length > o.limit;
     const nodes: TraceResult["nodes"] = [];
     const edges: GraphEdge[] = [];
     for (const row of rows.slice(0, o.limit)) {
-      const path = parseWith(PathSchema, row, "stored trace path");
       const node = nodeFromRow(parseWith(LabelSchema, row.blabel, "stored node label"), row);
+      if (!o.edges) {
+        nodes.push({ ...node, depth: parseWith(z.number().int(), row.depth, "stored depth") });
+        continue;
+      }
+      const path = parseWith(PathSchema, row, "stored trace path");
       const last = path.depth - 1;
       const parent: NodeRef =
         last === 0

@@ -112,10 +112,12 @@ export class Neo4jGraphStore extends CypherGraphStore {
     const hop = o.side === "in" ? `<-[:${o.types.join("|")}]-` : `-[:${o.types.join("|")}]->`;
     const rows = await this.run(
       `MATCH p = ANY SHORTEST (a:${root.label} {id: $id})${hop}{1,${o.maxDepth}}(b) WHERE b <> a ` +
-        `RETURN labels(b)[0] AS blabel, ${nodeColumns("b")}, length(p) AS depth, ` +
-        `[n IN nodes(p) | n.id] AS pids, [n IN nodes(p) | labels(n)[0]] AS plabels, ` +
-        `[r IN relationships(p) | type(r)] AS rtypes, [r IN relationships(p) | r.extra] AS rextras ` +
-        `ORDER BY depth LIMIT $limit`,
+        `RETURN labels(b)[0] AS blabel, ${nodeColumns("b")}, length(p) AS depth` +
+        (o.edges
+          ? `, [n IN nodes(p) | n.id] AS pids, [n IN nodes(p) | labels(n)[0]] AS plabels, ` +
+            `[r IN relationships(p) | type(r)] AS rtypes, [r IN relationships(p) | r.extra] AS rextras`
+          : "") +
+        ` ORDER BY depth LIMIT $limit`,
       { id: root.id, limit: neo4j.int(o.limit + 1) },
       false,
     );
@@ -123,8 +125,12 @@ export class Neo4jGraphStore extends CypherGraphStore {
     const nodes: TraceResult["nodes"] = [];
     const edges: GraphEdge[] = [];
     for (const row of rows.slice(0, o.limit)) {
-      const path = parseWith(PathSchema, row, "stored trace path");
       const node = nodeFromRow(parseWith(LabelSchema, row.blabel, "stored node label"), row);
+      if (!o.edges) {
+        nodes.push({ ...node, depth: parseWith(z.number().int(), row.depth, "stored depth") });
+        continue;
+      }
+      const path = parseWith(PathSchema, row, "stored trace path");
       const last = path.depth - 1;
       // nodes(p) runs root … b, so the parent is the one before b.
       const parent: NodeRef = {

@@ -410,6 +410,9 @@ export function graphStoreContract(name: string, open: () => Promise<GraphStore>
           [{ label: "Participant", id: "DP0" } as NodeRef, "downstream"],
         ] as const) {
           const native = await graph.trace(root, { direction, maxDepth: 4 });
+          const bare = await graph.trace(root, { direction, maxDepth: 4, edges: false });
+          expect(bare.edges).toEqual([]);
+          expect(Object.fromEntries(keys(bare))).toEqual(Object.fromEntries(keys(native)));
           const portable = await graph.traceByLevels(root, { direction, maxDepth: 4 });
           expect(Object.fromEntries(keys(native))).toEqual(Object.fromEntries(keys(portable)));
           expectShortestPathTree(portable);
