@@ -222,21 +222,34 @@ export async function startApi(): Promise<boolean> {
     encoding: "utf8",
   });
   if (!/\bserve\b/.test(help.stdout)) return false;
-  const dataDir = mkdtempSync(path.join(tmpdir(), "gl-frontend-api-"));
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const api = start("api", path.join(ROOT, "services", "bin", "gridledger.mjs"), ["serve"], {
-    RPC_URL,
-    API_HOST: "127.0.0.1",
-    API_PORT: String(API_PORT),
-    DEPLOYMENT_FILE: path.join(ROOT, "deployments", "localhost.json"),
-    DATA_DIR: dataDir,
-    LOG_LEVEL: "warn",
-    INDEXER_POLL_MS: "200",
-    ANCHOR_MAX_WAIT_MS: "500",
-  });
-  await waitFor("api", async () => (await fetch(`${API_URL}/v1/health`)).status > 0, 60_000, api);
-  apiDataDir = dataDir;
-  return true;
+  // One retry: on a 2-core machine the API's start-up probe of the chain can time out once.
+  for (let attempt = 1; ; attempt++) {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "gl-frontend-api-"));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const api = start("api", path.join(ROOT, "services", "bin", "gridledger.mjs"), ["serve"], {
+      RPC_URL,
+      API_HOST: "127.0.0.1",
+      API_PORT: String(API_PORT),
+      DEPLOYMENT_FILE: path.join(ROOT, "deployments", "localhost.json"),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "warn",
+      INDEXER_POLL_MS: "200",
+      ANCHOR_MAX_WAIT_MS: "500",
+    });
+    try {
+      await waitFor(
+        "api",
+        async () => (await fetch(`${API_URL}/v1/health`)).status > 0,
+        60_000,
+        api,
+      );
+      apiDataDir = dataDir;
+      return true;
+    } catch (error) {
+      if (api.exitCode === null) api.kill("SIGKILL");
+      if (attempt >= 2) throw error;
+    }
+  }
 }
 
 /** Builds the app (with the fresh bindings) and serves it with `vite preview` on 127.0.0.1:18601. */

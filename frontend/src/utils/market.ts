@@ -5,6 +5,8 @@
  * token base units per kWh, quantities in Wh, so price × quantity is exactly milli-units.
  */
 
+import { buildClearingLists, type ClearingLists } from "@services/market/clearingLists.ts";
+
 export const SIDE = { Buy: 0, Sell: 1 } as const;
 export const INTERVAL_KIND = ["Day-ahead", "Intraday", "Real-time"] as const;
 export const INTERVAL_STATUS = ["None", "Open", "Cleared", "Settled"] as const;
@@ -34,38 +36,23 @@ export function orderSeq(id: bigint): bigint {
   return id & 0xffffffffn;
 }
 
-const bySeq = (a: MarketOrder, b: MarketOrder) => (orderSeq(a.id) < orderSeq(b.id) ? -1 : 1);
-
 /**
  * The three lists `clear` expects, every order of the interval exactly once (cancelled ones
- * included): renewable sells by ascending (price, id), then conventional sells by ascending
- * (price, id), buys by descending price then ascending id.
+ * included), from the market engineer's helper (services/src/market/clearingLists.ts): renewable
+ * sells by ascending (price, id), conventional sells by ascending (price, id), buys by descending
+ * price then ascending id. Prices are below 2^40, so they are exact as numbers.
  * @example sortClearingLists(orders).buys // [highest bid id, ...]
  */
-export function sortClearingLists(orders: MarketOrder[]): {
-  renewableSells: bigint[];
-  conventionalSells: bigint[];
-  buys: bigint[];
-} {
-  const asc = (a: MarketOrder, b: MarketOrder) =>
-    a.price === b.price ? bySeq(a, b) : a.price < b.price ? -1 : 1;
-  const desc = (a: MarketOrder, b: MarketOrder) =>
-    a.price === b.price ? bySeq(a, b) : a.price > b.price ? -1 : 1;
-  const sells = orders.filter((o) => o.side === SIDE.Sell);
-  return {
-    renewableSells: sells
-      .filter((o) => o.renewable)
-      .sort(asc)
-      .map((o) => o.id),
-    conventionalSells: sells
-      .filter((o) => !o.renewable)
-      .sort(asc)
-      .map((o) => o.id),
-    buys: orders
-      .filter((o) => o.side === SIDE.Buy)
-      .sort(desc)
-      .map((o) => o.id),
-  };
+export function sortClearingLists(orders: MarketOrder[]): ClearingLists<bigint> {
+  return buildClearingLists(
+    orders.map((o) => ({
+      id: o.id,
+      seq: Number(orderSeq(o.id)),
+      side: o.side === SIDE.Buy ? ("buy" as const) : ("sell" as const),
+      price: Number(o.price),
+      renewable: o.renewable,
+    })),
+  );
 }
 
 /**
