@@ -13,7 +13,7 @@ import { openTraceStack } from "../test/helpers/traceStack.ts";
 import { benchTraceStores, percentile, traceBenchTable } from "./traceGraph.ts";
 
 const RECORDS = Number(process.env.BENCH_TRACE_RECORDS ?? 10_000);
-const UPLOAD_SIZE = 500;
+const UPLOAD_SIZE = 1_000;
 const READS = 200;
 const PORT = 18550;
 const SUPPLIER = "0x70997970c51812dc3a010c7d01b50e20d4dc79c8" as Address;
@@ -57,6 +57,10 @@ async function main(): Promise<void> {
     }
     const ingestMs = performance.now() - ingestStart;
     const ingestRps = RECORDS / (ingestMs / 1000);
+    const pinStart = performance.now();
+    const pinFailures = await stack.trace.drainPins();
+    const pinDrainMs = Math.round(performance.now() - pinStart);
+    if (pinFailures.length > 0) throw new Error(`${pinFailures.length} pins failed`);
     log(
       `ingest: ${RECORDS} records in ${Math.round(ingestMs)} ms = ${Math.round(ingestRps)} records/s`,
     );
@@ -151,7 +155,14 @@ async function main(): Promise<void> {
       JSON.stringify(
         {
           figures,
-          details: { records: RECORDS, uploadSize: UPLOAD_SIZE, verifiedReads: READS, traces },
+          details: {
+            records: RECORDS,
+            uploadSize: UPLOAD_SIZE,
+            pinDrainAfterIngestMs: pinDrainMs,
+            verifiedReads: READS,
+            verifiedReadP50Ms: Math.round(percentile(readTimes, 50) * 100) / 100,
+            traces,
+          },
         },
         null,
         2,
