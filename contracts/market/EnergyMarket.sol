@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IEnergyMarket} from "../interfaces/IEnergyMarket.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {PackedOrder} from "../libraries/PackedOrder.sol";
@@ -163,7 +164,7 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
     function _deposit(uint256 amount) private {
         if (amount == 0) revert MarketZeroAmount();
         _token.safeTransferFrom(msg.sender, address(this), amount);
-        _accounts[msg.sender].available += uint128(amount * UNIT);
+        _accounts[msg.sender].available += SafeCast.toUint128(amount * UNIT);
         emit Deposited(msg.sender, amount);
     }
 

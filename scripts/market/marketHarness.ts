@@ -63,59 +63,29 @@ export async function createParticipants(
   const prosumer = await registry.PROSUMER_ROLE();
   const marketAddress = await market.getAddress();
   const pools: ParticipantPools = { renewable: [], conventional: [] };
-  const wallets: { w: HDNodeWallet; renewable: boolean }[] = [];
+  // Explicit gas limits skip one estimation round trip per transaction.
+  const gasLimit = 300_000n;
   for (let i = 0; i < renewableCount + conventionalCount; i++) {
     const w = hre.ethers.Wallet.createRandom().connect(hre.ethers.provider);
     await hre.network.provider.send("hardhat_setBalance", [w.address, "0x56BC75E2D63100000"]);
-    wallets.push({ w, renewable: i < renewableCount });
-  }
-  // Setup runs in phases with automine off: every transaction of a phase is sent, then blocks
-  // are mined until the phase is on-chain, so the next phase can rely on it. Explicit gas
-  // limits skip estimation against not-yet-mined state.
-  const gasLimit = 300_000n;
-  const provider = hre.network.provider;
-  const phase = async (
-    send: (x: { w: HDNodeWallet; renewable: boolean }, i: number) => Promise<{ hash: string }[]>,
-  ) => {
-    await provider.send("evm_setAutomine", [false]);
-    const hashes: string[] = [];
-    try {
-      for (let i = 0; i < wallets.length; i++)
-        hashes.push(...(await send(wallets[i]!, i)).map((t) => t.hash));
-    } finally {
-      for (let round = 0; round < 10_000; round++) {
-        const pending = (await provider.send("eth_getBlockByNumber", ["pending", false])) as {
-          transactions: string[];
-        };
-        if (pending.transactions.length === 0) break;
-        await provider.send("evm_mine", []);
-      }
-      await provider.send("evm_setAutomine", [true]);
-    }
-    for (const h of hashes.slice(-1)) {
-      const receipt = await hre.ethers.provider.getTransactionReceipt(h);
-      if (receipt?.status !== 1) throw new Error(`participant setup transaction ${h} failed`);
-    }
-  };
-  await phase(async ({ w, renewable }, i) => [
+    const renewable = i < renewableCount;
     await registry
       .connect(w)
-      .applyAsParticipant(renewable ? 1 : 7, renewable, 1, 1 + (i % 33), DETAILS, "", { gasLimit }),
-    await token.connect(w).approve(marketAddress, FUNDING, { gasLimit }),
-    await token.mint(w.address, FUNDING, { gasLimit }),
-  ]);
-  await phase(async ({ w }) => [await registry.approve(w.address, prosumer, { gasLimit })]);
-  await phase(async ({ w }) => [await market.connect(w).deposit(FUNDING, { gasLimit })]);
-  for (const { w, renewable } of wallets) {
-    if (!(await registry.isApproved(w.address)))
-      throw new Error(`participant ${w.address} not approved`);
+      .applyAsParticipant(renewable ? 1 : 7, renewable, 1, 1 + (i % 33), DETAILS, "", {
+        gasLimit,
+        nonce: 0,
+      });
+    await registry.approve(w.address, prosumer, { gasLimit });
+    await token.mint(w.address, FUNDING, { gasLimit });
+    await token.connect(w).approve(marketAddress, FUNDING, { gasLimit, nonce: 1 });
+    await market.connect(w).deposit(FUNDING, { gasLimit, nonce: 2 });
     (renewable ? pools.renewable : pools.conventional).push(w);
   }
-  const [available] = await market.balanceOf(
-    wallets[wallets.length - 1]?.w.address ?? marketAddress,
-  );
-  if (wallets.length > 0 && available !== FUNDING * 1000n)
-    throw new Error("participant funding failed");
+  // Automine reports reverts as errors; the balances are checked once more at the end.
+  for (const w of [...pools.renewable, ...pools.conventional]) {
+    const [available] = await market.balanceOf(w.address);
+    if (available !== FUNDING * 1000n) throw new Error(`participant ${w.address} not funded`);
+  }
   return pools;
 }
 
