@@ -11,6 +11,7 @@ import {
   type ContractFunctionArgs,
   type ContractFunctionName,
   type Hash,
+  type Hex,
   type Log,
   type PublicClient,
   type Transport,
@@ -21,6 +22,9 @@ import { BaseError } from "../common/errors.ts";
 import { chainFor, DEVNET_CHAIN_ID } from "../chain/clients.ts";
 import { readDeployment, type Deployment } from "../chain/deployment.ts";
 import { startDevnet, type Devnet } from "../../test/helpers/devnet.ts";
+
+/** How many transactions (or receipt reads) a batch has in flight at once. */
+const SUBMIT_CHUNK = 100;
 
 /** Hardhat's public devnet mnemonic: its keys are known to everyone and valid on the devnet only. */
 export const DEVNET_MNEMONIC = "test test test test test test test test test test test junk";
@@ -191,6 +195,9 @@ export async function connectDemoChain(options: {
       const hashes: Hash[] = [];
       await rpc("evm_setAutomine", [false]);
       try {
+        // Sign everything first (local keys, no RPC), then submit in concurrent chunks: with
+        // automine off the node queues a later nonce until the earlier one arrives.
+        const raws: Hex[] = [];
         for (const tx of txs) {
           const account = wallet(tx.signer).account;
           let nonce = nonces.get(tx.signer);
@@ -205,17 +212,23 @@ export async function connectDemoChain(options: {
             functionName: tx.functionName,
             args: tx.args,
           } as never);
-          const raw = await account.signTransaction!({
-            chainId: chain.id,
-            type: "eip1559",
-            to: tx.address,
-            data,
-            nonce,
-            gas: tx.gas,
-            maxFeePerGas: gasPrice * 2n,
-            maxPriorityFeePerGas: 1n,
-          });
-          hashes.push((await rpc("eth_sendRawTransaction", [raw])) as Hash);
+          raws.push(
+            await account.signTransaction!({
+              chainId: chain.id,
+              type: "eip1559",
+              to: tx.address,
+              data,
+              nonce,
+              gas: tx.gas,
+              maxFeePerGas: gasPrice * 2n,
+              maxPriorityFeePerGas: 1n,
+            }),
+          );
+        }
+        for (let i = 0; i < raws.length; i += SUBMIT_CHUNK) {
+          const chunk = raws.slice(i, i + SUBMIT_CHUNK);
+          const sent = await Promise.all(chunk.map((raw) => rpc("eth_sendRawTransaction", [raw])));
+          hashes.push(...(sent as Hash[]));
         }
         // Mine until the pool is empty (a block holds at most 30M gas); bounded by the count.
         for (let i = 0; i <= txs.length; i++) {
@@ -228,9 +241,13 @@ export async function connectDemoChain(options: {
       } finally {
         await rpc("evm_setAutomine", [true]);
       }
-      const receipts = await Promise.all(
-        hashes.map((hash) => publicClient.getTransactionReceipt({ hash })),
-      );
+      const receipts = [];
+      for (let i = 0; i < hashes.length; i += SUBMIT_CHUNK) {
+        const chunk = hashes.slice(i, i + SUBMIT_CHUNK);
+        receipts.push(
+          ...(await Promise.all(chunk.map((hash) => publicClient.getTransactionReceipt({ hash })))),
+        );
+      }
       return receipts.map((r, i) => {
         if (r.status !== "success")
           throw new BaseError(`${txs[i]!.label}: transaction ${r.transactionHash} reverted`);
