@@ -137,6 +137,38 @@ export const cases: Case[] = [
   },
 
   {
+    name: "a newcomer applies, the operator approves it and binds, then revokes, its meter",
+    async run(s) {
+      const newcomer = "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f"; // devnet #8
+      const meter = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"; // devnet #9
+      await goto(s, "account");
+      await connectDevnet(s.page, 8);
+      const c = card(s, "Participant");
+      await c.getByRole("button", { name: "Apply" }).click();
+      await txOk(s, "Participant", "Apply");
+      await s.page.getByTestId("participant-status").filter({ hasText: "Applied" }).waitFor();
+      await connectDevnet(s.page, 0);
+      await goto(s, "admin");
+      await s.page.getByTestId(`approve-${newcomer}`).click();
+      await txOk(s, "Participants", "Approve");
+      await s.page
+        .getByTestId("participants")
+        .locator("tr", { hasText: "0x2361" })
+        .filter({ hasText: "Approved" })
+        .waitFor();
+      const m = card(s, "Meters");
+      await m.getByPlaceholder("0x…").first().fill(meter);
+      await m.getByPlaceholder("0x…").nth(1).fill(newcomer);
+      await m.getByRole("button", { name: "Sign certificate and bind" }).click();
+      await txOk(s, "Meters", "Bind meter");
+      const row = s.page.getByTestId("meters").locator("tr", { hasText: "0xa0Ee" });
+      await row.waitFor();
+      await row.getByRole("button", { name: "Revoke" }).click();
+      await txOk(s, "Meters", "Revoke meter");
+      await row.waitFor({ state: "detached" });
+    },
+  },
+  {
     name: "operator opens an interval with grid prices",
     async run(s) {
       await connectDevnet(s.page, 0);

@@ -1,6 +1,6 @@
 // Browser suite: the real app (vite preview) on a real Hardhat devnet with the real API, driven
 // by playwright-core in Debian's Chromium. Prints "N passed, N failed"; skipped without Chromium.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import {
@@ -23,6 +23,8 @@ async function main(): Promise<number> {
     return 0;
   }
   mkdirSync(OUTPUT, { recursive: true });
+  for (const old of readdirSync(OUTPUT))
+    if (old.startsWith("FAILED-")) rmSync(path.join(OUTPUT, old));
   let passed = 0;
   let failed = 0;
   let context: BrowserContext | undefined;

@@ -8,7 +8,7 @@ import type { HDAccount } from "viem";
 export const DEVNET_MNEMONIC = "test test test test test test test test test test test junk";
 
 /** How many devnet accounts the wallet menu offers (#0 is the operator who deployed). */
-export const DEVNET_ACCOUNT_COUNT = 8;
+export const DEVNET_ACCOUNT_COUNT = 10;
 
 let cache: HDAccount[] | undefined;
 
