@@ -12,7 +12,7 @@ import { ChainIndexer } from "../../src/indexer/chainIndexer.ts";
 import { FileCursor } from "../../src/indexer/cursor.ts";
 import { DEVNET_KEYS, startDevnet, type Devnet } from "../helpers/devnet.ts";
 import { devnetActors } from "../helpers/devnetActors.ts";
-import { devnetConfig } from "../helpers/traceStack.ts";
+import { clearScratchGraph, devnetConfig } from "../helpers/traceStack.ts";
 
 const HOST = "gridledger.test";
 const [OPERATOR, SUPPLIER_A, SUPPLIER_B, NOBODY] = DEVNET_KEYS;
@@ -57,14 +57,12 @@ describe("REST API", () => {
     await actors.approve(OPERATOR, address(SUPPLIER_B), "SUPPLIER_ROLE");
     await actors.deposit(OPERATOR, SUPPLIER_A, 2_000_000n);
     dataDir = mkdtempSync(path.join(tmpdir(), "gl-api-"));
-    services = await createServices(
-      devnetConfig(devnet, dataDir, { API_BODY_LIMIT: "4096" }),
-      undefined,
-      {
-        indexer: false,
-        anchorTimer: false,
-      },
-    );
+    const config = devnetConfig(devnet, dataDir, { API_BODY_LIMIT: "4096" });
+    await clearScratchGraph(config);
+    services = await createServices(config, undefined, {
+      indexer: false,
+      anchorTimer: false,
+    });
     app = createApp(services.context);
     for (const key of [OPERATOR, SUPPLIER_A, SUPPLIER_B, NOBODY]) {
       const res = await signIn(key);

@@ -27,6 +27,21 @@ export type TraceStack = {
 };
 
 /** Config for a devnet and a fresh data directory (extra variables override). */
+/**
+ * With GRAPH_STORE=neo4j (and NEO4J_URI) in the environment, the chain suites run on that Neo4j
+ * server instead of an embedded Kùzu; it must be a scratch server: the suites clear it.
+ */
+function graphOverride(): Record<string, string> {
+  const env = loadConfig();
+  if (env.GRAPH_STORE !== "neo4j" || !env.NEO4J_URI) return {};
+  return {
+    GRAPH_STORE: "neo4j",
+    NEO4J_URI: env.NEO4J_URI,
+    NEO4J_USER: env.NEO4J_USER,
+    ...(env.NEO4J_PASSWORD ? { NEO4J_PASSWORD: env.NEO4J_PASSWORD } : {}),
+  };
+}
+
 export function devnetConfig(
   devnet: Devnet,
   dataDir: string,
@@ -38,8 +53,17 @@ export function devnetConfig(
     DATA_DIR: dataDir,
     LOG_LEVEL: "silent",
     ANCHOR_MAX_WAIT_MS: "3600000",
+    ...graphOverride(),
     ...extra,
   });
+}
+
+/** Empties the graph when it is a (scratch) Neo4j server; embedded graphs start empty anyway. */
+export async function clearScratchGraph(config: Config): Promise<void> {
+  if (config.GRAPH_STORE !== "neo4j") return;
+  const graph = await createGraphStore(config);
+  await graph.clear();
+  await graph.close();
 }
 
 export async function openTraceStack(
@@ -51,6 +75,7 @@ export async function openTraceStack(
   const clients = await createChainClients(config);
   const content = await createContentStore(config);
   const graph = await createGraphStore(config);
+  if (graph.kind === "neo4j") await graph.clear();
   const anchor = new DataAnchorClient(clients);
   const batcher = new AnchorBatcher({
     graph,

@@ -12,7 +12,7 @@ import { ChainIndexer } from "../../src/indexer/chainIndexer.ts";
 import { FileCursor } from "../../src/indexer/cursor.ts";
 import { DEVNET_KEYS, devnetRpc, startDevnet, type Devnet } from "../helpers/devnet.ts";
 import { devnetActors } from "../helpers/devnetActors.ts";
-import { devnetConfig } from "../helpers/traceStack.ts";
+import { clearScratchGraph, devnetConfig } from "../helpers/traceStack.ts";
 
 const [OPERATOR, A, B, C] = DEVNET_KEYS;
 const addr = (key: Hex) => privateKeyToAccount(key).address.toLowerCase();
@@ -38,6 +38,7 @@ describe("chain indexer", () => {
     devnet = await startDevnet(18530);
     dataDir = mkdtempSync(path.join(tmpdir(), "gl-indexer-"));
     clients = await createChainClients(config());
+    await clearScratchGraph(config());
     graph = await createGraphStore(config());
     cursor = new FileCursor(dataDir, 31337);
     const actors = devnetActors(devnet);
