@@ -1,0 +1,178 @@
+import { describe, expect, it } from "vitest";
+import { stringToHex } from "viem";
+import { graphWritesFor, type IndexedLog } from "./handlers.ts";
+
+const ALICE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const BOB = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+
+function log(
+  contract: string,
+  eventName: string,
+  args: Record<string, unknown>,
+  logIndex = 0,
+): IndexedLog {
+  return {
+    contract,
+    eventName,
+    args,
+    txHash: `0x${"ab".repeat(32)}`,
+    logIndex,
+    blockNumber: 12,
+    at: 1_700_000_000_000,
+  };
+}
+
+describe("graphWritesFor", () => {
+  it("links an order to its owner and interval with semantic ids", () => {
+    const w = graphWritesFor(
+      log("EnergyMarket", "OrderPlaced", {
+        intervalId: 3n,
+        orderId: 7n,
+        owner: ALICE,
+        side: 1,
+        renewable: true,
+        price: 120n,
+        quantity: 5000n,
+        locked: 600n,
+      }),
+    );
+    const order = w.nodes.find((n) => n.label === "MarketRecord" && n.id === "order:3:7");
+    expect(order).toMatchObject({
+      kind: "order",
+      props: { owner: ALICE.toLowerCase(), price: "120", status: "open" },
+    });
+    expect(w.edges).toEqual(
+      expect.arrayContaining([
+        {
+          type: "PARTY_TO",
+          from: { label: "Participant", id: ALICE.toLowerCase() },
+          to: { label: "MarketRecord", id: "order:3:7" },
+        },
+        {
+          type: "LEADS_TO",
+          from: { label: "MarketRecord", id: "interval:3" },
+          to: { label: "MarketRecord", id: "order:3:7" },
+        },
+      ]),
+    );
+    // every endpoint of every edge is written (upserted) by the same log
+    for (const e of w.edges) {
+      for (const end of [e.from, e.to]) {
+        expect(w.nodes.some((n) => n.label === end.label && n.id === end.id)).toBe(true);
+      }
+    }
+  });
+
+  it("chains order → match → settlement and gives the same writes for the same log", () => {
+    const matched = log("EnergyMarket", "Matched", {
+      intervalId: 3n,
+      sellOrderId: 7n,
+      buyOrderId: 9n,
+      quantity: 5000n,
+      price: 125n,
+    });
+    const m = graphWritesFor(matched);
+    expect(m.edges.map((e) => `${e.type}:${e.from.id}->${e.to.id}`).sort()).toEqual([
+      "LEADS_TO:order:3:7->match:3:7:9",
+      "LEADS_TO:order:3:9->match:3:7:9",
+    ]);
+    expect(graphWritesFor(matched)).toEqual(m);
+    const s = graphWritesFor(
+      log("EnergyMarket", "MatchSettled", {
+        intervalId: 3n,
+        sellOrderId: 7n,
+        buyOrderId: 9n,
+        value: 625n,
+        sellerCompensation: 0n,
+        buyerCompensation: 10n,
+      }),
+    );
+    expect(s.edges).toEqual([
+      {
+        type: "LEADS_TO",
+        from: { label: "MarketRecord", id: "match:3:7:9" },
+        to: { label: "MarketRecord", id: "settlement:3:7:9" },
+      },
+    ]);
+  });
+
+  it("maps the four TDVA stages with the provider as party to its offer and settlement", () => {
+    const offer = graphWritesFor(
+      log("DispatchRegistry", "OfferAccepted", {
+        eventId: 1n,
+        provider: BOB,
+        index: 0n,
+        allocationW: 1500,
+        cost: 9n,
+      }),
+    );
+    expect(offer.edges).toEqual(
+      expect.arrayContaining([
+        {
+          type: "PARTY_TO",
+          from: { label: "Participant", id: BOB.toLowerCase() },
+          to: { label: "TdvaRecord", id: `tdva:1:offer:${BOB.toLowerCase()}` },
+        },
+        {
+          type: "LEADS_TO",
+          from: { label: "TdvaRecord", id: "tdva:1:trigger" },
+          to: { label: "TdvaRecord", id: `tdva:1:offer:${BOB.toLowerCase()}` },
+        },
+      ]),
+    );
+    const stages = [
+      ["TdvaDispatched", "dispatch", "tdva:1:trigger"],
+      ["TdvaVerified", "verify", "tdva:1:dispatch"],
+      ["TdvaSettled", "settle", "tdva:1:verify"],
+    ] as const;
+    for (const [event, kind, previous] of stages) {
+      const w = graphWritesFor(
+        log("DispatchRegistry", event, {
+          eventId: 1n,
+          record: { a: 1n },
+          recordHash: `0x${"11".repeat(32)}`,
+        }),
+      );
+      const node = w.nodes.find((n) => n.id === `tdva:1:${kind}`);
+      expect(node?.kind).toBe(kind);
+      expect(node?.props?.record).toEqual({ a: "1" });
+      expect(w.edges[0]?.from.id).toBe(previous);
+    }
+  });
+
+  it("decodes the anchor kind and participant kinds, and ignores events it does not map", () => {
+    const a = graphWritesFor(
+      log("DataAnchor", "DataAnchored", {
+        anchorId: 4n,
+        root: `0x${"22".repeat(32)}`,
+        submitter: ALICE,
+        kind: stringToHex("gridledger.trace", { size: 32 }),
+        recordCount: 10n,
+        cid: "bafy",
+      }),
+    );
+    expect(a.nodes).toEqual([
+      expect.objectContaining({ label: "Anchor", id: "4", kind: "gridledger.trace", cid: "bafy" }),
+    ]);
+    const p = graphWritesFor(
+      log("ParticipantRegistry", "ParticipantApplied", {
+        account: ALICE,
+        kind: 10,
+        renewable: false,
+        feederId: 1,
+        busId: 6,
+        detailsHash: "0x00",
+        detailsCid: "bafy",
+      }),
+    );
+    expect(p.nodes[0]).toMatchObject({
+      label: "Participant",
+      kind: "supplier",
+      props: { busId: 6, status: "applied" },
+    });
+    expect(graphWritesFor(log("EnergyMarket", "RoleGranted", {}))).toEqual({
+      nodes: [],
+      edges: [],
+    });
+  });
+});
