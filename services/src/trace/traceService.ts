@@ -129,7 +129,17 @@ export class TraceService {
   recordEvents(inputs: readonly unknown[], uploader: Uploader): Promise<RecordReceipt[]> {
     return this.#lock.run(async () => {
       const docs: StoredEvent[] = inputs.map((input, i) => {
-        const e = parseWith(TraceEventInputSchema, input, `events[${i}]`);
+        const parsed = TraceEventInputSchema.safeParse(input);
+        if (!parsed.success) {
+          throw new ValidationError(
+            parsed.error.issues.map((issue) => ({
+              path: ["events", i, ...issue.path].map(String).join("."),
+              message: issue.message,
+            })),
+            "upload",
+          );
+        }
+        const e = parsed.data;
         return {
           schema: "gridledger.trace.event/1",
           id: e.id ?? `evt-${randomUUID()}`,

@@ -171,8 +171,8 @@ describe("REST API", () => {
         .send({ events: [{ at: "2026-01-01T00:00:00Z" }] });
       expect(missing.status).toBe(422);
       const paths = (missing.body.error.issues as { path: string }[]).map((i) => i.path);
-      expect(paths).toEqual(expect.arrayContaining(["type", "actor"]));
-      expect(missing.body.error.message).toMatch(/events\[0\]/);
+      expect(paths).toEqual(expect.arrayContaining(["events.0.type", "events.0.actor"]));
+      expect(missing.body.error.message).toMatch(/events\.0\.type/);
 
       const wrong = await request(app)
         .post("/v1/trace/events")
@@ -180,7 +180,7 @@ describe("REST API", () => {
         .send({ events: [ev("W1", SUPPLIER_A, { type: "produced", outputs: "B1", at: 12 })] });
       expect(wrong.status).toBe(422);
       expect((wrong.body.error.issues as { path: string }[]).map((i) => i.path)).toEqual(
-        expect.arrayContaining(["outputs", "at"]),
+        expect.arrayContaining(["events.0.outputs", "events.0.at"]),
       );
 
       const notList = await request(app)
