@@ -240,6 +240,53 @@ function OrderBook({
   );
 }
 
+/** Per participant: what it received and paid for energy and as compensation, and the net. */
+function participantTotals(
+  matches: { sellOrderId: bigint; buyOrderId: bigint }[],
+  settled: Map<string, { value: bigint; sellerCompensation: bigint; buyerCompensation: bigint }>,
+  byId: Map<bigint, MarketOrder>,
+) {
+  const totals = new Map<
+    string,
+    {
+      owner: string;
+      energyIn: bigint;
+      energyOut: bigint;
+      compIn: bigint;
+      compOut: bigint;
+      net: bigint;
+    }
+  >();
+  const get = (owner: string) => {
+    const t = totals.get(owner) ?? {
+      owner,
+      energyIn: 0n,
+      energyOut: 0n,
+      compIn: 0n,
+      compOut: 0n,
+      net: 0n,
+    };
+    totals.set(owner, t);
+    return t;
+  };
+  for (const m of matches) {
+    const s = settled.get(`${m.sellOrderId}-${m.buyOrderId}`);
+    const seller = byId.get(m.sellOrderId)?.owner;
+    const buyer = byId.get(m.buyOrderId)?.owner;
+    if (!s || !seller || !buyer) continue;
+    const a = get(seller);
+    const b = get(buyer);
+    a.energyIn += s.value;
+    b.energyOut += s.value;
+    a.compOut += s.sellerCompensation;
+    b.compIn += s.sellerCompensation;
+    b.compOut += s.buyerCompensation;
+    a.compIn += s.buyerCompensation;
+  }
+  for (const t of totals.values()) t.net = t.energyIn + t.compIn - t.energyOut - t.compOut;
+  return [...totals.values()];
+}
+
 function Clearing({
   market,
   interval,
@@ -391,6 +438,35 @@ function Clearing({
               })}
             </tbody>
           </table>
+          {settled.size > 0 ? (
+            <table className="table" data-testid="participant-settlement">
+              <thead>
+                <tr>
+                  <th>Participant</th>
+                  <th className="num">Energy received</th>
+                  <th className="num">Energy paid</th>
+                  <th className="num">Compensation received</th>
+                  <th className="num">Compensation paid</th>
+                  <th className="num">Net</th>
+                </tr>
+              </thead>
+              <tbody>
+                {participantTotals(matches, settled, byId).map((p) => (
+                  <tr key={p.owner}>
+                    <td className="mono">{shortHex(p.owner)}</td>
+                    <td className="num">{glt(p.energyIn)}</td>
+                    <td className="num">{glt(p.energyOut)}</td>
+                    <td className="num">{glt(p.compIn)}</td>
+                    <td className="num">{glt(p.compOut)}</td>
+                    <td className="num">
+                      {p.net < 0n ? "−" : ""}
+                      {glt(p.net < 0n ? -p.net : p.net)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
           <p className="muted">
             Compensation (make-whole, {interval.bandBps / 100}% band): a seller who delivers below
             plan pays the buyer (grid price {formatToken(interval.gridBuyPrice)} − trade price) per
