@@ -223,10 +223,6 @@ export const cases: Case[] = [
         await c.getByTestId("report-consumed").fill(consumed);
         await c.getByTestId("report-meter").click();
         await txOk(s, "Report metered energy", "Report meter");
-        await c
-          .getByTestId("tx-ok")
-          .waitFor({ state: "detached" })
-          .catch(() => undefined);
       };
       await c.getByTestId("report-interval").fill("1");
       await report("0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "3", "0");
