@@ -8,7 +8,7 @@ import type { Address } from "viem";
 import { loadConfig } from "../src/config/config.ts";
 import { seededRandom } from "../src/graph/supplyNetwork.ts";
 import type { Uploader } from "../src/trace/traceService.ts";
-import { REPO_ROOT, startDevnet } from "../test/helpers/devnet.ts";
+import { REPO_ROOT, startDevnet } from "../src/chain/devnet.ts";
 import { openTraceStack } from "../test/helpers/traceStack.ts";
 import { benchTraceStores, percentile, traceBenchTable } from "./traceGraph.ts";
 

@@ -21,7 +21,7 @@ import { mnemonicToAccount } from "viem/accounts";
 import { BaseError } from "../common/errors.ts";
 import { chainFor, DEVNET_CHAIN_ID } from "../chain/clients.ts";
 import { readDeployment, type Deployment } from "../chain/deployment.ts";
-import { startDevnet, type Devnet } from "../../test/helpers/devnet.ts";
+import { startDevnet, type Devnet } from "../chain/devnet.ts";
 
 /** How many transactions (or receipt reads) a batch has in flight at once. */
 const SUBMIT_CHUNK = 100;

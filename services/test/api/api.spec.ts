@@ -10,7 +10,7 @@ import { createApp } from "../../src/api/app.ts";
 import { createServices, type Services } from "../../src/api/createContext.ts";
 import { ChainIndexer } from "../../src/indexer/chainIndexer.ts";
 import { FileCursor } from "../../src/indexer/cursor.ts";
-import { DEVNET_KEYS, startDevnet, type Devnet } from "../helpers/devnet.ts";
+import { DEVNET_KEYS, startDevnet, type Devnet } from "../../src/chain/devnet.ts";
 import { devnetActors } from "../helpers/devnetActors.ts";
 import { clearScratchGraph, devnetConfig } from "../helpers/traceStack.ts";
 

@@ -10,7 +10,7 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { abis } from "../../src/contracts/abis.ts";
-import type { Devnet } from "./devnet.ts";
+import type { Devnet } from "../../src/chain/devnet.ts";
 
 /** Drives the devnet contracts as real accounts would (for tests of the services that read them). */
 export function devnetActors(devnet: Devnet) {

@@ -11,7 +11,7 @@ import { createContentStore } from "../../src/storage/createContentStore.ts";
 import type { ContentStore } from "../../src/storage/contentStore.ts";
 import { AnchorBatcher } from "../../src/trace/anchorBatcher.ts";
 import { TraceService } from "../../src/trace/traceService.ts";
-import type { Devnet } from "./devnet.ts";
+import type { Devnet } from "../../src/chain/devnet.ts";
 
 /** Real trace stack on a devnet: embedded Helia + Kùzu in a scratch DATA_DIR, the devnet chain. */
 export type TraceStack = {

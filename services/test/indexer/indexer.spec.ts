@@ -10,7 +10,7 @@ import { createGraphStore } from "../../src/graph/createGraphStore.ts";
 import type { GraphStore } from "../../src/graph/graphStore.ts";
 import { ChainIndexer } from "../../src/indexer/chainIndexer.ts";
 import { FileCursor } from "../../src/indexer/cursor.ts";
-import { DEVNET_KEYS, devnetRpc, startDevnet, type Devnet } from "../helpers/devnet.ts";
+import { DEVNET_KEYS, devnetRpc, startDevnet, type Devnet } from "../../src/chain/devnet.ts";
 import { devnetActors } from "../helpers/devnetActors.ts";
 import { clearScratchGraph, devnetConfig } from "../helpers/traceStack.ts";
 

@@ -3,7 +3,7 @@ import type { Address, Hex } from "viem";
 import { canonicalBytes } from "../../src/common/fingerprint.ts";
 import { buildBatchTree, leafHashOf, standardRootOf } from "../../src/trace/leaf.ts";
 import type { Uploader } from "../../src/trace/traceService.ts";
-import { startDevnet, type Devnet } from "../helpers/devnet.ts";
+import { startDevnet, type Devnet } from "../../src/chain/devnet.ts";
 import { openTraceStack, replaceHeliaBlock, type TraceStack } from "../helpers/traceStack.ts";
 
 const SUPPLIER = "0x70997970c51812dc3a010c7d01b50e20d4dc79c8" as Address;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** Repository root (services/test/helpers → ../../..). */
+/** Repository root (services/src/chain → ../../..). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const HARDHAT = path.join(REPO_ROOT, "node_modules", ".bin", "hardhat");
 
