@@ -10,7 +10,7 @@ import {
   type NodeRef,
   type TraceResult,
 } from "./graphStore.ts";
-import type { EdgeType, NodeLabel } from "./model.ts";
+import { EDGE_TYPES, type EdgeType, type NodeLabel } from "./model.ts";
 import {
   CypherGraphStore,
   EdgeTypeSchema,
@@ -42,13 +42,28 @@ const KUZU_DIALECT: Dialect = {
 
 type Row = Record<string, unknown>;
 
-const PathSchema = z.object({
-  depth: z.number().int().min(1),
-  pids: z.array(z.string()),
-  plabels: z.array(z.string()),
-  rtypes: z.array(z.string()),
-  rextras: z.array(z.string().nullable()),
+/** Kùzu internal node/relationship id. */
+const InternalIdSchema = z.object({ table: z.number().int(), offset: z.number().int() });
+type InternalId = z.infer<typeof InternalIdSchema>;
+
+/** The tree-edge part of a trace row: root and node internal ids, and the path's last relationship. */
+const TreeRowSchema = z.object({
+  aid: InternalIdSchema,
+  bid: InternalIdSchema,
+  rel: z.object({
+    _src: InternalIdSchema,
+    _dst: InternalIdSchema,
+    _label: z.string(),
+    extra: z.string().nullish(),
+  }),
 });
+
+function internalKey(id: InternalId): string {
+  return `${id.table}:${id.offset}`;
+}
+
+/** Cypher that may write (`query` then forgets which edge types hold props). */
+const MAY_WRITE = /\b(CREATE|MERGE|SET|DELETE|REMOVE|COPY|ALTER|DROP|IMPORT|CALL)\b/i;
 
 /**
  * Embedded graph store: Kùzu 0.11 (npm `kuzu`) with its database file in `<dataDir>/graph.kuzu`.
@@ -67,6 +82,9 @@ export class KuzuGraphStore extends CypherGraphStore {
   readonly #conn: kuzu.Connection;
   readonly #prepared = new Map<string, kuzu.PreparedStatement>();
   #queue: Promise<unknown> = Promise.resolve();
+  /** Edge types that may carry props; undefined = not known (see `#edgeTypesWithProps`). */
+  #propTypes: Set<EdgeType> | undefined;
+  #propGeneration = 0;
   #closed = false;
 
   private constructor(db: kuzu.Database, conn: kuzu.Connection) {
@@ -96,6 +114,10 @@ export class KuzuGraphStore extends CypherGraphStore {
   }
 
   query(cypher: string, params: Record<string, unknown> = {}): Promise<Row[]> {
+    if (MAY_WRITE.test(cypher)) {
+      this.#propTypes = undefined;
+      this.#propGeneration++;
+    }
     return this.#enqueue(() => this.#exec(cypher, params, false));
   }
 
@@ -136,6 +158,8 @@ export class KuzuGraphStore extends CypherGraphStore {
     to: NodeLabel,
     part: GraphEdge[],
   ): Promise<void> {
+    // Before anything is queued, so a trace queued after this write reads the props.
+    if (part.some((e) => e.props !== undefined)) this.#propTypes?.add(type);
     // Start the existence check from the endpoint side with more distinct ids in this chunk: a
     // hub that recurs in every row (one supplier PERFORMED 10,000 events, one Anchor that 10,000
     // records are ANCHORED_IN) would otherwise have its whole adjacency list expanded per row.
@@ -173,57 +197,90 @@ export class KuzuGraphStore extends CypherGraphStore {
    * One recursive statement instead of a query per level: Kùzu's `* SHORTEST 1..n` walks the
    * adjacency lists breadth-first inside the engine and yields each reachable node once with one
    * shortest path, whose last relationship is the node's tree edge. (Kùzu-only syntax; Neo4j uses
-   * the portable breadth-first search of the base class.)
+   * its own `ANY SHORTEST` form.)
+   *
+   * The path is projected to bare relationships (`(r, n | {}, {})`: internal ids and type, no
+   * properties): reading the `extra` column of every relationship the search touches, or any node
+   * property along the path, costs two to three times the search itself. Each tree edge's far end
+   * is then found among the returned nodes (or is the root) by internal id. Edge props are read in
+   * the search only when an edge of a followed type may carry them (`#edgeTypesWithProps`).
    */
   protected override async traceFrom(
     root: NodeRef,
     o: TraceSearch,
   ): Promise<Omit<TraceResult, "root">> {
     if (o.types.length === 0) return { nodes: [], edges: [], truncated: false };
+    const withProps = o.edges ? await this.#edgeTypesWithProps() : new Set<EdgeType>();
+    const readExtra = o.types.some((t) => withProps.has(t));
+    const range =
+      `* SHORTEST 1..${o.maxDepth}` + (readExtra ? ` (r, n | {r.extra}, {})` : ` (r, n | {}, {})`);
     const arrow =
       o.side === "in"
-        ? `<-[e:${o.types.join("|")}* SHORTEST 1..${o.maxDepth}]-`
-        : `-[e:${o.types.join("|")}* SHORTEST 1..${o.maxDepth}]->`;
+        ? `<-[e:${o.types.join("|")}${range}]-`
+        : `-[e:${o.types.join("|")}${range}]->`;
     const rows = await this.run(
       `MATCH (a:${root.label} {id: $id})${arrow}(b) ` +
         `RETURN label(b) AS blabel, ${nodeColumns("b")}, length(e) AS depth` +
-        (o.edges
-          ? `, properties(nodes(e), 'id') AS pids, properties(nodes(e), '_label') AS plabels, ` +
-            `properties(rels(e), '_label') AS rtypes, properties(rels(e), 'extra') AS rextras`
-          : "") +
+        (o.edges ? `, id(a) AS aid, id(b) AS bid, rels(e)[length(e)] AS rel` : "") +
         ` ORDER BY depth LIMIT $limit`,
       { id: root.id, limit: o.limit + 1 },
     );
     const truncated = rows.length > o.limit;
+    const kept = rows.slice(0, o.limit);
     const nodes: TraceResult["nodes"] = [];
     const edges: GraphEdge[] = [];
-    for (const row of rows.slice(0, o.limit)) {
+    const byInternalId = new Map<string, NodeRef>();
+    const found: { node: GraphNode; rel: z.infer<typeof TreeRowSchema>["rel"] }[] = [];
+    for (const row of kept) {
       const node = nodeFromRow(parseWith(LabelSchema, row.blabel, "stored node label"), row);
-      if (!o.edges) {
-        nodes.push({ ...node, depth: parseWith(z.number().int(), row.depth, "stored depth") });
-        continue;
+      const depth = parseWith(z.number().int().min(1), row.depth, "stored depth");
+      nodes.push({ ...node, depth });
+      if (!o.edges) continue;
+      const ids = parseWith(TreeRowSchema, row, "stored trace row");
+      byInternalId.set(internalKey(ids.aid), { label: root.label, id: root.id });
+      byInternalId.set(internalKey(ids.bid), { label: node.label, id: node.id });
+      found.push({ node, rel: ids.rel });
+    }
+    // Rows come in depth order, so every tree edge's near end (one step closer to the root) is
+    // the root or a node already in the map.
+    for (const { node, rel } of found) {
+      const from = byInternalId.get(internalKey(rel._src));
+      const to = byInternalId.get(internalKey(rel._dst));
+      if (!from || !to) {
+        throw new GraphStoreError(`trace edge of ${node.label} ${node.id} has an unknown end`);
       }
-      const path = parseWith(PathSchema, row, "stored trace path");
-      const last = path.depth - 1;
-      const parent: NodeRef =
-        last === 0
-          ? { label: root.label, id: root.id }
-          : {
-              label: parseWith(LabelSchema, path.plabels[last - 1], "stored node label"),
-              id: path.pids[last - 1]!,
-            };
-      const here: NodeRef = { label: node.label, id: node.id };
-      const type = parseWith(EdgeTypeSchema, path.rtypes[last], "stored edge type");
-      const edge: GraphEdge =
-        o.side === "in" ? { type, from: here, to: parent } : { type, from: parent, to: here };
-      const props = parseJsonColumn(path.rextras[last], `props of a ${type} edge`);
+      const type = parseWith(EdgeTypeSchema, rel._label, "stored edge type");
+      const edge: GraphEdge = { type, from, to };
+      const props = parseJsonColumn(rel.extra, `props of a ${type} edge`);
       if (props !== undefined) {
         edge.props = parseWith(z.record(z.string(), JsonSchema), props, "stored edge props");
       }
-      nodes.push({ ...node, depth: path.depth });
       edges.push(edge);
     }
     return { nodes, edges, truncated };
+  }
+
+  /**
+   * Edge types that may hold props (`extra` not NULL). Found by one scan per type on first use,
+   * then kept up to date by this store's own edge writes (a type is added before any edge with
+   * props is written); `query`, which may run any write, makes it unknown again. Kùzu is embedded
+   * and locks its database file, so no other process writes behind the store's back.
+   */
+  async #edgeTypesWithProps(): Promise<Set<EdgeType>> {
+    if (this.#propTypes) return this.#propTypes;
+    const generation = this.#propGeneration;
+    const types = new Set<EdgeType>();
+    for (const type of EDGE_TYPES) {
+      const rows = await this.run(
+        `MATCH ()-[r:${type}]->() WHERE r.extra IS NOT NULL RETURN 1 AS x LIMIT 1`,
+        {},
+      );
+      if (rows.length > 0) types.add(type);
+    }
+    // A write through `query` while scanning: the answer may be stale, so read props everywhere.
+    if (generation !== this.#propGeneration) return new Set(EDGE_TYPES);
+    this.#propTypes = types;
+    return types;
   }
 
   async close(): Promise<void> {

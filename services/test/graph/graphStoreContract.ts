@@ -7,6 +7,7 @@ import {
   type GraphNode,
   type GraphStore,
   type NodeRef,
+  type TraceOptions,
   type TraceResult,
 } from "../../src/graph/graphStore.ts";
 import type { EdgeType, NodeLabel } from "../../src/graph/model.ts";
@@ -253,6 +254,42 @@ export function graphStoreContract(name: string, open: () => Promise<GraphStore>
         expect(t.edges.some((x) => x.type === "ANCHORED_IN")).toBe(false);
         const s1 = t.edges.find((x) => x.from.id === "S1");
         expect(s1).toEqual(e("SUPPLIES", r("Participant", "S1"), r("Product", "cell")));
+      });
+
+      it("returns the props of tree edges, also after they are set through query", async () => {
+        const upstream = { direction: "upstream", maxDepth: 5 } as const;
+        const before = await graph.trace(r("Batch", "install-1"), upstream);
+        expect(before.edges.find((x) => x.from.id === "cells-1")).toEqual({
+          ...SMALL_EDGES[4],
+          props: { share: 0.6, unit: "pcs" },
+        });
+        const setExtra = (extra: string | null) =>
+          graph.query(
+            "MATCH (a:Participant)-[x:SUPPLIES]->(b:Product) WHERE a.id = $id SET x.extra = $extra",
+            { id: "S1", extra },
+          );
+        // Only SUPPLIES followed: no edge of that type had props until now.
+        const supplies: TraceOptions = {
+          direction: "upstream",
+          maxDepth: 1,
+          edgeTypes: ["SUPPLIES"],
+        };
+        const supplier = async () => (await graph.trace(r("Product", "cell"), supplies)).edges;
+        expect(await supplier()).toEqual([
+          e("SUPPLIES", r("Participant", "S1"), r("Product", "cell")),
+        ]);
+        await setExtra(JSON.stringify({ since: 2020 }));
+        try {
+          expect(await supplier()).toEqual([
+            {
+              ...e("SUPPLIES", r("Participant", "S1"), r("Product", "cell")),
+              props: { since: 2020 },
+            },
+          ]);
+        } finally {
+          await setExtra(null);
+        }
+        expect((await supplier())[0]?.props).toBeUndefined();
       });
 
       it("stops at maxDepth", async () => {
