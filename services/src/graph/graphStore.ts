@@ -56,8 +56,8 @@ export type TraceOptions = {
   /** At most this many nodes in the result (default 10,000); `truncated` says when it was hit. */
   limit?: number;
   /**
-   * Whether to return the tree edges (default true). `false` returns nodes and depths only, which
-   * on Kùzu is several times faster (paths are not materialised); `edges` is then empty.
+   * Whether to return the tree edges (default true). `false` returns nodes and depths only
+   * (somewhat faster: no path data is read); `edges` is then empty.
    */
   edges?: boolean;
 };
