@@ -1,5 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Deployment } from "./deployAll";
+import { signMeterCertificate } from "./meterCertificate";
 
 /** One seeded devnet account and what it is for. */
 export type SeededAccount = {
@@ -100,23 +101,12 @@ export async function seedDevnet(
     if ("meter" in member) {
       const meter = signers[member.meter]!;
       const nonce = BigInt(member.meter);
-      const signature = await operator.signTypedData(
-        {
-          name: "GridLedger ParticipantRegistry",
-          version: "1",
-          chainId,
-          verifyingContract: await registry.getAddress(),
-        },
-        {
-          MeterCertificate: [
-            { name: "meter", type: "address" },
-            { name: "participant", type: "address" },
-            { name: "expiry", type: "uint64" },
-            { name: "nonce", type: "uint256" },
-          ],
-        },
-        { meter: meter.address, participant: account.address, expiry, nonce },
-      );
+      const signature = await signMeterCertificate(operator, chainId, await registry.getAddress(), {
+        meter: meter.address,
+        participant: account.address,
+        expiry,
+        nonce,
+      });
       await (
         await registry.bindMeter(meter.address, account.address, expiry, nonce, signature)
       ).wait();

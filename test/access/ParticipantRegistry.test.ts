@@ -3,6 +3,11 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ParticipantRegistry } from "../../typechain-types";
+import {
+  METER_CERTIFICATE_TYPES,
+  meterCertificateDomain,
+  signMeterCertificate,
+} from "../../scripts/deploy/meterCertificate";
 
 const Kind = {
   Unspecified: 0,
@@ -47,23 +52,12 @@ async function signCertificate(
   nonce: bigint,
 ) {
   const { chainId } = await ethers.provider.getNetwork();
-  return signer.signTypedData(
-    {
-      name: "GridLedger ParticipantRegistry",
-      version: "1",
-      chainId,
-      verifyingContract: await registry.getAddress(),
-    },
-    {
-      MeterCertificate: [
-        { name: "meter", type: "address" },
-        { name: "participant", type: "address" },
-        { name: "expiry", type: "uint64" },
-        { name: "nonce", type: "uint256" },
-      ],
-    },
-    { meter, participant, expiry, nonce },
-  );
+  return signMeterCertificate(signer, chainId, await registry.getAddress(), {
+    meter,
+    participant,
+    expiry,
+    nonce,
+  });
 }
 
 describe("ParticipantRegistry", () => {
@@ -291,20 +285,8 @@ describe("ParticipantRegistry", () => {
       const { registry, operator, alice, meter } = await loadFixture(approvedFixture);
       const { chainId } = await ethers.provider.getNetwork();
       const expected = ethers.TypedDataEncoder.hash(
-        {
-          name: "GridLedger ParticipantRegistry",
-          version: "1",
-          chainId,
-          verifyingContract: await registry.getAddress(),
-        },
-        {
-          MeterCertificate: [
-            { name: "meter", type: "address" },
-            { name: "participant", type: "address" },
-            { name: "expiry", type: "uint64" },
-            { name: "nonce", type: "uint256" },
-          ],
-        },
+        meterCertificateDomain(chainId, await registry.getAddress()),
+        METER_CERTIFICATE_TYPES,
         { meter: meter.address, participant: alice.address, expiry: 99n, nonce: 5n },
       );
       expect(await registry.meterCertificateDigest(meter.address, alice.address, 99n, 5n)).to.equal(

@@ -1,6 +1,7 @@
 import { ethers } from "hardhat";
 import type { Signer } from "ethers";
 import type { ParticipantRegistry } from "../../typechain-types";
+import { signMeterCertificate } from "../../scripts/deploy/meterCertificate";
 
 /** ParticipantKind.Storage / FlexibleLoad etc. as numbered in IParticipantRegistry. */
 export const KIND_PV = 1;
@@ -35,22 +36,11 @@ export async function bindMeter(
 ): Promise<void> {
   const expiry = 2n ** 40n;
   const { chainId } = await ethers.provider.getNetwork();
-  const signature = await operator.signTypedData(
-    {
-      name: "GridLedger ParticipantRegistry",
-      version: "1",
-      chainId,
-      verifyingContract: await registry.getAddress(),
-    },
-    {
-      MeterCertificate: [
-        { name: "meter", type: "address" },
-        { name: "participant", type: "address" },
-        { name: "expiry", type: "uint64" },
-        { name: "nonce", type: "uint256" },
-      ],
-    },
-    { meter, participant, expiry, nonce },
-  );
+  const signature = await signMeterCertificate(operator, chainId, await registry.getAddress(), {
+    meter,
+    participant,
+    expiry,
+    nonce,
+  });
   await registry.bindMeter(meter, participant, expiry, nonce, signature);
 }

@@ -17,6 +17,7 @@ import {
   packMatches,
   place,
 } from "./marketFixtures";
+import { signMeterCertificate } from "../../scripts/deploy/meterCertificate";
 
 const buyLock = (bid: bigint, q: bigint) => q * (bid + (bid > FEED_IN ? bid - FEED_IN : 0n));
 const sellLock = (ask: bigint, q: bigint) => q * (GRID_BUY > ask ? GRID_BUY - ask : 0n);
@@ -600,23 +601,12 @@ describe("EnergyMarket", () => {
       const expiry = BigInt(await time.latest()) + 100_000n;
       const { chainId } = await ethers.provider.getNetwork();
       const seller = f.R1.owner;
-      const sig = await f.operator.signTypedData(
-        {
-          name: "GridLedger ParticipantRegistry",
-          version: "1",
-          chainId,
-          verifyingContract: await f.registry.getAddress(),
-        },
-        {
-          MeterCertificate: [
-            { name: "meter", type: "address" },
-            { name: "participant", type: "address" },
-            { name: "expiry", type: "uint64" },
-            { name: "nonce", type: "uint256" },
-          ],
-        },
-        { meter: f.meter.address, participant: seller.address, expiry, nonce: 1n },
-      );
+      const sig = await signMeterCertificate(f.operator, chainId, await f.registry.getAddress(), {
+        meter: f.meter.address,
+        participant: seller.address,
+        expiry,
+        nonce: 1n,
+      });
       await f.registry.bindMeter(f.meter.address, seller.address, expiry, 1n, sig);
       return f;
     }
