@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const stack = await openTraceStack(devnet, { ANCHOR_BATCH_MAX: String(RECORDS * 2) });
   const uploader: Uploader = { address: SUPPLIER, isOperator: false };
   try {
-    // 1. Ingest: stored in the content store, graph-linked, queued for anchoring.
+    // 1. Ingest: stored and pinned in the content store, graph-linked, queued for anchoring.
     const events = makeEvents(RECORDS);
     log(`ingesting ${RECORDS} events in uploads of ${UPLOAD_SIZE}`);
     const ingestStart = performance.now();
@@ -57,10 +57,6 @@ async function main(): Promise<void> {
     }
     const ingestMs = performance.now() - ingestStart;
     const ingestRps = RECORDS / (ingestMs / 1000);
-    const pinStart = performance.now();
-    const pinFailures = await stack.trace.drainPins();
-    const pinDrainMs = Math.round(performance.now() - pinStart);
-    if (pinFailures.length > 0) throw new Error(`${pinFailures.length} pins failed`);
     log(
       `ingest: ${RECORDS} records in ${Math.round(ingestMs)} ms = ${Math.round(ingestRps)} records/s`,
     );
@@ -158,7 +154,6 @@ async function main(): Promise<void> {
           details: {
             records: RECORDS,
             uploadSize: UPLOAD_SIZE,
-            pinDrainAfterIngestMs: pinDrainMs,
             verifiedReads: READS,
             verifiedReadP50Ms: Math.round(percentile(readTimes, 50) * 100) / 100,
             traces,

@@ -223,6 +223,11 @@ export abstract class CypherGraphStore implements GraphStore {
     if (Number(result[0]?.n ?? 0) !== part.length) await this.reportMissingEndpoint(part);
   }
 
+  async upsertSubgraph(nodes: GraphNode[], edges: GraphEdge[]): Promise<void> {
+    await this.upsertNodes(nodes);
+    await this.addEdges(edges);
+  }
+
   async addEdge(edge: GraphEdge): Promise<void> {
     await this.addEdges([edge]);
   }

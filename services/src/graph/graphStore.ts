@@ -114,6 +114,13 @@ export interface GraphStore {
   addEdge(edge: GraphEdge): Promise<void>;
   /** Adds (or merges) many edges; every endpoint must exist. */
   addEdges(edges: GraphEdge[]): Promise<void>;
+  /**
+   * `upsertNodes(nodes)` then `addEdges(edges)` (endpoints may be among `nodes`): the way to write
+   * a record with its neighbourhood. Kùzu runs it as one unit (no other statement in between) and
+   * skips the duplicate check for edges touching a node the call itself created, which cannot
+   * have edges yet; the result is the same as the two calls.
+   */
+  upsertSubgraph(nodes: GraphNode[], edges: GraphEdge[]): Promise<void>;
   /** The node, or undefined when there is none. */
   getNode(ref: NodeRef): Promise<GraphNode | undefined>;
   /** Nodes directly connected to `ref`, with the connecting edge. */

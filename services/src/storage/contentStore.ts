@@ -11,6 +11,12 @@ export type PutResult = {
   size: number;
 };
 
+/** Options of a put. */
+export type PutOptions = {
+  /** Pin what was stored, so garbage collection keeps it (default false). */
+  pin?: boolean;
+};
+
 /** Which implementation a ContentStore is (chosen by `CONTENT_STORE`). */
 export type ContentStoreKind = "helia" | "kubo";
 
@@ -43,8 +49,11 @@ export type ContentStoreKind = "helia" | "kubo";
 export interface ContentStore {
   /** Which implementation this is. */
   readonly kind: ContentStoreKind;
-  /** Stores the canonical bytes of a JSON value as one raw block; CID = fingerprintJson(value).cid. */
-  putJson(value: unknown): Promise<PutResult>;
+  /**
+   * Stores the canonical bytes of a JSON value as one raw block; CID = fingerprintJson(value).cid.
+   * With `pin: true` the block is pinned in the same step (Kubo: one `block/put?pin=true` call).
+   */
+  putJson(value: unknown, options?: PutOptions): Promise<PutResult>;
   /** Fetches a JSON document by CID and parses it (throws ContentStoreError if it is not JSON). */
   getJson(cid: string): Promise<unknown>;
   /** Stores a file (UnixFS, Kubo-compatible settings, see above). */

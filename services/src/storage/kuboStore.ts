@@ -15,6 +15,7 @@ import {
   ContentStoreError,
   UNIXFS_IMPORT,
   type ContentStore,
+  type PutOptions,
   type PutResult,
 } from "./contentStore.ts";
 
@@ -56,14 +57,14 @@ export class KuboContentStore implements ContentStore {
     return store;
   }
 
-  async putJson(value: unknown): Promise<PutResult> {
+  async putJson(value: unknown, options: PutOptions = {}): Promise<PutResult> {
     const bytes = canonicalBytes(value);
     checkJsonSize(bytes);
     const expected = await rawCid(bytes);
     const cid = await this.#run("block/put", () =>
       this.#client.block.put(bytes, {
         mhtype: "sha2-256",
-        pin: false,
+        pin: options.pin === true,
         searchParams: { "cid-codec": "raw" },
       } as never),
     );

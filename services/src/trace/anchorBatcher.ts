@@ -203,16 +203,18 @@ export class AnchorBatcher {
         ...(receipt ? { txHash: receipt.txHash, blockNumber: Number(receipt.blockNumber) } : {}),
       },
     };
-    await this.#graph.upsertNode(anchorNode);
-    await this.#graph.upsertNodes(
-      batch.map((b, i) => ({ label: b.label, id: b.id, anchorId, proof: proofs[i] ?? [] })),
-    );
     const edges: GraphEdge[] = batch.map((b) => ({
       type: "ANCHORED_IN",
       from: { label: b.label, id: b.id },
       to: anchorRef,
     }));
-    await this.#graph.addEdges(edges);
+    await this.#graph.upsertSubgraph(
+      [
+        anchorNode,
+        ...batch.map((b, i) => ({ label: b.label, id: b.id, anchorId, proof: proofs[i] ?? [] })),
+      ],
+      edges,
+    );
     this.#logger?.info(
       { anchorId, root, records: batch.length, ms: Date.now() - started, reused: !receipt },
       "anchored trace batch",

@@ -104,11 +104,8 @@ export class TraceService {
   readonly #chain: AnchorChain;
   readonly #batcher: AnchorBatcher;
   readonly #lock = new WriteLock();
-  readonly #pinQueue: string[] = [];
   /** Participants, locations, products and batches known to exist (a bounded cache). */
   readonly #known = new Set<string>();
-  readonly #pinFailures: string[] = [];
-  #pinning: Promise<void> | undefined;
 
   constructor(deps: {
     graph: GraphStore;
@@ -185,6 +182,9 @@ export class TraceService {
           if (existingCids.get(doc.id) !== fp.cid) {
             throw new ConflictError(`event ${doc.id} exists with different content`);
           }
+          // An earlier upload that failed after its graph write left the node without content:
+          // the same upload again stores it (nothing else is needed, the node already matches).
+          if (!(await this.#content.has(fp.cid))) await this.#content.putJson(doc, { pin: true });
           receipts.push(receiptOf("Event", doc.id, fp, "exists"));
           continue;
         }
@@ -342,31 +342,6 @@ export class TraceService {
     return found;
   }
 
-  /**
-   * Pins stored records in the background, off the upload path (a pin costs several ms, an upload
-   * should not wait for it). Blocks are already stored when an upload returns; pinning only
-   * protects them from garbage collection, which neither Helia nor a default Kubo runs on its own.
-   */
-  #pinLater(cids: string[]): void {
-    this.#pinQueue.push(...cids);
-    if (this.#pinning) return;
-    this.#pinning = (async () => {
-      while (this.#pinQueue.length > 0) {
-        const chunk = this.#pinQueue.splice(0, 32);
-        const results = await Promise.allSettled(chunk.map((cid) => this.#content.pin(cid)));
-        results.forEach((r, i) => {
-          if (r.status === "rejected") this.#pinFailures.push(chunk[i] ?? "");
-        });
-      }
-    })().finally(() => (this.#pinning = undefined));
-  }
-
-  /** Waits until every queued pin is done; returns the CIDs whose pin failed (and forgets them). */
-  async drainPins(): Promise<string[]> {
-    while (this.#pinning) await this.#pinning;
-    return this.#pinFailures.splice(0);
-  }
-
   async #checkMayActFor(
     principal: string,
     uploader: Uploader,
@@ -406,7 +381,8 @@ export class TraceService {
     const others: GraphNode[] = [];
     const edges: GraphEdge[] = [];
     // Fingerprints are computed here, so the graph writes need not wait for the content store:
-    // both run at once, and the upload returns only when both are done (stored AND linked).
+    // both run at once, and the upload returns only when both are done (stored, pinned AND
+    // linked). Pinning is part of the upload, not a background queue that could fall behind.
     const fingerprinted = await Promise.all(
       docs.map(async (doc) => ({ doc, fp: await fingerprintBytes(canonicalBytes(doc)) })),
     );
@@ -422,7 +398,7 @@ export class TraceService {
       for (let start = 0; start < fingerprinted.length; start += CHUNK) {
         await Promise.all(
           fingerprinted.slice(start, start + CHUNK).map(async ({ doc, fp }) => {
-            const put = await this.#content.putJson(doc);
+            const put = await this.#content.putJson(doc, { pin: true });
             if (put.cid !== fp.cid) {
               throw new UpstreamError(`content store returned CID ${put.cid}, expected ${fp.cid}`);
             }
@@ -436,11 +412,8 @@ export class TraceService {
     const needed = dedupe(others).filter(
       (n) => !this.#known.has(`${n.label}:${n.id}`) || hasFields(n),
     );
-    if (needed.length > 0) await this.#graph.upsertNodes(needed);
-    await this.#graph.upsertNodes(recordNodes);
-    await this.#graph.addEdges(edges);
+    await this.#graph.upsertSubgraph([...needed, ...recordNodes], edges);
     await stored;
-    this.#pinLater(receipts.map((r) => r.cid));
     if (this.#known.size > 200_000) this.#known.clear();
     for (const n of others) this.#known.add(`${n.label}:${n.id}`);
     const now = Date.now();

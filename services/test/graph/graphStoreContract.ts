@@ -154,6 +154,45 @@ export function graphStoreContract(name: string, open: () => Promise<GraphStore>
         });
       });
 
+      it("writes a subgraph of new and existing nodes once, however often and concurrently it is written", async () => {
+        await graph.upsertNodes([{ label: "Participant", id: "sg-supplier" }]);
+        const nodes: GraphNode[] = [
+          { label: "Participant", id: "sg-supplier", name: "Supplier" },
+          { label: "Event", id: "sg-ev", kind: "produced" },
+          { label: "Batch", id: "sg-b", kind: "lot" },
+        ];
+        const edges: GraphEdge[] = [
+          e("PERFORMED", r("Participant", "sg-supplier"), r("Event", "sg-ev")),
+          { ...e("CONCERNS", r("Event", "sg-ev"), r("Batch", "sg-b")), props: { qty: 1 } },
+        ];
+        // A concurrent write of an edge to a node the subgraph is about to create must not
+        // produce a second copy of that edge.
+        await Promise.all([
+          graph.upsertSubgraph(nodes, edges),
+          graph
+            .addEdge(edges[0]!)
+            .catch((x: unknown) => expect(x).toBeInstanceOf(GraphNodeNotFoundError)),
+        ]);
+        await graph.upsertSubgraph(nodes, [{ ...edges[1]!, props: { unit: "pcs" } }]);
+        const count = await graph.query(
+          "MATCH (a)-[x]->(b) WHERE a.id STARTS WITH 'sg-' OR b.id STARTS WITH 'sg-' " +
+            "RETURN a.id AS f, b.id AS t",
+        );
+        expect(count.map((row) => `${String(row.f)}>${String(row.t)}`).sort()).toEqual([
+          "sg-ev>sg-b",
+          "sg-supplier>sg-ev",
+        ]);
+        const out = await graph.neighbours(r("Event", "sg-ev"), { direction: "out" });
+        expect(out.map((n) => n.edge.props)).toEqual([{ qty: 1, unit: "pcs" }]);
+        expect((await graph.getNode(r("Participant", "sg-supplier")))?.name).toBe("Supplier");
+        await expect(
+          graph.upsertSubgraph(
+            [{ label: "Batch", id: "sg-c" }],
+            [e("FLOWS_TO", r("Batch", "sg-c"), r("Batch", "sg-ghost"))],
+          ),
+        ).rejects.toBeInstanceOf(GraphNodeNotFoundError);
+      });
+
       it("returns undefined for an unknown node", async () => {
         expect(await graph.getNode(r("Batch", "no-such-batch"))).toBeUndefined();
       });

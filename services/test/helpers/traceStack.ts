@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createChainClients, type ChainClients } from "../../src/chain/clients.ts";
@@ -102,11 +102,14 @@ export async function openTraceStack(
   };
 }
 
-/** Overwrites the Helia block file holding exactly `original` with `replacement` (an attacker with disk access). */
+/**
+ * Overwrites the Helia block file holding exactly `original` with `replacement` (an attacker with
+ * disk access), or deletes it when `replacement` is null (a write that never completed).
+ */
 export async function replaceHeliaBlock(
   dataDir: string,
   original: Uint8Array,
-  replacement: Uint8Array,
+  replacement: Uint8Array | null,
 ): Promise<number> {
   let replaced = 0;
   const walk = async (dir: string): Promise<void> => {
@@ -114,7 +117,8 @@ export async function replaceHeliaBlock(
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) await walk(full);
       else if (Buffer.from(await readFile(full)).equals(Buffer.from(original))) {
-        await writeFile(full, replacement);
+        if (replacement === null) await unlink(full);
+        else await writeFile(full, replacement);
         replaced += 1;
       }
     }

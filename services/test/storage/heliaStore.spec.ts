@@ -1,8 +1,16 @@
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { FsBlockstore } from "blockstore-fs";
+import { FsDatastore } from "datastore-fs";
+import { LevelDatastore } from "datastore-level";
+import { createHeliaLight } from "helia";
+import { Key } from "interface-datastore";
+import { base36 } from "multiformats/bases/base36";
+import { CID } from "multiformats/cid";
+import { sha256 } from "multiformats/hashes/sha2";
 import { afterAll, describe, expect, it } from "vitest";
-import { ContentIntegrityError } from "../../src/storage/contentStore.ts";
+import { ContentIntegrityError, ContentStoreError } from "../../src/storage/contentStore.ts";
 import { createContentStore } from "../../src/storage/createContentStore.ts";
 import { HeliaContentStore } from "../../src/storage/heliaStore.ts";
 import { contentStoreContract } from "./contentStoreContract.ts";
@@ -82,6 +90,66 @@ describe("HeliaContentStore on disk", () => {
     await tamperBlock(dir, secondLeaf, forged);
     await expect(store.getBytes(cid)).rejects.toBeInstanceOf(ContentIntegrityError);
     await store.close();
+  });
+
+  it("keeps pins (also those made by putJson) in a LevelDB datastore across a restart", async () => {
+    const dir = await freshDir();
+    const store = await HeliaContentStore.open(dir);
+    const { cid } = await store.putJson({ pinned: "by pin" });
+    await store.pin(cid);
+    await store.pin(cid); // idempotent
+    const inline = await store.putJson({ pinned: "by put" }, { pin: true });
+    await store.putJson({ pinned: "by put" }, { pin: true }); // idempotent too
+    const loose = await store.putJson({ pinned: false });
+    await store.close();
+    const datastore = new LevelDatastore(path.join(dir, "ipfs", "datastore.level"));
+    await datastore.open();
+    const pinKeys: string[] = [];
+    for await (const key of datastore.queryKeys({ prefix: "/pin/" })) pinKeys.push(key.toString());
+    await datastore.close();
+    const keyOf = (c: string) => `/pin/${CID.parse(c).toString(base36)}`;
+    expect(pinKeys.sort()).toEqual([keyOf(cid), keyOf(inline.cid)].sort());
+    expect(pinKeys).not.toContain(keyOf(loose.cid));
+  });
+
+  it("refuses a second open of the same repository with a clear error, and opens after close", async () => {
+    const dir = await freshDir();
+    const first = await HeliaContentStore.open(dir);
+    const error = await HeliaContentStore.open(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContentStoreError);
+    expect((error as Error).message).toMatch(/cannot open the IPFS repository/);
+    await first.close();
+    const again = await HeliaContentStore.open(dir);
+    await again.close();
+  });
+
+  it("moves pins from a pre-LevelDB filesystem datastore once, keeping its blocks", async () => {
+    const dir = await freshDir();
+    // A repository in the old layout: FsDatastore under ipfs/datastore, holding Helia's pins.
+    const old = createHeliaLight({
+      blockstore: new FsBlockstore(path.join(dir, "ipfs", "blocks")),
+      datastore: new FsDatastore(path.join(dir, "ipfs", "datastore")),
+    });
+    await old.start();
+    const bytes = new TextEncoder().encode('{"old":true}');
+    const cid = CID.createV1(0x55, await sha256.digest(bytes));
+    await old.blockstore.put(cid, bytes);
+    for await (const _ of old.pins.add(cid)) {
+      // drain the walk
+    }
+    await old.stop();
+
+    const store = await HeliaContentStore.open(dir);
+    expect(await store.getJson(cid.toString())).toEqual({ old: true });
+    await store.close();
+    await expect(stat(path.join(dir, "ipfs", "datastore.migrated"))).resolves.toBeTruthy();
+    await expect(stat(path.join(dir, "ipfs", "datastore"))).rejects.toThrow(/ENOENT/);
+    const reopened = await HeliaContentStore.open(dir); // no second migration
+    await reopened.close();
+    const datastore = new LevelDatastore(path.join(dir, "ipfs", "datastore.level"));
+    await datastore.open();
+    expect(await datastore.has(new Key(`/pin/${cid.toString(base36)}`))).toBe(true);
+    await datastore.close();
   });
 
   it("refuses use after close", async () => {

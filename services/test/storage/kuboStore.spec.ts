@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { create } from "kubo-rpc-client";
+import { CID } from "multiformats/cid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canonicalBytes, fingerprintJson } from "../../src/common/fingerprint.ts";
 import { ContentStoreError, type ContentStore } from "../../src/storage/contentStore.ts";
@@ -63,6 +65,28 @@ describe.skipIf(!kubo)("Kubo (IPFS_API)", () => {
       const viaJson = await helia.putJson(doc);
       expect(viaFile.cid).toBe(viaJson.cid);
     });
+  });
+
+  it("pins a JSON document in the put itself only when asked (Kubo's own pin list)", async () => {
+    const store = await KuboContentStore.connect({ url: kubo! });
+    const client = create({ url: kubo! });
+    const pinned = await store.putJson(
+      { pin: true, nonce: randomBytes(6).toString("hex") },
+      { pin: true },
+    );
+    const loose = await store.putJson({ pin: false, nonce: randomBytes(6).toString("hex") });
+    const isPinned = async (cid: string) => {
+      try {
+        for await (const _ of client.pin.ls({ paths: [CID.parse(cid)] })) return true;
+      } catch (error) {
+        if (/not pinned/i.test(String(error))) return false;
+        throw error;
+      }
+      return false;
+    };
+    expect(await isPinned(pinned.cid)).toBe(true);
+    expect(await isPinned(loose.cid)).toBe(false);
+    await store.close();
   });
 });
 

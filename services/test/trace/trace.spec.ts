@@ -74,6 +74,18 @@ describe("trace records: anchoring and verified reads", () => {
     ).rejects.toThrow(/exists with different content/);
   });
 
+  it("stores the content again when the same event is re-uploaded after its content was lost", async () => {
+    const [receipt] = await stack.trace.recordEvents([event("E-lost")], uploader);
+    const bytes = canonicalBytes(await stack.content.getJson(receipt!.cid));
+    expect(await replaceHeliaBlock(stack.dataDir, bytes, null)).toBe(1);
+    expect((await stack.trace.getRecord("Event", "E-lost")).verdict).toBe("missing");
+    const [again] = await stack.trace.recordEvents([event("E-lost")], uploader);
+    expect(again).toMatchObject({ status: "exists", cid: receipt!.cid });
+    const read = await stack.trace.getRecord("Event", "E-lost");
+    expect(read.verdict).toBe("pending");
+    expect(read.document).toMatchObject({ id: "E-lost" });
+  });
+
   it("reports an edited graph property as tampered and serves no document", async () => {
     await stack.graph.upsertNode({ label: "Event", id: "E1", kind: "inspected" });
     await stack.graph.upsertNode({
