@@ -568,7 +568,7 @@ describe("EnergyMarket", () => {
       const { market, id } = f;
       await time.increaseTo(f.gateClosure);
       const lists = await clearingLists(market, id);
-      const all: typeof f.matches = [];
+      const all: Awaited<ReturnType<typeof matchesOf>> = [];
       let done = false;
       for (let round = 0; round < 20 && !done; round++) {
         const st = await market.clearingState(id);

@@ -81,7 +81,7 @@ describe("EnergyMarket escrow conservation (property)", () => {
             orders.filter((o) => !o.cancelled).reduce((s, o) => s + o.lock, 0n);
 
           for (const c of cmds) {
-            const who = people[c.who]!;
+            const who = people["who" in c ? c.who : 0]!;
             if (c.t === "deposit") {
               await fund(token, market, who, BigInt(c.amount));
             } else if (c.t === "withdraw") {

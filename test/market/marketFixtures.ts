@@ -112,7 +112,8 @@ export async function place(
 export async function clearingLists(market: EnergyMarket, intervalId: bigint) {
   const iv = await market.interval(intervalId);
   const total = Number(iv.renewableSells + iv.conventionalSells + iv.buys);
-  const orders = [];
+  const orders: { id: bigint; seq: number; sell: boolean; renewable: boolean; price: bigint }[] =
+    [];
   for (let seq = 1; seq <= total; seq++) {
     const id = (intervalId << 32n) | BigInt(seq);
     const o = await market.order(id);
