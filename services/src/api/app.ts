@@ -176,7 +176,9 @@ export function createApp(ctx: ApiContext): express.Express {
     res.json({
       direction: q.direction,
       depth: q.depth,
-      ...(await ctx.trace.trace(ref, q.direction, q.depth, q.limit)),
+      ...(q.verify === "true"
+        ? await ctx.trace.verifiedTrace(ref, q.direction, q.depth, q.limit)
+        : await ctx.trace.trace(ref, q.direction, q.depth, q.limit)),
     });
   });
   app.get("/v1/records/:collection/:id", readAccess, async (req, res) => {

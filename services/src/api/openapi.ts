@@ -222,7 +222,11 @@ export function openApiDocument(): Record<string, unknown> {
             ),
           ],
           responses: {
-            200: ok("root, nodes with depth, edges, truncated"),
+            200: ok(
+              "root, nodes with depth, edges, truncated; with verify=true also verification: " +
+                "verdict (verified, pending, tampered), counts per edge status, recordsChecked, " +
+                "problems (each tampered edge with reasons)",
+            ),
             ...errors(400, 401, 404, 502),
           },
         },

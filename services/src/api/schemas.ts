@@ -32,6 +32,8 @@ export const TraceQuery = z.strictObject({
   direction: z.enum(["upstream", "downstream"]).default("upstream"),
   depth: z.coerce.number().int().min(1).max(10).default(5),
   limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  /** "true": check every tree edge against the records it comes from (`verification`). */
+  verify: z.enum(["true", "false"]).default("false"),
 });
 
 export const RECORD_LABELS = { events: "Event", documents: "Document" } as const;

@@ -87,7 +87,7 @@ export class KuzuGraphStore extends CypherGraphStore {
    * Set inside an `upsertSubgraph`, which holds the statement queue for its whole run: its own
    * statements then execute directly, and it collects the nodes it CREATEd ("label\0id").
    */
-  readonly #unit = new AsyncLocalStorage<{ created: Set<string> }>();
+  readonly #unit = new AsyncLocalStorage<{ created: Set<string>; queue: Promise<unknown> }>();
   /** Edge types that may carry props; undefined = not known (see `#edgeTypesWithProps`). */
   #propTypes: Set<EdgeType> | undefined;
   #propGeneration = 0;
@@ -116,7 +116,14 @@ export class KuzuGraphStore extends CypherGraphStore {
   }
 
   protected run(cypher: string, params: Record<string, unknown>): Promise<Row[]> {
-    if (this.#unit.getStore()) return this.#exec(cypher, params);
+    const unit = this.#unit.getStore();
+    if (unit) {
+      // Inside the unit's queue slot, statements still run one at a time (the connection and
+      // its cached prepared statements must not be used concurrently).
+      const next = unit.queue.then(() => this.#exec(cypher, params));
+      unit.queue = next.catch(() => undefined);
+      return next;
+    }
     return this.#enqueue(() => this.#exec(cypher, params));
   }
 
@@ -129,7 +136,7 @@ export class KuzuGraphStore extends CypherGraphStore {
    */
   override upsertSubgraph(nodes: GraphNode[], edges: GraphEdge[]): Promise<void> {
     return this.#enqueue(() =>
-      this.#unit.run({ created: new Set() }, async () => {
+      this.#unit.run({ created: new Set(), queue: Promise.resolve() }, async () => {
         await this.upsertNodes(nodes);
         await this.addEdges(edges);
       }),
@@ -170,7 +177,44 @@ export class KuzuGraphStore extends CypherGraphStore {
         rows: fresh.map(toRow),
       });
     }
-    if (old.length > 0) await super.writeNodes(label, old);
+    if (old.length > 0) await this.#updateNodes(label, old);
+  }
+
+  /**
+   * Updates existing nodes, setting only the columns whose value changes (nodes grouped by that
+   * column set; a node with nothing new is not written). Rewriting a string column with its own
+   * value, as the shared `SET n.x = coalesce(r.x, n.x)` does, trips a Kùzu 0.11 checkpoint bug: at
+   * the next checkpoint other rows of the node group read back the rewritten rows' strings
+   * (decision 0401).
+   */
+  async #updateNodes(label: NodeLabel, part: GraphNode[]): Promise<void> {
+    await this.mergeStoredProps(label, part);
+    const columns = ["kind", "name", "at", "cid", "leafHash", "anchorId", "proof", "extra"];
+    const stored = new Map(
+      (
+        await this.run(
+          `UNWIND $ids AS x MATCH (n:${label} {id: x}) RETURN n.id AS id, ` +
+            columns.map((c) => `n.${c} AS ${c}`).join(", "),
+          { ids: part.map((n) => n.id) },
+        )
+      ).map((r) => [String(r.id), r]),
+    );
+    const groups = new Map<string, Record<string, unknown>[]>();
+    for (const n of part) {
+      const row = toRow(n);
+      const before = stored.get(n.id) ?? {};
+      const changed = columns.filter((c) => row[c] !== null && row[c] !== before[c]);
+      if (changed.length === 0) continue; // nothing new: leave the row alone
+      const key = changed.join(",");
+      groups.set(key, [...(groups.get(key) ?? []), row]);
+    }
+    for (const [key, rows] of groups) {
+      const set = key
+        .split(",")
+        .map((c) => (c === "at" ? `n.at = CAST(r.at AS INT64)` : `n.${c} = r.${c}`))
+        .join(", ");
+      await this.run(`UNWIND $rows AS r MATCH (n:${label} {id: r.id}) SET ${set}`, { rows });
+    }
   }
 
   /**

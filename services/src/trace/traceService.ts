@@ -76,6 +76,28 @@ export type VerifiedRecord = {
   document: StoredRecord | null;
 };
 
+/** What a record check found (the document only when it could be read and parsed). */
+type CheckedRecord = {
+  verdict: Verdict;
+  reasons: string[];
+  contentHash: Hex | null;
+  document: StoredRecord | null;
+};
+
+/**
+ * Integrity of a trace: each tree edge is verified (stated by an anchored record that checks out),
+ * pending (stated by an intact record not anchored yet), tampered (no intact record states it;
+ * listed in `problems`), or not from records (edge types trace records never create).
+ */
+export type TraceVerification = {
+  verdict: "verified" | "pending" | "tampered";
+  counts: { verified: number; pending: number; tampered: number; notFromRecords: number };
+  /** Trace records read and checked (content, leaf, proof). */
+  recordsChecked: number;
+  /** Every tampered edge (type|from|to) with the reasons. */
+  problems: { edge: string; reasons: string[] }[];
+};
+
 const ProofSchema = z.array(z.string().regex(/^0x[0-9a-fA-F]{64}$/)).max(64);
 
 /** Serialises writes so id checks and graph updates of concurrent uploads never interleave. */
@@ -261,24 +283,151 @@ export class TraceService {
   async getRecord(label: RecordLabel, id: string): Promise<VerifiedRecord> {
     const node = await this.#graph.getNode({ label, id });
     if (!node) throw new NotFoundError(`${label} ${id} not found`);
-    const reasons: string[] = [];
-    const result: VerifiedRecord = {
-      verdict: "tampered",
-      reasons,
+    const checked = await this.#checkRecord(label, id, node, async (doc, reasons) => {
+      const projection =
+        label === "Event"
+          ? projectEvent(doc as StoredEvent)
+          : projectDocument(doc as StoredDocument);
+      reasons.push(...compareNode(projection.node, node));
+      reasons.push(...(await this.#compareEdges(projection)));
+    });
+    return {
+      verdict: checked.verdict,
+      reasons: checked.reasons,
       record: {
         label,
         id,
         cid: node.cid ?? null,
-        contentHash: null,
+        contentHash: checked.contentHash,
         leafHash: node.leafHash ?? null,
         anchorId: node.anchorId ?? null,
         proof: node.proof ?? null,
       },
-      document: null,
+      document: checked.verdict === "tampered" ? null : checked.document,
     };
+  }
+
+  /**
+   * Upstream or downstream trace whose every tree edge is checked against the records it comes
+   * from: an edge a trace record creates (PERFORMED, HOSTS, CONCERNS, HAS_BATCH, FLOWS_TO,
+   * SUPPLIES, DESCRIBES, UPLOADED) must be stated by a record whose content hashes to its CID and
+   * leaf and whose proof leads to the anchored root. An edge no intact record states (one added to
+   * the graph behind the service's back) makes the trace tampered. Edge types records never
+   * create (from the chain indexer, NEXT, DELEGATES, ANCHORED_IN) are counted, not judged.
+   */
+  async verifiedTrace(
+    ref: NodeRef,
+    direction: TraceDirection,
+    maxDepth: number,
+    limit = 10_000,
+  ): Promise<TraceResult & { verification: TraceVerification }> {
+    const result = await this.trace(ref, direction, maxDepth, limit);
+    const records = new Map<string, Promise<CheckedRecord | undefined>>();
+    const check = (label: RecordLabel, id: string) => {
+      const key = `${label}:${id}`;
+      let pending = records.get(key);
+      if (!pending) {
+        pending = this.#graph
+          .getNode({ label, id })
+          .then((node) => (node ? this.#checkRecord(label, id, node) : undefined));
+        records.set(key, pending);
+      }
+      return pending;
+    };
+    const counts = { verified: 0, pending: 0, tampered: 0, notFromRecords: 0 };
+    const problems: TraceVerification["problems"] = [];
+    // One edge at a time: the graph store runs one statement at a time anyway, and records shared
+    // by several edges (an event behind its PERFORMED, HOSTS and CONCERNS edges) are read once.
+    for (const edge of result.edges) {
+      const candidates = await this.#claimantsOf(edge);
+      if (candidates === undefined) {
+        counts.notFromRecords++;
+        continue;
+      }
+      const reasons: string[] = [];
+      let status: "verified" | "pending" | undefined;
+      for (const c of candidates) {
+        const record = await check(c.label, c.id);
+        if (!record) continue;
+        if (record.verdict === "tampered" || record.verdict === "missing") {
+          reasons.push(`${c.label} ${c.id}: ${record.reasons.join("; ")}`);
+          continue;
+        }
+        const projection =
+          c.label === "Event"
+            ? projectEvent(record.document as StoredEvent)
+            : projectDocument(record.document as StoredDocument);
+        if (!projection.edges.some((e) => edgeKey(e) === edgeKey(edge))) continue;
+        status = record.verdict;
+        if (status === "verified") break;
+      }
+      if (status) {
+        counts[status]++;
+      } else {
+        counts.tampered++;
+        if (reasons.length === 0) reasons.push("no record states this edge");
+        problems.push({ edge: edgeKey(edge), reasons });
+      }
+    }
+    const verdict = counts.tampered > 0 ? "tampered" : counts.pending > 0 ? "pending" : "verified";
+    return {
+      ...result,
+      verification: { verdict, counts, recordsChecked: records.size, problems },
+    };
+  }
+
+  /**
+   * Records that may state `edge` (the record at one of its ends, or, for edges between batches,
+   * products and suppliers, the events that produced the batch or the product's batches);
+   * undefined for edge types no trace record creates.
+   */
+  async #claimantsOf(edge: GraphEdge): Promise<{ label: RecordLabel; id: string }[] | undefined> {
+    const { type, from, to } = edge;
+    if ((type === "PERFORMED" || type === "HOSTS") && to.label === "Event") {
+      return [{ label: "Event", id: to.id }];
+    }
+    if (type === "CONCERNS") return [{ label: "Event", id: from.id }];
+    if (type === "DESCRIBES") return [{ label: "Document", id: from.id }];
+    if (type === "UPLOADED") return [{ label: "Document", id: to.id }];
+    let rows: Record<string, unknown>[];
+    if (type === "FLOWS_TO" || type === "HAS_BATCH") {
+      rows = await this.#graph.query(
+        "MATCH (e:Event)-[:CONCERNS]->(b:Batch {id: $id}) RETURN e.id AS id LIMIT 50",
+        { id: to.id },
+      );
+    } else if (type === "SUPPLIES") {
+      rows = await this.#graph.query(
+        "MATCH (s:Participant {id: $s})-[:PERFORMED]->(e:Event)-[:CONCERNS]->(b:Batch)" +
+          "<-[:HAS_BATCH]-(p:Product {id: $p}) RETURN DISTINCT e.id AS id LIMIT 50",
+        { s: from.id, p: to.id },
+      );
+    } else {
+      return undefined;
+    }
+    return rows.map((r) => ({ label: "Event" as const, id: String(r.id) }));
+  }
+
+  /**
+   * The checks every read shares: content present and hashing to the node's CID, a stored record
+   * of the right kind and id, leaf hash as in the graph, and (when anchored) the on-chain proof.
+   * `compareGraph` adds the checks of the node and edges against the document.
+   */
+  async #checkRecord(
+    label: RecordLabel,
+    id: string,
+    node: GraphNode,
+    compareGraph?: (doc: StoredRecord, reasons: string[]) => Promise<void>,
+  ): Promise<CheckedRecord> {
+    const reasons: string[] = [];
+    const out = (verdict: Verdict, contentHash: Hex | null = null, document = null) => ({
+      verdict,
+      reasons,
+      contentHash,
+      document,
+    });
     if (!node.cid) {
       reasons.push("graph node has no CID");
-      return result;
+      return out("tampered");
     }
     let bytes: Uint8Array;
     try {
@@ -286,34 +435,30 @@ export class TraceService {
     } catch (error) {
       if (error instanceof ContentIntegrityError) {
         reasons.push(`content store block does not hash to its CID ${node.cid}`);
-        return result;
+        return out("tampered");
       }
       if (error instanceof ContentNotFoundError) {
-        result.verdict = "missing";
         reasons.push(`content ${node.cid} is not in the content store`);
-        return result;
+        return out("missing");
       }
       throw error;
     }
     const fp = await fingerprintBytes(bytes);
-    result.record.contentHash = fp.keccak256;
     if (fp.cid !== node.cid) {
       reasons.push(`content fetched for ${node.cid} hashes to ${fp.cid}`);
-      return result;
+      return out("tampered", fp.keccak256);
     }
     const doc = parseStored(label, bytes, reasons);
-    if (!doc) return result;
+    if (!doc) return out("tampered", fp.keccak256);
     if (doc.id !== id) reasons.push(`document id ${doc.id} differs from the graph id ${id}`);
     const leaf = leafHashOf(fp.keccak256);
     if (node.leafHash !== leaf) reasons.push("graph leafHash differs from the content's leaf hash");
-    const projection =
-      label === "Event" ? projectEvent(doc as StoredEvent) : projectDocument(doc as StoredDocument);
-    reasons.push(...compareNode(projection.node, node));
-    reasons.push(...(await this.#compareEdges(projection)));
+    await compareGraph?.(doc, reasons);
 
+    let verdict: Verdict;
     if (node.anchorId === undefined || node.anchorId === null) {
       if (node.proof && node.proof.length > 0) reasons.push("graph holds a proof but no anchor id");
-      result.verdict = reasons.length > 0 ? "tampered" : "pending";
+      verdict = reasons.length > 0 ? "tampered" : "pending";
     } else {
       const anchorId = /^[0-9]{1,78}$/.test(node.anchorId) ? BigInt(node.anchorId) : undefined;
       const proof = ProofSchema.safeParse(node.proof ?? []);
@@ -322,10 +467,9 @@ export class TraceService {
       } else if (!(await this.#chain.verify(anchorId, leaf, proof.data as Hex[]))) {
         reasons.push(`proof does not lead to the root anchored on-chain under anchor ${anchorId}`);
       }
-      result.verdict = reasons.length > 0 ? "tampered" : "verified";
+      verdict = reasons.length > 0 ? "tampered" : "verified";
     }
-    if (result.verdict !== "tampered") result.document = doc;
-    return result;
+    return { verdict, reasons, contentHash: fp.keccak256, document: doc };
   }
 
   /** Which of `ids` exist under `label`, with their CIDs (one query). */

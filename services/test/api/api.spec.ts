@@ -359,6 +359,22 @@ describe("REST API", () => {
       expect(batches).toEqual(["cell-2", "module-1"]);
     });
 
+    it("checks every edge of a trace against its records when asked (verify=true)", async () => {
+      const res = await request(app)
+        .get("/v1/trace/batches/module-1?direction=upstream&depth=10&verify=true")
+        .expect(200);
+      // Not anchored yet: every edge is stated by an intact record, none is proven on-chain.
+      expect(res.body.verification.verdict).toBe("pending");
+      expect(res.body.verification.counts.tampered).toBe(0);
+      expect(res.body.verification.counts.pending).toBe(res.body.edges.length);
+      expect(res.body.verification.recordsChecked).toBeGreaterThanOrEqual(7);
+      const plain = await request(app).get("/v1/trace/batches/module-1").expect(200);
+      expect(plain.body.verification).toBeUndefined();
+      const bad = await request(app).get("/v1/trace/batches/module-1?verify=yes");
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.issues[0].path).toBe("verify");
+    });
+
     it("anchors on demand (operator) and then serves records as verified", async () => {
       const before = await request(app).get("/v1/records/events/B-module-1").expect(200);
       expect(before.body.verdict).toBe("pending");
@@ -374,6 +390,30 @@ describe("REST API", () => {
         .get(`/v1/anchors/${flush.body.batches[0].anchorId}`)
         .expect(200);
       expect(anchor.body.onChain.root).toBe(flush.body.batches[0].root);
+    });
+
+    it("verifies an anchored trace, and reports an edge no record states as tampered", async () => {
+      const clean = await request(app)
+        .get("/v1/trace/batches/module-1?depth=10&verify=true")
+        .expect(200);
+      expect(clean.body.verification.verdict).toBe("verified");
+      expect(clean.body.verification.problems).toEqual([]);
+      // Someone with write access to the graph claims raw-9 went into cell-2.
+      await services.graph.upsertNode({ label: "Batch", id: "raw-9" });
+      await services.graph.addEdge({
+        type: "FLOWS_TO",
+        from: { label: "Batch", id: "raw-9" },
+        to: { label: "Batch", id: "cell-2" },
+      });
+      const forged = await request(app)
+        .get("/v1/trace/batches/module-1?depth=10&verify=true")
+        .expect(200);
+      expect(forged.body.nodes.map((n: { id: string }) => n.id)).toContain("raw-9");
+      expect(forged.body.verification.verdict).toBe("tampered");
+      expect(forged.body.verification.counts.tampered).toBe(1);
+      expect(forged.body.verification.problems).toEqual([
+        { edge: "FLOWS_TO|Batch:raw-9|Batch:cell-2", reasons: ["no record states this edge"] },
+      ]);
     });
 
     it("restricts reads to sessions when READS=authenticated", async () => {

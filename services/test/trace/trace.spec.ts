@@ -133,6 +133,26 @@ describe("trace records: anchoring and verified reads", () => {
     expect(read.document).toBeNull();
   });
 
+  it("reports the trace edges a replaced record states as tampered in a verified trace", async () => {
+    // Also a regression test for a Kùzu 0.11 checkpoint bug: the updates of the earlier tests
+    // (graph edits, anchor proofs) used to make a checkpoint give E1-E4 each other's proofs,
+    // which turned the SUPPLIES edge below tampered (decision 0401).
+    const trace = await stack.trace.verifiedTrace({ label: "Batch", id: "B-E5" }, "upstream", 3);
+    expect(trace.verification.verdict).toBe("tampered");
+    const problems = new Map(trace.verification.problems.map((p) => [p.edge, p.reasons]));
+    for (const edge of trace.edges) {
+      const key = `${edge.type}|${edge.from.label}:${edge.from.id}|${edge.to.label}:${edge.to.id}`;
+      if (edge.type === "SUPPLIES") {
+        // Stated by every "produced" event of this supplier; the intact anchored ones vouch for it.
+        expect(problems.has(key)).toBe(false);
+      } else {
+        expect(problems.get(key)?.join()).toMatch(/Event E5: content store block does not hash/);
+      }
+    }
+    expect(trace.verification.counts.verified).toBe(1);
+    expect(trace.verification.counts.tampered).toBe(trace.edges.length - 1);
+  });
+
   it("reports a forged proof, a moved anchor id and a swapped CID as tampered", async () => {
     await stack.trace.recordEvents([event("E6"), event("E7")], uploader);
     const [batch] = await stack.batcher.flush();
