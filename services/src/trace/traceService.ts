@@ -336,10 +336,21 @@ export class TraceService {
     };
     const counts = { verified: 0, pending: 0, tampered: 0, notFromRecords: 0 };
     const problems: TraceVerification["problems"] = [];
-    // One edge at a time: the graph store runs one statement at a time anyway, and records shared
-    // by several edges (an event behind its PERFORMED, HOSTS and CONCERNS edges) are read once.
-    for (const edge of result.edges) {
-      const candidates = await this.#claimantsOf(edge);
+    const claimants: ({ label: RecordLabel; id: string }[] | undefined)[] = [];
+    for (const edge of result.edges) claimants.push(await this.#claimantsOf(edge));
+    // Read the first candidate of every edge ahead, eight at a time: content reads and proof
+    // checks overlap, and a record behind several edges (an event's PERFORMED, HOSTS and
+    // CONCERNS) is read once. Further candidates are read only when the first does not do.
+    const first = [
+      ...new Map(
+        claimants.flatMap((c) => (c?.[0] ? [[`${c[0].label}:${c[0].id}`, c[0]]] : [])),
+      ).values(),
+    ];
+    for (let i = 0; i < first.length; i += 8) {
+      await Promise.all(first.slice(i, i + 8).map((c) => check(c.label, c.id)));
+    }
+    for (const [i, edge] of result.edges.entries()) {
+      const candidates = claimants[i];
       if (candidates === undefined) {
         counts.notFromRecords++;
         continue;
