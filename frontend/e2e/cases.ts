@@ -299,6 +299,7 @@ export const cases: Case[] = [
         .first()
         .click();
       await s.page.getByTestId("record-detail").filter({ hasText: "Anchor" }).waitFor();
+      await s.page.locator('[data-testid="trace-verification"][data-verdict="verified"]').waitFor();
       await s.shot("trace-verified");
       tamperStoredDocument("EV-SHIP-1", '"rail"', '"road"');
       await s.page.getByTestId("trace-search").click();
@@ -313,6 +314,13 @@ export const cases: Case[] = [
         .count();
       if (verified !== 2)
         throw new Error(`expected the 2 untouched records still verified, saw ${verified}`);
+      // The trace itself: the edge only the altered record states is no longer vouched for.
+      const traceCheck = s.page.locator(
+        '[data-testid="trace-verification"][data-verdict="tampered"]',
+      );
+      await traceCheck.waitFor();
+      if (!(await traceCheck.innerText()).includes("CONCERNS|Event:EV-SHIP-1|Batch:BATCH-001"))
+        throw new Error(`tampered edge not listed: ${await traceCheck.innerText()}`);
       await s.page
         .getByTestId("trace-records")
         .locator("tr", { has: s.page.locator('[data-verdict="tampered"]') })

@@ -5,6 +5,7 @@ import { apiGet } from "../utils/api.ts";
 import {
   RECORD_COLLECTION,
   TRACE_COLLECTIONS,
+  describeVerification,
   nodeKey,
   type TraceResult,
   type Verdict,
@@ -66,7 +67,7 @@ export default function TracePage({ param }: { param: string }) {
     retry: false,
     queryFn: () =>
       apiGet<TraceResult>(
-        `/v1/trace/${search!.collection}/${encodeURIComponent(search!.id)}?direction=${search!.direction}&depth=${search!.depth}`,
+        `/v1/trace/${search!.collection}/${encodeURIComponent(search!.id)}?direction=${search!.direction}&depth=${search!.depth}&verify=true`,
       ),
   });
   const records = trace.data
@@ -171,6 +172,25 @@ export default function TracePage({ param }: { param: string }) {
               {trace.data.root.label} {trace.data.root.name ?? trace.data.root.id} ·{" "}
               {trace.data.direction}
             </h2>
+            {trace.data.verification ? (
+              <div
+                className="trace-verification"
+                data-testid="trace-verification"
+                data-verdict={trace.data.verification.verdict}
+              >
+                <Badge verdict={trace.data.verification.verdict} />{" "}
+                {describeVerification(trace.data.verification)}
+                {trace.data.verification.problems.length > 0 ? (
+                  <ul>
+                    {trace.data.verification.problems.map((p) => (
+                      <li key={p.edge}>
+                        <span className="mono">{p.edge}</span>: {p.reasons.join("; ")}
+                      </li>
+                    ))}
+                  </ul>
+                ) : null}
+              </div>
+            ) : null}
             <TraceGraph result={trace.data} verdicts={verdictOf} onSelect={setSelected} />
             {trace.data.truncated ? (
               <p className="muted">The trace was truncated; narrow the depth.</p>

@@ -13,6 +13,13 @@ export type TraceEdge = {
   from: { label: string; id: string };
   to: { label: string; id: string };
 };
+/** The API's check of every trace edge against the anchored records that state it. */
+export type TraceVerification = {
+  verdict: "verified" | "pending" | "tampered";
+  counts: { verified: number; pending: number; tampered: number; notFromRecords: number };
+  recordsChecked: number;
+  problems: { edge: string; reasons: string[] }[];
+};
 export type TraceResult = {
   direction: string;
   depth: number;
@@ -20,7 +27,24 @@ export type TraceResult = {
   nodes: TraceNode[];
   edges: TraceEdge[];
   truncated: boolean;
+  verification?: TraceVerification;
 };
+
+/** One line for a trace's edge verification, as an auditor would want it said. */
+export function describeVerification(v: TraceVerification): string {
+  const { verified, pending, tampered, notFromRecords } = v.counts;
+  const checked = verified + pending + tampered;
+  const parts: string[] = [];
+  if (tampered > 0) {
+    parts.push(`${tampered} of ${checked} edges are not stated by any intact record`);
+  } else if (pending > 0) {
+    parts.push(`all ${checked} edges are stated by intact records; ${pending} not anchored yet`);
+  } else {
+    parts.push(`all ${checked} edges are stated by records anchored on-chain`);
+  }
+  if (notFromRecords > 0) parts.push(`${notFromRecords} edges come from the chain index`);
+  return `${parts.join("; ")} (${v.recordsChecked} records checked)`;
+}
 export type Verdict = "verified" | "pending" | "tampered" | "missing";
 export type VerifiedRecord = {
   verdict: Verdict;
