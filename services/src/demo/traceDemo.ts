@@ -13,7 +13,8 @@ import { renderReport } from "./htmlReport.ts";
  * make cells, glass and inverter boards; a manufacturer assembles modules and inverters; an
  * installer fits them at a prosumer's site. Every event is stored in IPFS, linked in the graph
  * and anchored on-chain as one Merkle batch; trace queries walk the graph up and down; then one
- * record is altered in the graph and the verified read reports it as tampered.
+ * record is altered in the graph and the verified read reports it as tampered, and a supply edge
+ * forged into the graph is caught by an auditor's verified trace.
  */
 
 export type TraceDemoReport = {
@@ -24,6 +25,15 @@ export type TraceDemoReport = {
   verified: { id: string; verdict: Verdict }[];
   allVerified: boolean;
   tamper: { id: string; what: string; verdict: Verdict; reasons: string[] };
+  /** An auditor's verified trace of the site's modules, before and after a forged supply edge. */
+  auditedTrace: {
+    from: string;
+    edges: number;
+    before: "verified" | "pending" | "tampered";
+    forgedEdge: string;
+    after: "verified" | "pending" | "tampered";
+    problems: { edge: string; reasons: string[] }[];
+  };
 };
 
 /** Devnet accounts of the cast (the seeded supplier is #6; the others are extra devnet keys). */
@@ -217,6 +227,24 @@ export async function runTraceDemo(
       `after editing ${target} in the graph: verdict ${tampered.verdict} (${tampered.reasons.join("; ")})`,
     );
 
+    // Forgery: a batch from an unvetted supplier is claimed to have gone into the site's modules.
+    // No record states that edge, so no record read fails; the verified trace catches it.
+    const audit = { label: "Batch" as const, id: "B-SITE6-PV" };
+    const clean = await trace.verifiedTrace(audit, "upstream", 10);
+    const forged = { label: "Batch" as const, id: "B-CELL-GREY-99" };
+    await graph.upsertNode({ ...forged, kind: "lot" });
+    await graph.addEdge({
+      type: "FLOWS_TO",
+      from: forged,
+      to: { label: "Batch", id: "B-MOD-100" },
+    });
+    const dirty = await trace.verifiedTrace(audit, "upstream", 10);
+    log(
+      `verified trace of ${audit.id}: ${clean.verification.verdict} (${clean.edges.length} edges); ` +
+        `after forging FLOWS_TO ${forged.id} -> B-MOD-100: ${dirty.verification.verdict} ` +
+        `(${dirty.verification.problems.map((p) => p.edge).join(", ")})`,
+    );
+
     return {
       records: STEPS.length,
       anchor: {
@@ -243,6 +271,14 @@ export async function runTraceDemo(
         what: "graph node kind and name rewritten",
         verdict: tampered.verdict,
         reasons: tampered.reasons,
+      },
+      auditedTrace: {
+        from: audit.id,
+        edges: clean.edges.length,
+        before: clean.verification.verdict,
+        forgedEdge: `FLOWS_TO|Batch:${forged.id}|Batch:B-MOD-100`,
+        after: dirty.verification.verdict,
+        problems: dirty.verification.problems,
       },
     };
   } finally {
@@ -299,6 +335,22 @@ export function renderTraceReport(report: TraceDemoReport): string {
               report.tamper.what,
               report.tamper.verdict,
               report.tamper.reasons.join("; "),
+            ],
+          ],
+        },
+        {
+          title: "Audited trace (every edge checked against the anchored records)",
+          columns: ["trace", "edges", "before", "forged edge", "after", "reasons"],
+          rows: [
+            [
+              `upstream of ${report.auditedTrace.from}`,
+              report.auditedTrace.edges,
+              report.auditedTrace.before,
+              report.auditedTrace.forgedEdge,
+              report.auditedTrace.after,
+              report.auditedTrace.problems
+                .map((p) => `${p.edge}: ${p.reasons.join("; ")}`)
+                .join("; "),
             ],
           ],
         },

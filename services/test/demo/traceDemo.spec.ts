@@ -49,6 +49,15 @@ describe("demo trace", () => {
     expect(report.tamper.reasons.join(" ")).toMatch(/differs from the document/);
   });
 
+  it("catches a supply edge forged into the graph with the auditor's verified trace", () => {
+    expect(report.auditedTrace.before).toBe("verified");
+    expect(report.auditedTrace.edges).toBeGreaterThan(10);
+    expect(report.auditedTrace.after).toBe("tampered");
+    expect(report.auditedTrace.problems).toEqual([
+      { edge: report.auditedTrace.forgedEdge, reasons: ["no record states this edge"] },
+    ]);
+  });
+
   it("renders the HTML report", () => {
     expect(renderTraceReport(report)).toContain("tampered");
   });
