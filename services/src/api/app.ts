@@ -18,6 +18,7 @@ import {
   TRACE_LABELS,
   TraceParams,
   TraceQuery,
+  DispatchEventParams,
 } from "./schemas.ts";
 
 /** Roles that may upload traceability data (data providers, paper 004), besides delegates. */
@@ -197,6 +198,17 @@ export function createApp(ctx: ApiContext): express.Express {
       market: byTime.filter((n) => n.label === "MarketRecord"),
       tdva: byTime.filter((n) => n.label === "TdvaRecord"),
     });
+  });
+
+  // TDVA offers: providers hand signed offers to the operator through the API (the signature is
+  // the provider's authentication: the relay takes only offers that recover to their provider).
+  app.post("/v1/dispatch/events/:eventId/offers", async (req, res) => {
+    const { eventId } = params(DispatchEventParams, req.params, "path");
+    res.status(201).json({ offer: await ctx.offers.submit(BigInt(eventId), req.body) });
+  });
+  app.get("/v1/dispatch/events/:eventId/offers", readAccess, async (req, res) => {
+    const { eventId } = params(DispatchEventParams, req.params, "path");
+    res.json({ eventId, offers: await ctx.offers.list(BigInt(eventId)) });
   });
 
   app.use(unknownRoute);

@@ -6,6 +6,7 @@ import type { ChainIndexer } from "../indexer/chainIndexer.ts";
 import type { AnchorBatcher } from "../trace/anchorBatcher.ts";
 import type { TraceService } from "../trace/traceService.ts";
 import type { DataAnchorClient } from "../chain/dataAnchor.ts";
+import type { OfferRelay } from "../dispatch/offerRelay.ts";
 import type { SiweSessions } from "./session.ts";
 
 /** Roles an API caller can hold: the on-chain ones plus `data-creator` (a delegate, from the graph). */
@@ -24,6 +25,7 @@ export type ApiContext = {
   graph: GraphStore;
   anchors: Pick<DataAnchorClient, "getAnchor" | "address">;
   sessions: SiweSessions;
+  offers: OfferRelay;
   rolesOf(address: Address): Promise<ApiRole[]>;
   indexer: ChainIndexer | undefined;
   checks(): Promise<Record<string, Check>>;

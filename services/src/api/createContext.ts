@@ -1,3 +1,4 @@
+import { OfferRelay } from "../dispatch/offerRelay.ts";
 import type { Logger } from "pino";
 import type { Address } from "viem";
 import { createChainClients, type ChainClients } from "../chain/clients.ts";
@@ -126,6 +127,7 @@ export async function createServices(
     graph,
     anchors: anchorClient,
     sessions,
+    offers: new OfferRelay(clients, graph),
     rolesOf,
     indexer,
     checks,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { TraceDocumentInputSchema, TraceEventInputSchema } from "../trace/schemas.ts";
+import { SignedOfferSchema } from "../dispatch/offerRelay.ts";
 import { DelegationBody, SiweVerifyBody, TraceQuery } from "./schemas.ts";
 
 /** Definitions hoisted out of generated schemas (OpenAPI resolves `#/...` from the document root). */
@@ -93,6 +94,7 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
         Delegation: json(DelegationBody),
+        SignedOffer: json(SignedOfferSchema),
         SiweVerify: json(SiweVerifyBody),
         Error: {
           type: "object",
@@ -193,6 +195,20 @@ export function openApiDocument(): Record<string, unknown> {
           security: bearer,
           requestBody: body("Delegation"),
           responses: { 201: ok("delegation"), ...errors(400, 401, 403, 422) },
+        },
+      },
+      "/v1/dispatch/events/{eventId}/offers": {
+        post: {
+          summary:
+            "Hand a provider's EIP-712 signed offer to the operator (checked: signature, event open, quote window)",
+          parameters: [pathParam("eventId", { type: "string", pattern: "^[1-9][0-9]*$" })],
+          requestBody: body("SignedOffer"),
+          responses: { 201: ok("offer"), ...errors(400, 404, 409, 413, 422, 502) },
+        },
+        get: {
+          summary: "The signed offers kept for an event, one per provider (for the operator)",
+          parameters: [pathParam("eventId", { type: "string", pattern: "^[1-9][0-9]*$" })],
+          responses: { 200: ok("eventId, offers"), ...errors(400, 401, 404, 502) },
         },
       },
       "/v1/anchors/flush": {

@@ -45,6 +45,10 @@ export const RecordParams = z.strictObject({
 
 export const ParticipantParams = z.strictObject({ address: AddressSchema });
 
+export const DispatchEventParams = z.strictObject({
+  eventId: z.string().regex(/^[1-9][0-9]{0,30}$/, "positive integer"),
+});
+
 export const AnchorParams = z.strictObject({
   id: z.string().regex(/^[1-9][0-9]{0,30}$/, "positive integer"),
 });

@@ -3,6 +3,7 @@ import { ValidationError } from "../../src/common/errors.ts";
 import { CypherGraphStore } from "../../src/graph/cypherGraphStore.ts";
 import {
   GraphNodeNotFoundError,
+  GraphStoreError,
   type GraphEdge,
   type GraphNode,
   type GraphStore,
@@ -166,12 +167,18 @@ export function graphStoreContract(name: string, open: () => Promise<GraphStore>
           { ...e("CONCERNS", r("Event", "sg-ev"), r("Batch", "sg-b")), props: { qty: 1 } },
         ];
         // A concurrent write of an edge to a node the subgraph is about to create must not
-        // produce a second copy of that edge.
+        // produce a second copy of that edge. It may fail, depending on which write runs first
+        // (endpoint not there yet; on Neo4j also "not written" when the endpoint appears between
+        // its MATCH and its check), but never with anything else than a graph-store error.
         await Promise.all([
           graph.upsertSubgraph(nodes, edges),
           graph
             .addEdge(edges[0]!)
-            .catch((x: unknown) => expect(x).toBeInstanceOf(GraphNodeNotFoundError)),
+            .catch((x: unknown) =>
+              expect(x instanceof GraphNodeNotFoundError || x instanceof GraphStoreError).toBe(
+                true,
+              ),
+            ),
         ]);
         await graph.upsertSubgraph(nodes, [{ ...edges[1]!, props: { unit: "pcs" } }]);
         const count = await graph.query(

@@ -1,0 +1,169 @@
+import { getAddress, verifyTypedData, type Address, type Hex } from "viem";
+import { z } from "zod";
+import type { ChainClients } from "../chain/clients.ts";
+import { contractAddress } from "../chain/deployment.ts";
+import { ConflictError, NotFoundError, UpstreamError, ValidationError } from "../common/errors.ts";
+import { parseWith } from "../common/validate.ts";
+import { abis } from "../contracts/abis.ts";
+import type { GraphNode, GraphStore } from "../graph/graphStore.ts";
+
+const uint = (bits: number) =>
+  z
+    .string()
+    .regex(/^(0|[1-9][0-9]*)$/, "a decimal integer string")
+    .refine((s) => BigInt(s) < 1n << BigInt(bits), `at most ${bits} bits`);
+
+/** A provider's EIP-712 offer for one TDVA event, as the provider's wallet signed it. */
+export const SignedOfferSchema = z.strictObject({
+  provider: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "an address"),
+  maxPowerW: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 32 - 1),
+  maxEnergyWh: uint(64),
+  signedAt: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 40 - 1),
+  /** Packed price segments (capacityW << 64 | price per kWh), as the contract takes them. */
+  segments: z.array(uint(96)).min(1).max(16),
+  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, "a 65-byte signature"),
+});
+export type SignedOffer = z.output<typeof SignedOfferSchema> & { eventId: string };
+
+/** Stage.Triggered of IDispatchRegistry: the only stage in which offers are taken. */
+const STAGE_TRIGGERED = 1;
+
+/**
+ * Carries signed flexibility offers from providers to the operator (MISSION §3: the operator
+ * collects the providers' signed offers and submits them with the Dispatch record). An offer is
+ * accepted only if its signature recovers to the provider under the DispatchRegistry's EIP-712
+ * domain, the event is still open (Triggered) and `signedAt` lies in the event's quote window, so
+ * whatever is relayed is something the contract would accept. One offer per provider and event;
+ * a newer signed offer replaces the older. Offers are kept in the graph as `TdvaRecord` nodes
+ * (kind `offer`) linked to their provider, so they also appear in the provider's history.
+ *
+ * @example
+ *   const relay = new OfferRelay(clients, graph)
+ *   await relay.submit(7n, { provider, maxPowerW, maxEnergyWh, signedAt, segments, signature })
+ *   const offers = await relay.list(7n)
+ */
+export class OfferRelay {
+  readonly #clients: ChainClients;
+  readonly #graph: GraphStore;
+  readonly #registry: Address;
+
+  constructor(clients: ChainClients, graph: GraphStore) {
+    this.#clients = clients;
+    this.#graph = graph;
+    this.#registry = contractAddress(clients.deployment, "DispatchRegistry");
+  }
+
+  /** Checks and keeps a signed offer; returns it as stored. */
+  async submit(eventId: bigint, input: unknown): Promise<SignedOffer> {
+    const offer = parseWith(SignedOfferSchema, input, "offer");
+    const provider = getAddress(offer.provider);
+    const valid = await verifyTypedData({
+      address: provider,
+      domain: {
+        name: "GridLedger DispatchRegistry",
+        version: "1",
+        chainId: this.#clients.deployment.chainId,
+        verifyingContract: this.#registry,
+      },
+      types: {
+        Offer: [
+          { name: "eventId", type: "uint256" },
+          { name: "provider", type: "address" },
+          { name: "maxPowerW", type: "uint32" },
+          { name: "maxEnergyWh", type: "uint64" },
+          { name: "signedAt", type: "uint40" },
+          { name: "segments", type: "uint96[]" },
+        ],
+      },
+      primaryType: "Offer",
+      message: {
+        eventId,
+        provider,
+        maxPowerW: offer.maxPowerW,
+        maxEnergyWh: BigInt(offer.maxEnergyWh),
+        signedAt: offer.signedAt,
+        segments: offer.segments.map(BigInt),
+      },
+      signature: offer.signature as Hex,
+    }).catch(() => false);
+    if (!valid) {
+      throw new ValidationError([
+        { path: "signature", message: `does not recover to ${provider} for event ${eventId}` },
+      ]);
+    }
+    const trigger = await this.#trigger(eventId);
+    if (trigger.stage !== STAGE_TRIGGERED) {
+      throw new ConflictError(`event ${eventId} no longer takes offers (stage ${trigger.stage})`);
+    }
+    if (offer.signedAt < trigger.createdAt || offer.signedAt > trigger.quoteDeadline) {
+      throw new ValidationError([
+        {
+          path: "signedAt",
+          message: `outside the event's quote window ${trigger.createdAt}..${trigger.quoteDeadline}`,
+        },
+      ]);
+    }
+    const stored: SignedOffer = { ...offer, provider, eventId: eventId.toString() };
+    const participant: GraphNode = { label: "Participant", id: provider.toLowerCase() };
+    const node: GraphNode = {
+      label: "TdvaRecord",
+      id: this.#idOf(eventId, provider),
+      kind: "offer",
+      at: offer.signedAt * 1000,
+      props: stored,
+    };
+    await this.#graph.upsertSubgraph(
+      [participant, node],
+      [{ type: "PARTY_TO", from: participant, to: { label: "TdvaRecord", id: node.id } }],
+    );
+    return stored;
+  }
+
+  /** The offers kept for an event, one per provider, ordered by provider address. */
+  async list(eventId: bigint): Promise<SignedOffer[]> {
+    await this.#trigger(eventId); // unknown event: 404
+    const rows = await this.#graph.query(
+      "MATCH (o:TdvaRecord) WHERE o.kind = 'offer' AND o.id STARTS WITH $prefix " +
+        "RETURN o.extra AS extra",
+      { prefix: `${this.#idOf(eventId)}` },
+    );
+    return rows
+      .map((r) => JSON.parse(String(r.extra)) as SignedOffer)
+      .sort((a, b) => (BigInt(a.provider) < BigInt(b.provider) ? -1 : 1));
+  }
+
+  /** Graph id of an offer (by registry and event, and provider when given). */
+  #idOf(eventId: bigint, provider?: Address): string {
+    const base = `offer:${this.#registry.toLowerCase()}:${eventId}:`;
+    return provider ? `${base}${provider.toLowerCase()}` : base;
+  }
+
+  async #trigger(eventId: bigint) {
+    let result;
+    try {
+      result = await this.#clients.publicClient.readContract({
+        address: this.#registry,
+        abi: abis.DispatchRegistry,
+        functionName: "tdvaChain",
+        args: [eventId],
+      });
+    } catch (cause) {
+      throw new UpstreamError("cannot read the DispatchRegistry", { cause });
+    }
+    const t = result[0];
+    if (t.stage === 0) throw new NotFoundError(`TDVA event ${eventId} not found`);
+    return {
+      stage: t.stage,
+      createdAt: Number(t.createdAt),
+      quoteDeadline: Number(t.quoteDeadline),
+    };
+  }
+}

@@ -1,0 +1,235 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import request from "supertest";
+import type { Express } from "express";
+import { keccak256, toHex, type Address } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../src/api/app.ts";
+import { createServices, type Services } from "../../src/api/createContext.ts";
+import { startDevnet, type Devnet } from "../../src/chain/devnet.ts";
+import { contractAddress } from "../../src/chain/deployment.ts";
+import { abis } from "../../src/contracts/abis.ts";
+import { connectDemoChain, type DemoChain } from "../../src/demo/liveDevnet.ts";
+import { devnetConfig } from "../helpers/traceStack.ts";
+
+/** The provider side of the relay: sign an offer as devnet account `index`, as a wallet would. */
+async function signOffer(
+  chain: DemoChain,
+  index: number,
+  eventId: bigint,
+  fields: { maxPowerW: number; maxEnergyWh: bigint; signedAt: number; segments: bigint[] },
+  as: Address = chain.address(index),
+) {
+  const registry = contractAddress(chain.deployment, "DispatchRegistry");
+  const signature = await chain.wallet(index).signTypedData({
+    domain: {
+      name: "GridLedger DispatchRegistry",
+      version: "1",
+      chainId: chain.chain.id,
+      verifyingContract: registry,
+    },
+    types: {
+      Offer: [
+        { name: "eventId", type: "uint256" },
+        { name: "provider", type: "address" },
+        { name: "maxPowerW", type: "uint32" },
+        { name: "maxEnergyWh", type: "uint64" },
+        { name: "signedAt", type: "uint40" },
+        { name: "segments", type: "uint96[]" },
+      ],
+    },
+    primaryType: "Offer",
+    message: { eventId, provider: as, ...fields },
+  });
+  return {
+    provider: as,
+    maxPowerW: fields.maxPowerW,
+    maxEnergyWh: fields.maxEnergyWh.toString(),
+    signedAt: fields.signedAt,
+    segments: fields.segments.map(String),
+    signature,
+  };
+}
+
+describe("TDVA offer relay (REST API on a devnet)", () => {
+  let devnet: Devnet;
+  let chain: DemoChain;
+  let services: Services;
+  let app: Express;
+  let dataDir: string;
+  let eventId: bigint;
+  let openedAt: number;
+  const segment = (kw: number, pricePerKWh: bigint) => (BigInt(kw * 1000) << 64n) | pricePerKWh;
+
+  beforeAll(async () => {
+    devnet = await startDevnet(18526);
+    chain = await connectDemoChain({
+      rpcUrl: devnet.rpcUrl,
+      deploymentFile: devnet.deploymentFile,
+      fallbackPort: 18527,
+      log: () => {},
+    });
+    dataDir = await mkdtemp(path.join(tmpdir(), "gl-offers-"));
+    services = await createServices(devnetConfig(devnet, dataDir), undefined, {
+      indexer: false,
+      anchorTimer: false,
+    });
+    app = createApp(services.context);
+    // The operator (account 0) triggers an event with a budget pulled from its token balance.
+    const registry = contractAddress(chain.deployment, "DispatchRegistry");
+    const token = contractAddress(chain.deployment, "GridToken");
+    const budget = 1_000_000n;
+    await chain.write("mint", 0, {
+      address: token,
+      abi: abis.GridToken,
+      functionName: "mint",
+      args: [chain.address(0), budget],
+    });
+    await chain.write("approve", 0, {
+      address: token,
+      abi: abis.GridToken,
+      functionName: "approve",
+      args: [registry, budget],
+    });
+    openedAt = await chain.latestTimestamp();
+    await chain.write("trigger", 0, {
+      address: registry,
+      abi: abis.DispatchRegistry,
+      functionName: "trigger",
+      args: [
+        {
+          reason: 1,
+          feederId: 6,
+          requestedW: -500_000n,
+          start: openedAt + 600,
+          duration: 3600,
+          quoteDeadline: openedAt + 300,
+          budget,
+          dataHash: keccak256(toHex("alarm")),
+          dataCid: "",
+        },
+      ],
+    });
+    eventId = await chain.publicClient.readContract({
+      address: registry,
+      abi: abis.DispatchRegistry,
+      functionName: "eventCount",
+    });
+  });
+  afterAll(async () => {
+    await services?.close();
+    await chain?.close();
+    await devnet?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("takes a provider's signed offer, lists it for the operator, and keeps only the newest", async () => {
+    const at = openedAt + 10;
+    const first = await signOffer(chain, 1, eventId, {
+      maxPowerW: 300_000,
+      maxEnergyWh: 300_000n,
+      signedAt: at,
+      segments: [segment(100, 300_000n), segment(200, 400_000n)],
+    });
+    const posted = await request(app)
+      .post(`/v1/dispatch/events/${eventId}/offers`)
+      .send(first)
+      .expect(201);
+    expect(posted.body.offer).toMatchObject({ eventId: eventId.toString(), maxPowerW: 300_000 });
+    const newer = await signOffer(chain, 1, eventId, {
+      maxPowerW: 250_000,
+      maxEnergyWh: 250_000n,
+      signedAt: at + 1,
+      segments: [segment(250, 350_000n)],
+    });
+    await request(app).post(`/v1/dispatch/events/${eventId}/offers`).send(newer).expect(201);
+    const other = await signOffer(chain, 2, eventId, {
+      maxPowerW: 100_000,
+      maxEnergyWh: 100_000n,
+      signedAt: at,
+      segments: [segment(100, 500_000n)],
+    });
+    await request(app).post(`/v1/dispatch/events/${eventId}/offers`).send(other).expect(201);
+    const list = await request(app).get(`/v1/dispatch/events/${eventId}/offers`).expect(200);
+    expect(list.body.offers).toEqual(
+      [
+        { ...newer, eventId: eventId.toString() },
+        { ...other, eventId: eventId.toString() },
+      ].sort((a, b) => (BigInt(a.provider) < BigInt(b.provider) ? -1 : 1)),
+    );
+    // The provider's history shows the offer it made.
+    const history = await request(app)
+      .get(`/v1/participants/${chain.address(1).toLowerCase()}/history`)
+      .expect(200);
+    expect(history.body.tdva.map((r: { kind: string }) => r.kind)).toEqual(["offer"]);
+  });
+
+  it("refuses an offer whose signature is not the provider's, or signed outside the quote window", async () => {
+    // Account 3 signs, claiming to be account 1.
+    const forged = await signOffer(
+      chain,
+      3,
+      eventId,
+      { maxPowerW: 1, maxEnergyWh: 1n, signedAt: openedAt + 5, segments: [segment(1, 1n)] },
+      chain.address(1),
+    );
+    const res = await request(app).post(`/v1/dispatch/events/${eventId}/offers`).send(forged);
+    expect(res.status).toBe(422);
+    expect(res.body.error.issues[0].path).toBe("signature");
+    const late = await signOffer(chain, 1, eventId, {
+      maxPowerW: 1,
+      maxEnergyWh: 1n,
+      signedAt: openedAt + 301,
+      segments: [segment(1, 1n)],
+    });
+    const lateRes = await request(app).post(`/v1/dispatch/events/${eventId}/offers`).send(late);
+    expect(lateRes.status).toBe(422);
+    expect(lateRes.body.error.issues[0].path).toBe("signedAt");
+    // Nothing already kept was lost.
+    const list = await request(app).get(`/v1/dispatch/events/${eventId}/offers`).expect(200);
+    expect(list.body.offers).toHaveLength(2);
+  });
+
+  it("answers bad bodies with 422, bad ids with 400, unknown events with 404, closed events with 409", async () => {
+    const bad = await request(app)
+      .post(`/v1/dispatch/events/${eventId}/offers`)
+      .send({ provider: "0x12", segments: [], extra: 1 });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.issues.map((i: { path: string }) => i.path)).toEqual(
+      expect.arrayContaining(["provider", "segments", "signature"]),
+    );
+    expect((await request(app).get("/v1/dispatch/events/0/offers")).status).toBe(400);
+    const unknown = await request(app).get(`/v1/dispatch/events/${eventId + 5n}/offers`);
+    expect(unknown.status).toBe(404);
+    const offer = await signOffer(chain, 1, eventId + 5n, {
+      maxPowerW: 1,
+      maxEnergyWh: 1n,
+      signedAt: openedAt + 5,
+      segments: [segment(1, 1n)],
+    });
+    expect(
+      (
+        await request(app)
+          .post(`/v1/dispatch/events/${eventId + 5n}/offers`)
+          .send(offer)
+      ).status,
+    ).toBe(404);
+
+    await chain.write("cancel", 0, {
+      address: contractAddress(chain.deployment, "DispatchRegistry"),
+      abi: abis.DispatchRegistry,
+      functionName: "cancel",
+      args: [eventId],
+    });
+    const late = await signOffer(chain, 2, eventId, {
+      maxPowerW: 1,
+      maxEnergyWh: 1n,
+      signedAt: openedAt + 5,
+      segments: [segment(1, 1n)],
+    });
+    const closed = await request(app).post(`/v1/dispatch/events/${eventId}/offers`).send(late);
+    expect(closed.status).toBe(409);
+    expect(closed.body.error.message).toMatch(/no longer takes offers/);
+  });
+});
