@@ -24,14 +24,13 @@ import {
   shortHex,
   TOKEN_SYMBOL,
 } from "../utils/format.ts";
+import { apiGet, apiPost } from "../utils/api.ts";
 import { getParsedError } from "../utils/parseError.ts";
 import { sixNodeFeeder } from "../utils/feeders.ts";
 import {
   TDVA_REASONS,
   TDVA_STAGES,
-  loadOffers,
   packSegment,
-  saveOffer,
   unpackSegment,
   verifyLinks,
   type SignedOffer,
@@ -204,8 +203,9 @@ function OfferForm({
           segments: segs,
         },
       });
-      saveOffer(registry.address, {
-        eventId: event.id.toString(),
+      // The API's offer relay checks the signature and the quote window, then keeps the offer
+      // for the operator (one per provider: a newer offer replaces this one).
+      await apiPost(`/v1/dispatch/events/${event.id}/offers`, {
         provider: account,
         maxPowerW,
         maxEnergyWh: maxEnergyWh.toString(),
@@ -261,8 +261,9 @@ function Proposal({ registry, event }: { registry: DeployedContract; event: Tdva
   const review = async () => {
     setNote(undefined);
     try {
-      const offers = loadOffers(registry.address, event.id).sort((a, b) =>
-        BigInt(a.provider) < BigInt(b.provider) ? -1 : 1,
+      // Sorted by provider address by the API, the order the registry requires.
+      const { offers } = await apiGet<{ offers: SignedOffer[] }>(
+        `/v1/dispatch/events/${event.id}/offers`,
       );
       if (offers.length === 0) throw new Error("No signed offers for this event yet.");
       const participants = contractOf("ParticipantRegistry", appChain.id)!;

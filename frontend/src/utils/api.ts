@@ -12,26 +12,47 @@ export class ApiError extends Error {
 }
 
 /** GET a JSON resource of the REST API (`/v1/...`), turning API errors into ApiError. */
-export async function apiGet<T>(path: string, base = env.apiUrl): Promise<T> {
+export function apiGet<T>(path: string, base = env.apiUrl): Promise<T> {
+  return apiCall<T>("GET", path, undefined, base);
+}
+
+/** POST JSON to the REST API, turning API errors (with the first failing field) into ApiError. */
+export function apiPost<T>(path: string, body: unknown, base = env.apiUrl): Promise<T> {
+  return apiCall<T>("POST", path, body, base);
+}
+
+async function apiCall<T>(
+  method: "GET" | "POST",
+  path: string,
+  body: unknown,
+  base: string,
+): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(`${base}${path}`, { headers: { accept: "application/json" } });
+    res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        accept: "application/json",
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
   } catch (error) {
     throw new ApiError(`The GridLedger API is unreachable (${(error as Error).message}).`, 0);
   }
-  const body = (await res.json().catch(() => ({}))) as {
+  const json = (await res.json().catch(() => ({}))) as {
     error?: { message?: string } | string;
     message?: string;
   };
   if (!res.ok) {
     const message =
-      typeof body.error === "string"
-        ? body.error
-        : (body.error?.message ?? body.message ?? res.statusText);
+      typeof json.error === "string"
+        ? json.error
+        : (json.error?.message ?? json.message ?? res.statusText);
     throw new ApiError(
       `${res.status === 404 ? "Not found" : `API error ${res.status}`}: ${message}`,
       res.status,
     );
   }
-  return body as T;
+  return json as T;
 }

@@ -229,7 +229,7 @@ export function deliveriesHash(deliveredWh: bigint[]): Hex {
   );
 }
 
-/** A provider's signed offer as kept until the operator carries it into `dispatch`. */
+/** A provider's signed offer as the API's offer relay keeps it until the operator dispatches. */
 export type SignedOffer = {
   eventId: string;
   provider: Address;
@@ -239,22 +239,3 @@ export type SignedOffer = {
   segments: string[];
   signature: Hex;
 };
-
-const BOOK_KEY = "gridledger.tdva.offers";
-
-/** Offers signed in this browser, by registry and event (the devnet's stand-in for an offer relay). */
-export function loadOffers(registry: Address, eventId: bigint): SignedOffer[] {
-  const all = JSON.parse(localStorage.getItem(BOOK_KEY) ?? "{}") as Record<string, SignedOffer[]>;
-  return all[`${registry.toLowerCase()}:${eventId}`] ?? [];
-}
-
-/** Keeps one offer per provider (a newer signature replaces the older one). */
-export function saveOffer(registry: Address, offer: SignedOffer): void {
-  const all = JSON.parse(localStorage.getItem(BOOK_KEY) ?? "{}") as Record<string, SignedOffer[]>;
-  const key = `${registry.toLowerCase()}:${offer.eventId}`;
-  all[key] = [
-    ...(all[key] ?? []).filter((o) => o.provider.toLowerCase() !== offer.provider.toLowerCase()),
-    offer,
-  ];
-  localStorage.setItem(BOOK_KEY, JSON.stringify(all));
-}
