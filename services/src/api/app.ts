@@ -90,13 +90,15 @@ export function createApp(ctx: ApiContext): express.Express {
 
   app.get("/v1/health", async (_req, res) => {
     const checks = await ctx.checks();
-    const ok = Object.values(checks).every((c) => c.ok);
+    const indexer = ctx.indexer?.status() ?? null;
+    // A deep reorg stops the indexer: the graph's chain records can no longer be trusted.
+    const ok = Object.values(checks).every((c) => c.ok) && !indexer?.reorg;
     res.status(ok ? 200 : 503).json({
       status: ok ? "ok" : "degraded",
       chainId: ctx.chainId,
       checks,
       anchoring: { pending: ctx.batcher.pending, lastError: ctx.batcher.lastError ?? null },
-      indexer: ctx.indexer?.status() ?? null,
+      indexer,
     });
   });
 

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { decodeEventLog, type Abi, type Address, type Hex, type Log } from "viem";
 import type { ChainClients } from "../chain/clients.ts";
-import { UpstreamError } from "../common/errors.ts";
+import { ConflictError, UpstreamError } from "../common/errors.ts";
 import { abis } from "../contracts/abis.ts";
 import type { GraphStore } from "../graph/graphStore.ts";
 import type { FileCursor } from "./cursor.ts";
@@ -30,7 +30,27 @@ export type IndexerStatus = {
   logsApplied: number;
   running: boolean;
   lastError: string | undefined;
+  /** Set when the last indexed block is no longer on the chain: indexing has stopped. */
+  reorg: ChainReorgError["detail"] | undefined;
 };
+
+/**
+ * The block the cursor ends at is no longer part of the chain: a reorganisation deeper than
+ * `confirmations`, or a different chain (a reset devnet) behind the same RPC and chain id. The
+ * graph may hold records of blocks that are gone, so the indexer stops instead of mixing both.
+ */
+export class ChainReorgError extends ConflictError {
+  override name = "ChainReorgError";
+  readonly detail: { block: number; indexedHash: string; chainHash: string };
+  constructor(detail: { block: number; indexedHash: string; chainHash: string }) {
+    super(
+      `block ${detail.block} was indexed with hash ${detail.indexedHash} but the chain now has ` +
+        `${detail.chainHash}: a reorganisation deeper than the configured confirmations, or a ` +
+        "different chain. Indexing is stopped; re-index into a fresh DATA_DIR.",
+    );
+    this.detail = detail;
+  }
+}
 
 /**
  * Follows the GridLedger contracts' events into the graph: participants, orders, matches,
@@ -52,6 +72,9 @@ export class ChainIndexer {
   readonly #logger: Logger | undefined;
   readonly #contracts: { name: string; address: Address; abi: Abi; fromBlock: number }[];
   #lastBlock: number | undefined;
+  /** Hash of #lastBlock when it was indexed (null for a cursor written before hashes were kept). */
+  #lastBlockHash: string | null = null;
+  #reorg: ChainReorgError | undefined;
   #safeHead: number | undefined;
   #logsApplied = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -93,6 +116,7 @@ export class ChainIndexer {
       logsApplied: this.#logsApplied,
       running: !this.#stopped,
       lastError: this.#lastError,
+      reorg: this.#reorg?.detail,
     };
   }
 
@@ -132,11 +156,15 @@ export class ChainIndexer {
   async #catchUp(maxRanges: number): Promise<number> {
     if (this.#contracts.length === 0) return -1;
     const { publicClient, deployment } = this.#clients;
+    if (this.#reorg) throw this.#reorg;
     if (this.#lastBlock === undefined) {
       const saved = await this.#cursor.load();
       const start = Math.min(...this.#contracts.map((c) => c.fromBlock));
-      this.#lastBlock = saved && saved.chainId === deployment.chainId ? saved.lastBlock : start - 1;
+      const mine = saved && saved.chainId === deployment.chainId;
+      this.#lastBlock = mine ? saved.lastBlock : start - 1;
+      this.#lastBlockHash = mine ? saved.lastBlockHash : null;
     }
+    await this.#checkStillOnChain();
     let head: bigint;
     try {
       head = await publicClient.getBlockNumber({ cacheTime: 0 });
@@ -157,11 +185,35 @@ export class ChainIndexer {
         lastBlockHash: block.hash,
       });
       this.#lastBlock = to;
+      this.#lastBlockHash = block.hash;
       this.#logsApplied += applied;
       ranges += 1;
       this.#logger?.debug({ from, to, logs: applied }, "indexed block range");
     }
     return this.#lastBlock;
+  }
+
+  /** Compares the hash the last indexed block had with the chain's block at that height now. */
+  async #checkStillOnChain(): Promise<void> {
+    const block = this.#lastBlock;
+    const indexedHash = this.#lastBlockHash;
+    if (indexedHash === null || block === undefined || block < 0) return;
+    const { publicClient } = this.#clients;
+    let chainHash: string;
+    try {
+      const head = await publicClient.getBlockNumber({ cacheTime: 0 });
+      chainHash =
+        head < BigInt(block)
+          ? `none (the chain ends at block ${head})`
+          : (await publicClient.getBlock({ blockNumber: BigInt(block) })).hash;
+    } catch (cause) {
+      throw new UpstreamError(`indexer cannot read block ${block}`, { cause });
+    }
+    if (chainHash !== indexedHash) {
+      this.#reorg = new ChainReorgError({ block, indexedHash, chainHash });
+      this.#logger?.error({ ...this.#reorg.detail }, this.#reorg.message);
+      throw this.#reorg;
+    }
   }
 
   async #indexRange(from: number, to: number): Promise<number> {

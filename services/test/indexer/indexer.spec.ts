@@ -8,7 +8,7 @@ import { createChainClients, type ChainClients } from "../../src/chain/clients.t
 import { DataAnchorClient } from "../../src/chain/dataAnchor.ts";
 import { createGraphStore } from "../../src/graph/createGraphStore.ts";
 import type { GraphStore } from "../../src/graph/graphStore.ts";
-import { ChainIndexer } from "../../src/indexer/chainIndexer.ts";
+import { ChainIndexer, ChainReorgError } from "../../src/indexer/chainIndexer.ts";
 import { FileCursor } from "../../src/indexer/cursor.ts";
 import { DEVNET_KEYS, devnetRpc, startDevnet, type Devnet } from "../../src/chain/devnet.ts";
 import { devnetActors } from "../helpers/devnetActors.ts";
@@ -133,5 +133,31 @@ describe("chain indexer", () => {
     for (let i = 0; i < 3; i++) await devnetRpc(devnet.rpcUrl, "evm_mine");
     expect(await follower.runOnce()).toBe(Number(receipt.blockNumber));
     expect(await anchorCount()).toBe(4);
+  });
+
+  it("stops with a clear error when an indexed block is no longer on the chain (deep reorg)", async () => {
+    const follower = indexer(0, 100);
+    const snapshot = await devnetRpc(devnet.rpcUrl, "evm_snapshot");
+    await new DataAnchorClient(clients).anchorRoot(
+      keccak256(stringToHex("orphan")),
+      "bafy-orphan",
+      1n,
+      "test",
+    );
+    const indexedTo = await follower.runOnce();
+    expect(await anchorCount()).toBe(5);
+    // The block the indexer ended at is replaced by another one at the same height.
+    await devnetRpc(devnet.rpcUrl, "evm_revert", [snapshot]);
+    await devnetRpc(devnet.rpcUrl, "evm_increaseTime", [7]);
+    await devnetRpc(devnet.rpcUrl, "evm_mine");
+    const error = await follower.runOnce().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChainReorgError);
+    expect((error as ChainReorgError).detail.block).toBe(indexedTo);
+    expect((error as Error).message).toMatch(/deeper than the configured confirmations/);
+    expect(follower.status().reorg?.block).toBe(indexedTo);
+    // It stays stopped, and so does a new indexer reading the same cursor after a restart.
+    await expect(follower.runOnce()).rejects.toBeInstanceOf(ChainReorgError);
+    await expect(indexer(0, 100).runOnce()).rejects.toBeInstanceOf(ChainReorgError);
+    expect((await cursor.load())?.lastBlock).toBe(indexedTo);
   });
 });
