@@ -5,6 +5,7 @@ import type { Address, Hex } from "viem";
 import { fingerprintJson } from "@services/common/fingerprint.ts";
 import { solvePowerFlow } from "@services/grid/solvePowerFlow.ts";
 import { optimiseDispatch, type DispatchResult } from "@services/dispatch/optimiseDispatch.ts";
+import { offerTypedData } from "@services/dispatch/offerTypedData.ts";
 import { appChain } from "../config/wagmi.ts";
 import { contractOf, type DeployedContract } from "../hooks/contracts.ts";
 import { useChainTime } from "../hooks/useChainTime.ts";
@@ -177,23 +178,7 @@ function OfferForm({
       const signedAt = Number((await getBlock(config, { chainId: appChain.id })).timestamp);
       const signature = await signTypedData(config, {
         account,
-        domain: {
-          name: "GridLedger DispatchRegistry",
-          version: "1",
-          chainId: appChain.id,
-          verifyingContract: registry.address,
-        },
-        types: {
-          Offer: [
-            { name: "eventId", type: "uint256" },
-            { name: "provider", type: "address" },
-            { name: "maxPowerW", type: "uint32" },
-            { name: "maxEnergyWh", type: "uint64" },
-            { name: "signedAt", type: "uint40" },
-            { name: "segments", type: "uint96[]" },
-          ],
-        },
-        primaryType: "Offer",
+        ...offerTypedData(appChain.id, registry.address),
         message: {
           eventId: event.id,
           provider: account,

@@ -1,3 +1,4 @@
+import { offerTypedData } from "../dispatch/offerTypedData.ts";
 import { parseEventLogs, type Address, type Hex } from "viem";
 import { abis } from "../contracts/abis.ts";
 import { contractAddress } from "../chain/deployment.ts";
@@ -364,23 +365,7 @@ export async function runDispatchDemo(
     const segments = p.segments.map((s) => pack(s.kw * 1000, Math.round(s.price * BASE_UNITS)));
     const maxEnergyWh = BigInt(Math.round(("maxKWh" in p ? p.maxKWh : p.maxKW * durationH) * 1000));
     const signature = await chain.wallet(p.account).signTypedData({
-      domain: {
-        name: "GridLedger DispatchRegistry",
-        version: "1",
-        chainId: chain.deployment.chainId,
-        verifyingContract: dispatchAddress,
-      },
-      types: {
-        Offer: [
-          { name: "eventId", type: "uint256" },
-          { name: "provider", type: "address" },
-          { name: "maxPowerW", type: "uint32" },
-          { name: "maxEnergyWh", type: "uint64" },
-          { name: "signedAt", type: "uint40" },
-          { name: "segments", type: "uint96[]" },
-        ],
-      },
-      primaryType: "Offer",
+      ...offerTypedData(chain.deployment.chainId, dispatchAddress),
       message: {
         eventId: eventIdFromLogs,
         provider,

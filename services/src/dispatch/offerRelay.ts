@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError, UpstreamError, ValidationError } from "..
 import { parseWith } from "../common/validate.ts";
 import { abis } from "../contracts/abis.ts";
 import type { GraphNode, GraphStore } from "../graph/graphStore.ts";
+import { offerTypedData } from "./offerTypedData.ts";
 
 const uint = (bits: number) =>
   z
@@ -67,23 +68,7 @@ export class OfferRelay {
     const provider = getAddress(offer.provider);
     const valid = await verifyTypedData({
       address: provider,
-      domain: {
-        name: "GridLedger DispatchRegistry",
-        version: "1",
-        chainId: this.#clients.deployment.chainId,
-        verifyingContract: this.#registry,
-      },
-      types: {
-        Offer: [
-          { name: "eventId", type: "uint256" },
-          { name: "provider", type: "address" },
-          { name: "maxPowerW", type: "uint32" },
-          { name: "maxEnergyWh", type: "uint64" },
-          { name: "signedAt", type: "uint40" },
-          { name: "segments", type: "uint96[]" },
-        ],
-      },
-      primaryType: "Offer",
+      ...offerTypedData(this.#clients.deployment.chainId, this.#registry),
       message: {
         eventId,
         provider,

@@ -11,6 +11,7 @@ import { startDevnet, type Devnet } from "../../src/chain/devnet.ts";
 import { contractAddress } from "../../src/chain/deployment.ts";
 import { abis } from "../../src/contracts/abis.ts";
 import { connectDemoChain, type DemoChain } from "../../src/demo/liveDevnet.ts";
+import { offerTypedData } from "../../src/dispatch/offerTypedData.ts";
 import { devnetConfig } from "../helpers/traceStack.ts";
 
 /** The provider side of the relay: sign an offer as devnet account `index`, as a wallet would. */
@@ -23,23 +24,7 @@ async function signOffer(
 ) {
   const registry = contractAddress(chain.deployment, "DispatchRegistry");
   const signature = await chain.wallet(index).signTypedData({
-    domain: {
-      name: "GridLedger DispatchRegistry",
-      version: "1",
-      chainId: chain.chain.id,
-      verifyingContract: registry,
-    },
-    types: {
-      Offer: [
-        { name: "eventId", type: "uint256" },
-        { name: "provider", type: "address" },
-        { name: "maxPowerW", type: "uint32" },
-        { name: "maxEnergyWh", type: "uint64" },
-        { name: "signedAt", type: "uint40" },
-        { name: "segments", type: "uint96[]" },
-      ],
-    },
-    primaryType: "Offer",
+    ...offerTypedData(chain.chain.id, registry),
     message: { eventId, provider: as, ...fields },
   });
   return {
