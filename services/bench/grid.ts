@@ -1,4 +1,3 @@
-/* eslint-disable no-console -- a benchmark script prints its table */
 // `npm run bench:grid`: power flow, dispatch and Dempster-Shafer timings (medians over repeated
 // runs, after a warm-up), printed as a table and written to bench-results/grid.json.
 import { mkdirSync, writeFileSync } from "node:fs";
