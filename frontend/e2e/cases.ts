@@ -355,6 +355,8 @@ export const cases: Case[] = [
         await s.page.getByTestId("offer-note").filter({ hasText: "Offer signed" }).waitFor();
       }
       await connectDevnet(s.page, 0);
+      // The operator sees both offers arrive through the API's relay.
+      await s.page.locator('[data-testid="offers-received"][data-count="2"]').waitFor();
       await s.page.getByTestId("review-button").click();
       await s.page.getByTestId("safety-report").waitFor();
       await s.shot("dispatch-proposal");

@@ -1,4 +1,5 @@
 import { useMemo, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
 import { useAccount, useConfig } from "wagmi";
 import { getBlock, readContract, signTypedData } from "wagmi/actions";
 import type { Address, Hex } from "viem";
@@ -314,9 +315,27 @@ function Proposal({ registry, event }: { registry: DeployedContract; event: Tdva
     });
   };
   const safety = plan?.result.safety;
+  // What the relay holds right now (refreshed while the event takes offers).
+  const received = useQuery({
+    queryKey: ["offers", registry.address, event.id.toString()],
+    queryFn: () =>
+      apiGet<{ offers: SignedOffer[] }>(`/v1/dispatch/events/${event.id}/offers`).then(
+        (r) => r.offers,
+      ),
+    refetchInterval: 3_000,
+    retry: false,
+  });
   return (
     <div>
       <h3>Optimiser proposal (operator)</h3>
+      <p className="muted" data-testid="offers-received" data-count={received.data?.length ?? 0}>
+        {received.error
+          ? `Offers: ${received.error.message}`
+          : `Signed offers received: ${received.data?.length ?? "…"}` +
+            (received.data?.length
+              ? ` (${received.data.map((o) => `${shortHex(o.provider)} ${o.maxPowerW / 1000} kW`).join(", ")})`
+              : "")}
+      </p>
       <button onClick={() => void review()} data-testid="review-button">
         Review offers and run the optimiser
       </button>
