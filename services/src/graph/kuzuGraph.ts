@@ -188,7 +188,6 @@ export class KuzuGraphStore extends CypherGraphStore {
    * (decision 0401).
    */
   async #updateNodes(label: NodeLabel, part: GraphNode[]): Promise<void> {
-    await this.mergeStoredProps(label, part);
     const columns = ["kind", "name", "at", "cid", "leafHash", "anchorId", "proof", "extra"];
     const stored = new Map(
       (
@@ -201,12 +200,18 @@ export class KuzuGraphStore extends CypherGraphStore {
     );
     const groups = new Map<string, Record<string, unknown>[]>();
     for (const n of part) {
-      const row = toRow(n);
       const before = stored.get(n.id) ?? {};
+      // Props merge key by key with the stored ones (the same read serves both purposes).
+      const old = n.props ? parseJsonColumn(before.extra, `props of ${label} ${n.id}`) : undefined;
+      const row = toRow(
+        old && typeof old === "object" ? { ...n, props: { ...old, ...n.props } } : n,
+      );
       const changed = columns.filter((c) => row[c] !== null && row[c] !== before[c]);
       if (changed.length === 0) continue; // nothing new: leave the row alone
       const key = changed.join(",");
-      groups.set(key, [...(groups.get(key) ?? []), row]);
+      const group = groups.get(key);
+      if (group) group.push(row);
+      else groups.set(key, [row]);
     }
     for (const [key, rows] of groups) {
       const set = key

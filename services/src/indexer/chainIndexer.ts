@@ -164,13 +164,13 @@ export class ChainIndexer {
       this.#lastBlock = mine ? saved.lastBlock : start - 1;
       this.#lastBlockHash = mine ? saved.lastBlockHash : null;
     }
-    await this.#checkStillOnChain();
     let head: bigint;
     try {
       head = await publicClient.getBlockNumber({ cacheTime: 0 });
     } catch (cause) {
       throw new UpstreamError("indexer cannot read the chain head", { cause });
     }
+    await this.#checkStillOnChain(head);
     const safeHead = Number(head) - this.#options.confirmations;
     this.#safeHead = safeHead;
     let ranges = 0;
@@ -194,14 +194,13 @@ export class ChainIndexer {
   }
 
   /** Compares the hash the last indexed block had with the chain's block at that height now. */
-  async #checkStillOnChain(): Promise<void> {
+  async #checkStillOnChain(head: bigint): Promise<void> {
     const block = this.#lastBlock;
     const indexedHash = this.#lastBlockHash;
     if (indexedHash === null || block === undefined || block < 0) return;
     const { publicClient } = this.#clients;
     let chainHash: string;
     try {
-      const head = await publicClient.getBlockNumber({ cacheTime: 0 });
       chainHash =
         head < BigInt(block)
           ? `none (the chain ends at block ${head})`
