@@ -3,15 +3,19 @@ pragma solidity ^0.8.24;
 
 /// @title IEnergyMarket
 /// @notice Double auction with forecast compensation (003 section 2, penalty band from 002
-/// section 3). The operator opens delivery intervals; approved participants place bids and asks
-/// before gate closure against internally deposited tokens; anyone clears the interval by passing
-/// the order ids in the paper's order (the contract verifies, it does not sort); meters report
-/// energy; anyone settles with make-whole compensation.
+/// section 3), settled per delivery period (two-settlement). The operator opens a delivery period
+/// (its grid prices, band and escrow bond) and one or more intervals that trade it (day-ahead,
+/// intraday, real-time); approved participants place bids and asks before an interval's gate
+/// closure against internally deposited tokens; anyone clears an interval by passing the order ids
+/// in the paper's order (the contract verifies, it does not sort); anyone tallies the clearing
+/// records (unmatched locks are released, traded energy is added to each participant's period
+/// position); meters report one reading per participant and period; after the metering window
+/// anyone settles, paying for delivered energy and compensating the harmed side.
 /// @dev Money inside the market is kept in milli-units: 1 token base unit = 1000 milli-units, so
-/// the value of q Wh at p base units per kWh is exactly p × q milli-units. Rounding is described
-/// in docs/decisions/0101-market-rounding.md.
+/// the value of q Wh at p base units per kWh is exactly p × q milli-units. The settlement rule and
+/// its rounding are derived in docs/decisions/0105-market-settlement.md.
 interface IEnergyMarket {
-    /// @notice Kind of delivery interval.
+    /// @notice Kind of trading interval.
     enum IntervalKind {
         DayAhead,
         Intraday,
@@ -32,15 +36,41 @@ interface IEnergyMarket {
         Sell
     }
 
-    /// @notice Parameters and counters of an interval, as returned by `interval`.
+    /// @notice A delivery period: what every interval trading it shares.
+    /// @param start Delivery start (unix seconds).
+    /// @param duration Delivery length in seconds.
+    /// @param meteringWindow Seconds after delivery end during which meters report.
+    /// @param gridBuyPrice Grid's selling price for the period, base units per kWh.
+    /// @param feedInPrice Grid's feed-in price for the period, base units per kWh.
+    /// @param bandBps Penalty tolerance band in basis points.
+    /// @param bondRate Minimum escrow per Wh of any order, milli-units (refunded at tally/settle).
+    /// @param minQuantity Smallest order quantity, Wh.
+    /// @param intervals Intervals opened for the period.
+    /// @param tallied Intervals whose clearing records are tallied.
+    struct PeriodView {
+        uint40 start;
+        uint32 duration;
+        uint32 meteringWindow;
+        uint40 gridBuyPrice;
+        uint40 feedInPrice;
+        uint16 bandBps;
+        uint40 bondRate;
+        uint32 minQuantity;
+        uint8 intervals;
+        uint8 tallied;
+    }
+
+    /// @notice Parameters and counters of an interval (period fields copied in), as returned by
+    /// `interval`.
     /// @param kind Day-ahead, intraday or real-time.
     /// @param status Life-cycle state.
+    /// @param periodId Delivery period the interval trades.
     /// @param start Delivery start (unix seconds).
     /// @param duration Delivery length in seconds.
     /// @param gateClosure Last moment (exclusive) for placing and cancelling orders.
     /// @param meteringWindow Seconds after delivery end during which meters report.
-    /// @param gridBuyPrice Grid's selling price for the interval, base units per kWh.
-    /// @param feedInPrice Grid's feed-in price for the interval, base units per kWh.
+    /// @param gridBuyPrice Grid's selling price, base units per kWh.
+    /// @param feedInPrice Grid's feed-in price, base units per kWh.
     /// @param bandBps Penalty tolerance band in basis points.
     /// @param renewableSells Orders placed as renewable sells (including cancelled ones).
     /// @param conventionalSells Orders placed as conventional sells (including cancelled ones).
@@ -48,6 +78,7 @@ interface IEnergyMarket {
     struct IntervalView {
         IntervalKind kind;
         IntervalStatus status;
+        uint32 periodId;
         uint40 start;
         uint32 duration;
         uint40 gateClosure;
@@ -76,27 +107,29 @@ interface IEnergyMarket {
         uint40 quantity;
     }
 
-    /// @notice Progress of a (possibly multi-transaction) clearing.
-    /// @param seen How many ids of each list (renewable sells, conventional sells, buys) were consumed.
+    /// @notice Progress of a (possibly multi-transaction) clearing and of the settlement.
+    /// @param seen Ids consumed per list (renewable sells, conventional sells, buys).
     /// @param phase 0 not started, 1 renewable walk, 2 conventional walk, 3 unmatched tail, 4 done.
-    /// @param matchCount Matches recorded so far.
-    /// @param matchHash Hash chain over the packed matches so far.
-    /// @param settleStage Settlement stage: 0 tally, 1 pay.
-    /// @param settleCursor Matches processed in the current settlement stage.
+    /// @param epoch Clearing attempt; raised when a walk is restarted after a proven omission.
+    /// @param entryCount Clearing records (matches and unmatched remainders) so far.
+    /// @param entryHash Hash chain over the records so far (input check of tally and settle).
+    /// @param settleStage 0 tally (release unmatched locks, add traded energy), 1 pay.
+    /// @param settleCursor Records processed in the current stage.
     struct ClearingView {
         uint32[3] seen;
         uint8 phase;
-        uint32 matchCount;
-        bytes32 matchHash;
+        uint32 epoch;
+        uint32 entryCount;
+        bytes32 entryHash;
         uint8 settleStage;
         uint32 settleCursor;
     }
 
-    /// @notice Metered energy and traded totals of a participant in an interval.
+    /// @notice A participant's metered energy and traded totals in a delivery period.
     /// @param produced Reported production, Wh.
     /// @param consumed Reported consumption, Wh.
-    /// @param sold Matched sell quantity, Wh (known after settlement).
-    /// @param bought Matched buy quantity, Wh (known after settlement).
+    /// @param sold Matched sell quantity over the period's intervals, Wh (after tally).
+    /// @param bought Matched buy quantity over the period's intervals, Wh (after tally).
     /// @param reported Whether a reading was reported.
     struct PositionView {
         uint64 produced;
@@ -108,7 +141,7 @@ interface IEnergyMarket {
 
     /// @notice Tokens entered the market.
     /// @param account Credited account.
-    /// @param amount Token base units deposited.
+    /// @param amount Token base units that arrived (and were credited).
     event Deposited(address indexed account, uint256 amount);
 
     /// @notice Tokens left the market.
@@ -116,24 +149,38 @@ interface IEnergyMarket {
     /// @param amount Token base units withdrawn.
     event Withdrawn(address indexed account, uint256 amount);
 
-    /// @notice The operator opened an interval.
-    /// @param intervalId New interval id.
-    /// @param kind Interval kind.
+    /// @notice The operator opened a delivery period.
+    /// @param periodId New period id.
     /// @param start Delivery start.
     /// @param duration Delivery length, seconds.
-    /// @param gateClosure Gate closure.
+    /// @param meteringWindow Seconds after delivery for meter reports.
     /// @param gridBuyPrice Grid buy price, base units per kWh.
     /// @param feedInPrice Feed-in price, base units per kWh.
     /// @param bandBps Tolerance band, basis points.
-    event IntervalOpened(
-        uint256 indexed intervalId,
-        IntervalKind kind,
+    /// @param bondRate Minimum escrow per Wh of any order, milli-units.
+    /// @param minQuantity Smallest order, Wh.
+    event PeriodOpened(
+        uint256 indexed periodId,
         uint40 start,
         uint32 duration,
-        uint40 gateClosure,
+        uint32 meteringWindow,
         uint40 gridBuyPrice,
         uint40 feedInPrice,
-        uint16 bandBps
+        uint16 bandBps,
+        uint40 bondRate,
+        uint32 minQuantity
+    );
+
+    /// @notice The operator opened a trading interval for a period.
+    /// @param intervalId New interval id.
+    /// @param periodId Period it trades.
+    /// @param kind Interval kind.
+    /// @param gateClosure Gate closure.
+    event IntervalOpened(
+        uint256 indexed intervalId,
+        uint256 indexed periodId,
+        IntervalKind kind,
+        uint40 gateClosure
     );
 
     /// @notice An order was placed and its worst case locked.
@@ -162,7 +209,7 @@ interface IEnergyMarket {
     /// @param released Milli-units released.
     event OrderCancelled(uint256 indexed intervalId, uint256 indexed orderId, uint256 released);
 
-    /// @notice A sell and a buy order were matched.
+    /// @notice Clearing recorded a match of a sell and a buy order.
     /// @param intervalId Interval.
     /// @param sellOrderId Sell order.
     /// @param buyOrderId Buy order.
@@ -176,7 +223,26 @@ interface IEnergyMarket {
         uint256 price
     );
 
-    /// @notice An unmatched remainder's lock was released at clearing.
+    /// @notice Clearing recorded an order's unmatched remainder (its lock is released at tally).
+    /// @param intervalId Interval.
+    /// @param orderId Order.
+    /// @param quantity Unmatched Wh.
+    event Unmatched(uint256 indexed intervalId, uint256 indexed orderId, uint256 quantity);
+
+    /// @notice A partial clearing walk was discarded because it provably skipped an order.
+    /// Clearing starts again from the first id of every list.
+    /// @param intervalId Interval.
+    /// @param epoch The new clearing attempt.
+    /// @param omittedOrderId The order the discarded walk had skipped.
+    event ClearingRestarted(uint256 indexed intervalId, uint32 epoch, uint256 omittedOrderId);
+
+    /// @notice Clearing finished.
+    /// @param intervalId Interval.
+    /// @param entryCount Number of clearing records (matches and unmatched remainders).
+    /// @param entryHash Hash chain over the records (input check of tally and settle).
+    event IntervalCleared(uint256 indexed intervalId, uint256 entryCount, bytes32 entryHash);
+
+    /// @notice An unmatched remainder's lock was released at tally.
     /// @param intervalId Interval.
     /// @param orderId Order.
     /// @param quantity Unmatched Wh.
@@ -188,20 +254,19 @@ interface IEnergyMarket {
         uint256 released
     );
 
-    /// @notice Clearing finished.
+    /// @notice All records of the interval are tallied: traded energy is in the period positions.
     /// @param intervalId Interval.
-    /// @param matchCount Number of matches.
-    /// @param matchHash Hash chain over the packed matches (input of `settle`).
-    event IntervalCleared(uint256 indexed intervalId, uint256 matchCount, bytes32 matchHash);
+    /// @param periodId Its period.
+    event IntervalTallied(uint256 indexed intervalId, uint256 indexed periodId);
 
-    /// @notice A meter (or the operator) reported a participant's energy.
-    /// @param intervalId Interval.
+    /// @notice A meter (or the operator) reported a participant's energy for a delivery period.
+    /// @param periodId Period.
     /// @param participant Participant.
     /// @param reporter Meter or operator.
     /// @param produced Wh produced.
     /// @param consumed Wh consumed.
     event MeterReported(
-        uint256 indexed intervalId,
+        uint256 indexed periodId,
         address indexed participant,
         address reporter,
         uint64 produced,
@@ -212,7 +277,7 @@ interface IEnergyMarket {
     /// @param intervalId Interval.
     /// @param sellOrderId Sell order.
     /// @param buyOrderId Buy order.
-    /// @param value Milli-units the buyer paid the seller for the energy.
+    /// @param value Milli-units the buyer paid the seller for delivered energy.
     /// @param sellerCompensation Milli-units the seller paid the buyer for under-delivery.
     /// @param buyerCompensation Milli-units the buyer paid the seller for under-consumption.
     event MatchSettled(
@@ -237,10 +302,19 @@ interface IEnergyMarket {
     /// @param required Required milli-units.
     error MarketInsufficientBalance(address account, uint256 available, uint256 required);
 
+    /// @notice Period parameters are inconsistent.
+    /// @param reason 1 start not in the future, 2 duration 0, 3 feed-in above grid buy price,
+    /// 4 band above 10000 bps, 5 bond rate 0, 6 minimum quantity 0.
+    error MarketInvalidPeriodParams(uint8 reason);
+
     /// @notice Interval parameters are inconsistent.
-    /// @param reason 1 gate closure not in the future, 2 gate closure after start, 3 duration 0,
-    /// 4 feed-in above grid buy price, 5 band above 10000 bps.
+    /// @param reason 1 gate closure not in the future, 2 gate closure after the period's start,
+    /// 3 the period has the maximum number of intervals.
     error MarketInvalidIntervalParams(uint8 reason);
+
+    /// @notice No period with this id.
+    /// @param periodId Id.
+    error MarketUnknownPeriod(uint256 periodId);
 
     /// @notice No interval with this id.
     /// @param intervalId Id.
@@ -256,10 +330,11 @@ interface IEnergyMarket {
     /// @param gateClosure Gate closure time.
     error MarketGateOpen(uint256 intervalId, uint256 gateClosure);
 
-    /// @notice Price or quantity is zero or exceeds 2^40 − 1.
+    /// @notice Price is zero, or quantity is below the period's minimum.
     /// @param price Price given.
     /// @param quantity Quantity given.
-    error MarketInvalidOrder(uint256 price, uint256 quantity);
+    /// @param minQuantity The period's minimum quantity, Wh.
+    error MarketInvalidOrder(uint256 price, uint256 quantity, uint256 minQuantity);
 
     /// @notice The account is not an approved participant.
     /// @param account Account.
@@ -289,7 +364,8 @@ interface IEnergyMarket {
     /// @param orderId The id.
     error MarketOrderNotInList(uint8 list, uint256 index, uint256 orderId);
 
-    /// @notice An id is not strictly after its predecessor in the list's order.
+    /// @notice An id is not strictly after its predecessor in the list's order (a replay, a
+    /// duplicate or a reordering).
     /// @param list 0 renewable sells, 1 conventional sells, 2 buys.
     /// @param index Position in the full list.
     /// @param orderId The id.
@@ -306,6 +382,11 @@ interface IEnergyMarket {
     /// @param total Orders in the interval.
     error MarketIncompleteLists(uint256 intervalId, uint256 seen, uint256 total);
 
+    /// @notice `restartClearing` was given an order the current walk did not skip.
+    /// @param intervalId Interval.
+    /// @param orderId The order named.
+    error MarketNoOmission(uint256 intervalId, uint256 orderId);
+
     /// @notice The interval is not cleared yet.
     /// @param intervalId Interval.
     error MarketNotCleared(uint256 intervalId);
@@ -314,45 +395,56 @@ interface IEnergyMarket {
     /// @param intervalId Interval.
     error MarketAlreadySettled(uint256 intervalId);
 
-    /// @notice Meter readings are accepted only after delivery ended.
+    /// @notice The interval's records are already tallied.
     /// @param intervalId Interval.
+    error MarketAlreadyTallied(uint256 intervalId);
+
+    /// @notice Meter readings are accepted only after delivery ended.
+    /// @param periodId Period.
     /// @param deliveryEnd End of delivery.
-    error MarketNotDelivered(uint256 intervalId, uint256 deliveryEnd);
+    error MarketNotDelivered(uint256 periodId, uint256 deliveryEnd);
 
     /// @notice The caller is neither the operator nor a meter bound to the participant.
     /// @param caller Caller.
     /// @param participant Participant named.
     error MarketUnknownMeter(address caller, address participant);
 
-    /// @notice The participant's reading for this interval was already reported.
-    /// @param intervalId Interval.
+    /// @notice The participant's reading for this period was already reported.
+    /// @param periodId Period.
     /// @param participant Participant.
-    error MarketAlreadyReported(uint256 intervalId, address participant);
+    error MarketAlreadyReported(uint256 periodId, address participant);
 
     /// @notice Meter readings are accepted only within the metering window.
-    /// @param intervalId Interval.
+    /// @param periodId Period.
     /// @param meteringEnd End of the metering window.
-    error MarketMeteringClosed(uint256 intervalId, uint256 meteringEnd);
+    error MarketMeteringClosed(uint256 periodId, uint256 meteringEnd);
 
     /// @notice A settlement chunk must end on a checkpoint (a multiple of CHECKPOINT_INTERVAL
-    /// matches) or at the last match.
+    /// records) or at the last record.
     /// @param intervalId Interval.
-    /// @param from Matches already processed in the current stage.
-    /// @param length Matches given.
+    /// @param from Records already processed in the current stage.
+    /// @param length Records given.
     error MarketSettlementChunkMisaligned(uint256 intervalId, uint256 from, uint256 length);
 
-    /// @notice Settlement waits for the metering window to close.
+    /// @notice Payment waits for the metering window to close.
     /// @param intervalId Interval.
-    /// @param settleAfter First timestamp at which settlement is accepted.
+    /// @param settleAfter First timestamp at which payment is accepted.
     error MarketMeteringOpen(uint256 intervalId, uint256 settleAfter);
 
-    /// @notice The match list given to `settle` is not the one recorded at clearing.
-    /// @param intervalId Interval.
-    /// @param given Number of matches given.
-    /// @param recorded Number recorded.
-    error MarketMatchListMismatch(uint256 intervalId, uint256 given, uint256 recorded);
+    /// @notice Payment waits until every interval of the period is tallied.
+    /// @param periodId Period.
+    /// @param tallied Intervals tallied.
+    /// @param intervals Intervals of the period.
+    error MarketPeriodNotTallied(uint256 periodId, uint256 tallied, uint256 intervals);
 
-    /// @notice Deposit `amount` token base units (needs an ERC-20 allowance).
+    /// @notice The record list given is not the one recorded at clearing.
+    /// @param intervalId Interval.
+    /// @param given Number of records given.
+    /// @param recorded Number recorded.
+    error MarketRecordListMismatch(uint256 intervalId, uint256 given, uint256 recorded);
+
+    /// @notice Deposit `amount` token base units (needs an ERC-20 allowance). What actually
+    /// arrives is credited (a fee-on-transfer token credits less).
     /// @param amount Base units.
     function deposit(uint256 amount) external;
 
@@ -374,49 +466,44 @@ interface IEnergyMarket {
     /// @param amount Base units.
     function withdraw(uint256 amount) external;
 
-    /// @notice Open an interval with the default 15-minute duration, 5 % band and 1-hour metering
-    /// window. Operator only.
-    /// @param kind Interval kind.
-    /// @param start Delivery start.
-    /// @param gateClosure Gate closure (in the future, not after start).
+    /// @notice Open a delivery period. Operator only.
+    /// @param start Delivery start (in the future).
+    /// @param duration Delivery length, seconds (> 0).
+    /// @param meteringWindow Seconds after delivery end for meter reports.
     /// @param gridBuyPrice Grid buy price, base units per kWh.
     /// @param feedInPrice Feed-in price, base units per kWh (not above the grid buy price).
-    /// @return intervalId The new interval's id.
-    function openInterval(
-        IntervalKind kind,
-        uint40 start,
-        uint40 gateClosure,
-        uint40 gridBuyPrice,
-        uint40 feedInPrice
-    ) external returns (uint256 intervalId);
-
-    /// @notice Open an interval with explicit duration, band and metering window. Operator only.
-    /// @param kind Interval kind.
-    /// @param start Delivery start.
-    /// @param duration Delivery length, seconds (> 0).
-    /// @param gateClosure Gate closure.
-    /// @param meteringWindow Seconds after delivery end for meter reports.
-    /// @param gridBuyPrice Grid buy price.
-    /// @param feedInPrice Feed-in price.
     /// @param bandBps Tolerance band (≤ 10000).
-    /// @return intervalId The new interval's id.
-    function openIntervalWithParams(
-        IntervalKind kind,
+    /// @param bondRate Minimum escrow per Wh of any order, milli-units (> 0).
+    /// @param minQuantity Smallest order, Wh (> 0).
+    /// @return periodId The new period's id.
+    function openPeriod(
         uint40 start,
         uint32 duration,
-        uint40 gateClosure,
         uint32 meteringWindow,
         uint40 gridBuyPrice,
         uint40 feedInPrice,
-        uint16 bandBps
+        uint16 bandBps,
+        uint40 bondRate,
+        uint32 minQuantity
+    ) external returns (uint256 periodId);
+
+    /// @notice Open a trading interval for a period. Operator only; at most MAX_INTERVALS_PER_PERIOD.
+    /// @param periodId Period (not started).
+    /// @param kind Interval kind.
+    /// @param gateClosure Gate closure (in the future, not after the period's start).
+    /// @return intervalId The new interval's id.
+    function openInterval(
+        uint256 periodId,
+        IntervalKind kind,
+        uint40 gateClosure
     ) external returns (uint256 intervalId);
 
-    /// @notice Place a bid or ask; locks the worst case from the available balance.
-    /// Buyer: q × (bid + max(0, bid − feedIn)); seller: q × max(0, gridBuy − ask) milli-units.
+    /// @notice Place a bid or ask; locks the worst case from the available balance, at least the
+    /// period's bond: buyer q × max(bid, bond); seller q × max(gridBuy − ask, bond) milli-units.
     /// @param intervalId Interval (gate open).
     /// @param side Buy or sell.
     /// @param price Limit price, base units per kWh (1 … 2^40 − 1).
-    /// @param quantity Wh (1 … 2^40 − 1).
+    /// @param quantity Wh (the period's minimum … 2^40 − 1).
     /// @return orderId The order id.
     function placeOrder(
         uint256 intervalId,
@@ -446,6 +533,8 @@ interface IEnergyMarket {
 
     /// @notice Resumable clearing: each call continues each list where the previous call's
     /// consumption stopped (see `clearingState`). Ids not consumed by a call must be passed again.
+    /// A partial walk changes no balance, so one that skipped an order can be discarded with
+    /// `restartClearing`.
     /// @param intervalId Interval.
     /// @param renewableSells Next renewable sell ids.
     /// @param conventionalSells Next conventional sell ids.
@@ -458,44 +547,63 @@ interface IEnergyMarket {
         uint256[] calldata buys
     ) external returns (bool done);
 
-    /// @notice Report a participant's metered energy for a delivered interval, within the metering
+    /// @notice Discard a partial clearing walk that skipped `omittedOrderId`: the order belongs to
+    /// a list whose walk has already passed its key, and the current attempt never consumed it.
+    /// Anyone may call; clearing then starts again from the first id of every list.
+    /// @param intervalId Interval (clearing in progress).
+    /// @param omittedOrderId The skipped order.
+    function restartClearing(uint256 intervalId, uint256 omittedOrderId) external;
+
+    /// @notice Report a participant's metered energy for a delivered period, within the metering
     /// window after delivery. A meter bound to the participant in the registry, or the operator,
-    /// may call; once per participant.
-    /// @param intervalId Interval (delivery ended).
+    /// may call; once per participant and period. A participant without a reading counts as
+    /// producing 0 and consuming what it bought.
+    /// @param periodId Period (delivery ended).
     /// @param participant Participant.
-    /// @param produced Wh produced.
-    /// @param consumed Wh consumed.
+    /// @param produced Wh produced (< 2^56).
+    /// @param consumed Wh consumed (< 2^56).
     function reportMeter(
-        uint256 intervalId,
+        uint256 periodId,
         address participant,
         uint64 produced,
         uint64 consumed
     ) external;
 
-    /// @notice Settle every match of a cleared interval after the metering window, in one
-    /// transaction. `matches` are the packed matches in clearing order (from the Matched events,
-    /// see `packMatch`).
-    /// @param intervalId Interval.
-    /// @param matches Packed matches.
-    function settle(uint256 intervalId, uint256[] calldata matches) external;
+    /// @notice Tally a cleared interval in one transaction: release every unmatched lock and add
+    /// the traded energy to the period positions. `records` are the clearing records in order
+    /// (from the Matched and Unmatched events, see `packMatch` and `packUnmatched`).
+    /// @param intervalId Interval (cleared, not tallied).
+    /// @param records Packed records.
+    function tally(uint256 intervalId, uint256[] calldata records) external;
 
-    /// @notice Resumable settlement: two stages (tally traded energy, then pay), each fed the
-    /// match list in chunks from the stage cursor; each chunk must end at a multiple of
-    /// CHECKPOINT_INTERVAL matches or at the last match and is verified against the hash-chain
-    /// checkpoint stored at clearing before it takes effect.
+    /// @notice Tally (if not yet done) and pay every match of a cleared interval in one
+    /// transaction, after the metering window and once every interval of its period is tallied.
     /// @param intervalId Interval.
-    /// @param matches Next packed matches.
+    /// @param records Packed records, all of them.
+    function settle(uint256 intervalId, uint256[] calldata records) external;
+
+    /// @notice Resumable tally and payment: two stages (tally, then pay), each fed the record list
+    /// in chunks from the stage cursor; each chunk must end at a multiple of CHECKPOINT_INTERVAL
+    /// records or at the last one and is verified against the hash-chain checkpoint stored at
+    /// clearing before it takes effect.
+    /// @param intervalId Interval.
+    /// @param records Next packed records.
     /// @return done Whether the interval is now settled.
     function settleChunk(
         uint256 intervalId,
-        uint256[] calldata matches
+        uint256[] calldata records
     ) external returns (bool done);
 
     /// @notice Available and locked balance in milli-units.
     /// @param account Account.
     /// @return available Milli-units free to lock or withdraw.
-    /// @return locked Milli-units locked by orders and unsettled matches.
+    /// @return locked Milli-units locked by orders and untallied or unsettled records.
     function balanceOf(address account) external view returns (uint256 available, uint256 locked);
+
+    /// @notice Delivery period parameters and counters.
+    /// @param periodId Period.
+    /// @return The period.
+    function period(uint256 periodId) external view returns (PeriodView memory);
 
     /// @notice Interval parameters and counters.
     /// @param intervalId Interval.
@@ -507,19 +615,23 @@ interface IEnergyMarket {
     /// @return The order.
     function order(uint256 orderId) external view returns (OrderView memory);
 
-    /// @notice Clearing progress.
+    /// @notice Clearing and settlement progress.
     /// @param intervalId Interval.
     /// @return The clearing state.
     function clearingState(uint256 intervalId) external view returns (ClearingView memory);
 
-    /// @notice A participant's position in an interval.
-    /// @param intervalId Interval.
+    /// @notice A participant's position in a delivery period.
+    /// @param periodId Period.
     /// @param participant Participant.
     /// @return The position.
     function position(
-        uint256 intervalId,
+        uint256 periodId,
         address participant
     ) external view returns (PositionView memory);
+
+    /// @notice Number of periods opened.
+    /// @return The count (ids run from 1).
+    function periodCount() external view returns (uint256);
 
     /// @notice Number of intervals opened.
     /// @return The count (ids run from 1).

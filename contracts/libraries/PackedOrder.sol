@@ -11,12 +11,15 @@ pragma solidity ^0.8.24;
 ///   241        renewable flag (sells only)
 ///   242        cancelled flag
 /// A zero word means "no order". Order ids are `intervalId << 32 | sequence` (sequence from 1).
-/// Match word: [0,32) sell sequence, [32,64) buy sequence, [64,104) quantity, [104,144) price.
+/// Clearing records, one word each: a match is [0,32) sell sequence, [32,64) buy sequence,
+/// [64,104) quantity, [104,144) price; an unmatched remainder is [0,32) sequence, [64,104)
+/// quantity and bit 255 set.
 library PackedOrder {
     uint256 internal constant MAX40 = (1 << 40) - 1;
     uint256 internal constant SELL_BIT = 1 << 240;
     uint256 internal constant RENEWABLE_BIT = 1 << 241;
     uint256 internal constant CANCELLED_BIT = 1 << 242;
+    uint256 internal constant UNMATCHED_FLAG = 1 << 255;
 
     function pack(
         address account,
@@ -66,6 +69,14 @@ library PackedOrder {
         uint256 tradePrice
     ) internal pure returns (uint256) {
         return sellSeq | (buySeq << 32) | (qty << 64) | (tradePrice << 104);
+    }
+
+    function packUnmatched(uint256 seq, uint256 qty) internal pure returns (uint256) {
+        return seq | (qty << 64) | UNMATCHED_FLAG;
+    }
+
+    function isUnmatched(uint256 record) internal pure returns (bool) {
+        return record & UNMATCHED_FLAG != 0;
     }
 
     function unpackMatch(

@@ -6,67 +6,79 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IEnergyMarket} from "../interfaces/IEnergyMarket.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {PackedOrder} from "../libraries/PackedOrder.sol";
 import {MarketMath} from "../libraries/MarketMath.sol";
 
 /// @title EnergyMarket
-/// @notice Double auction with forecast compensation. See IEnergyMarket and
-/// docs/decisions/0100-0105 for the escrow formula, rounding, list verification, resumable
-/// clearing and storage layout.
-contract EnergyMarket is AccessControl, IEnergyMarket {
+/// @notice Double auction with forecast compensation, settled per delivery period. See
+/// IEnergyMarket and docs/decisions/0101-0106 for the escrow formula, rounding, list
+/// verification, resumable clearing, storage layout and the settlement rule.
+contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket {
     using SafeERC20 for IERC20;
     using PackedOrder for uint256;
 
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
-    uint32 public constant DEFAULT_DURATION = 900;
-    uint16 public constant DEFAULT_BAND_BPS = 500;
-    uint32 public constant DEFAULT_METERING_WINDOW = 3600;
     /// @notice Milli-units per token base unit.
     uint256 public constant UNIT = 1000;
+    /// @notice Records between two stored hash-chain checkpoints; settlement chunks end on them.
+    uint256 public constant CHECKPOINT_INTERVAL = 256;
+    /// @notice Bound on the intervals trading one period (day-ahead, intraday rounds, real-time),
+    /// so a period's settlement readiness is two small counters.
+    uint256 public constant MAX_INTERVALS_PER_PERIOD = 8;
 
     uint8 private constant _PHASE_NONE = 0;
     uint8 private constant _PHASE_RENEWABLE = 1;
     uint8 private constant _PHASE_CONVENTIONAL = 2;
     uint8 private constant _PHASE_TAIL = 3;
     uint8 private constant _PHASE_DONE = 4;
-    /// @notice Matches between two stored hash-chain checkpoints; settlement chunks end on them.
-    uint256 public constant CHECKPOINT_INTERVAL = 256;
 
-    /// @dev Slot 0 holds everything placement needs (read and written once per order).
-    /// Slot 1 holds the schedule, slot 2 the clearing cursor, slot 3 the match hash chain.
-    struct Interval {
-        // slot 0: 40+40+40+8+32+32+32+16+8 = 248 bits
-        uint40 gateClosure;
+    /// @dev One slot: 40+32+32+40+40+16+40+8+8 = 256 bits.
+    struct Period {
+        uint40 start;
+        uint32 duration;
+        uint32 meteringWindow;
         uint40 gridBuyPrice;
         uint40 feedInPrice;
+        uint16 bandBps;
+        uint40 bondRate;
+        uint8 intervals;
+        uint8 tallied;
+    }
+
+    /// @dev Slot 0 holds everything placement needs (read and written once per order), copied
+    /// from the period at opening. Slots 1-3 hold the clearing cursor and the record hash chain.
+    struct Interval {
+        // slot 0: 40+40+40+32+8+3×32 = 256 bits
+        uint40 gateClosure;
+        uint40 gridBuyPrice;
+        uint40 bondRate;
+        uint32 minQuantity;
         IntervalStatus status;
         uint32 renewableSells;
         uint32 conventionalSells;
         uint32 buys;
-        uint16 bandBps;
+        // slot 1: 32+8+8+32+32+8+32+40+40 = 232 bits
+        uint32 periodId;
         IntervalKind kind;
-        // slot 1: 40+32+32 = 104 bits
-        uint40 start;
-        uint32 duration;
-        uint32 meteringWindow;
-        // slot 2: 3×32 seen + 3×32 last sequence + 8 phase + 32 matches = 232 bits
+        uint8 phase;
+        uint32 epoch;
+        uint32 entryCount;
+        uint8 settleStage; // 0 tally, 1 pay
+        uint32 settleCursor; // records processed in the current stage
+        uint40 sellRem;
+        uint40 buyRem;
+        // slot 2: 3×32 seen + 3×32 last sequence = 192 bits
         uint32 seenR;
         uint32 seenC;
         uint32 seenB;
         uint32 lastR;
         uint32 lastC;
         uint32 lastB;
-        uint8 phase;
-        uint32 matchCount;
-        // slot 3: remainders of the current sell and buy during a resumable walk
-        uint40 sellRem;
-        uint40 buyRem;
-        uint8 settleStage; // 0 tally, 1 pay
-        uint32 settleCursor; // matches processed in the current stage
-        // slot 4
-        bytes32 matchHash;
+        // slot 3
+        bytes32 entryHash;
     }
 
     /// @dev Milli-unit balances of one account in one slot.
@@ -75,9 +87,10 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
         uint128 locked;
     }
 
+    /// @dev One slot per participant and period: 56+56+64+64+8 = 248 bits.
     struct Position {
-        uint64 produced;
-        uint64 consumed;
+        uint56 produced;
+        uint56 consumed;
         uint64 sold;
         uint64 bought;
         bool reported;
@@ -86,15 +99,14 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
     /// @dev In-memory state of one clearing call.
     struct Walk {
         uint256 intervalId;
-        uint256 gridBuy;
-        uint256 feedIn;
+        uint256 epoch;
         uint256[3] total;
         uint256[3] seen;
         uint256[3] last;
         uint256[3] lastKey;
         uint256 phase;
-        uint256 matchCount;
-        bytes32 matchHash;
+        uint256 entryCount;
+        bytes32 entryHash;
         uint256 sellRem;
         uint256 sellWord;
         uint256 sellSeq;
@@ -105,12 +117,17 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
 
     IERC20 private immutable _token;
     IParticipantRegistry private immutable _registry;
+    uint256 private _periodCount;
     uint256 private _intervalCount;
+    mapping(uint256 periodId => Period) private _periods;
+    mapping(uint256 periodId => uint32) private _minQuantities;
     mapping(uint256 intervalId => Interval) private _intervals;
     mapping(uint256 orderId => uint256 packedOrder) private _orders;
     mapping(address account => Account) private _accounts;
-    mapping(uint256 intervalId => mapping(address participant => Position)) private _positions;
+    mapping(uint256 periodId => mapping(address participant => Position)) private _positions;
     mapping(uint256 intervalId => mapping(uint256 k => bytes32 hash)) private _checkpoints;
+    /// @dev Bit per order consumed by the current clearing attempt: key epoch << 24 | seq >> 8.
+    mapping(uint256 intervalId => mapping(uint256 key => uint256 bits)) private _consumed;
 
     /// @param operator Receives DEFAULT_ADMIN_ROLE and OPERATOR_ROLE.
     /// @param settlementToken ERC-20 the market settles in.
@@ -134,7 +151,7 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
     // ------------------------------------------------------------------ money in and out
 
     /// @inheritdoc IEnergyMarket
-    function deposit(uint256 amount) external {
+    function deposit(uint256 amount) external nonReentrant {
         _deposit(amount);
     }
 
@@ -145,7 +162,7 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
         uint8 v,
         bytes32 r,
         bytes32 s
-    ) external {
+    ) external nonReentrant {
         // A front-run permit only consumes the nonce; the allowance is then already in place.
         try
             IERC20Permit(address(_token)).permit(
@@ -161,15 +178,21 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
         _deposit(amount);
     }
 
+    /// @dev Credits what arrived, not what was asked: a fee-on-transfer token would otherwise
+    /// leave the market owing more than it holds. The guard stops a token callback from nesting a
+    /// second deposit inside the balance measurement.
     function _deposit(uint256 amount) private {
         if (amount == 0) revert MarketZeroAmount();
+        uint256 before = _token.balanceOf(address(this));
         _token.safeTransferFrom(msg.sender, address(this), amount);
-        _accounts[msg.sender].available += SafeCast.toUint128(amount * UNIT);
-        emit Deposited(msg.sender, amount);
+        uint256 received = _token.balanceOf(address(this)) - before;
+        if (received == 0) revert MarketZeroAmount();
+        _accounts[msg.sender].available += SafeCast.toUint128(received * UNIT);
+        emit Deposited(msg.sender, received);
     }
 
     /// @inheritdoc IEnergyMarket
-    function withdraw(uint256 amount) external {
+    function withdraw(uint256 amount) external nonReentrant {
         if (amount == 0) revert MarketZeroAmount();
         Account storage acc = _accounts[msg.sender];
         uint256 milli = amount * UNIT;
@@ -180,89 +203,73 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
         emit Withdrawn(msg.sender, amount);
     }
 
-    // ------------------------------------------------------------------ intervals and orders
+    // ------------------------------------------------------------------ periods, intervals, orders
+
+    /// @inheritdoc IEnergyMarket
+    function openPeriod(
+        uint40 start,
+        uint32 duration,
+        uint32 meteringWindow,
+        uint40 gridBuyPrice,
+        uint40 feedInPrice,
+        uint16 bandBps,
+        uint40 bondRate,
+        uint32 minQuantity
+    ) external onlyRole(OPERATOR_ROLE) returns (uint256 periodId) {
+        if (start <= block.timestamp) revert MarketInvalidPeriodParams(1);
+        if (duration == 0) revert MarketInvalidPeriodParams(2);
+        if (feedInPrice > gridBuyPrice) revert MarketInvalidPeriodParams(3);
+        if (bandBps > MarketMath.BPS) revert MarketInvalidPeriodParams(4);
+        if (bondRate == 0) revert MarketInvalidPeriodParams(5);
+        if (minQuantity == 0) revert MarketInvalidPeriodParams(6);
+        periodId = ++_periodCount;
+        _periods[periodId] = Period({
+            start: start,
+            duration: duration,
+            meteringWindow: meteringWindow,
+            gridBuyPrice: gridBuyPrice,
+            feedInPrice: feedInPrice,
+            bandBps: bandBps,
+            bondRate: bondRate,
+            intervals: 0,
+            tallied: 0
+        });
+        _minQuantities[periodId] = minQuantity;
+        emit PeriodOpened(
+            periodId,
+            start,
+            duration,
+            meteringWindow,
+            gridBuyPrice,
+            feedInPrice,
+            bandBps,
+            bondRate,
+            minQuantity
+        );
+    }
 
     /// @inheritdoc IEnergyMarket
     function openInterval(
+        uint256 periodId,
         IntervalKind kind,
-        uint40 start,
-        uint40 gateClosure,
-        uint40 gridBuyPrice,
-        uint40 feedInPrice
-    ) external onlyRole(OPERATOR_ROLE) returns (uint256) {
-        return
-            _open(
-                kind,
-                start,
-                DEFAULT_DURATION,
-                gateClosure,
-                DEFAULT_METERING_WINDOW,
-                gridBuyPrice,
-                feedInPrice,
-                DEFAULT_BAND_BPS
-            );
-    }
-
-    /// @inheritdoc IEnergyMarket
-    function openIntervalWithParams(
-        IntervalKind kind,
-        uint40 start,
-        uint32 duration,
-        uint40 gateClosure,
-        uint32 meteringWindow,
-        uint40 gridBuyPrice,
-        uint40 feedInPrice,
-        uint16 bandBps
-    ) external onlyRole(OPERATOR_ROLE) returns (uint256) {
-        return
-            _open(
-                kind,
-                start,
-                duration,
-                gateClosure,
-                meteringWindow,
-                gridBuyPrice,
-                feedInPrice,
-                bandBps
-            );
-    }
-
-    function _open(
-        IntervalKind kind,
-        uint40 start,
-        uint32 duration,
-        uint40 gateClosure,
-        uint32 meteringWindow,
-        uint40 gridBuyPrice,
-        uint40 feedInPrice,
-        uint16 bandBps
-    ) private returns (uint256 intervalId) {
+        uint40 gateClosure
+    ) external onlyRole(OPERATOR_ROLE) returns (uint256 intervalId) {
+        Period storage p = _periods[periodId];
+        if (p.duration == 0) revert MarketUnknownPeriod(periodId);
         if (gateClosure <= block.timestamp) revert MarketInvalidIntervalParams(1);
-        if (gateClosure > start) revert MarketInvalidIntervalParams(2);
-        if (duration == 0) revert MarketInvalidIntervalParams(3);
-        if (feedInPrice > gridBuyPrice) revert MarketInvalidIntervalParams(4);
-        if (bandBps > MarketMath.BPS) revert MarketInvalidIntervalParams(5);
+        if (gateClosure > p.start) revert MarketInvalidIntervalParams(2);
+        if (p.intervals == MAX_INTERVALS_PER_PERIOD) revert MarketInvalidIntervalParams(3);
+        ++p.intervals;
         intervalId = ++_intervalCount;
         Interval storage iv = _intervals[intervalId];
         iv.gateClosure = gateClosure;
-        iv.gridBuyPrice = gridBuyPrice;
-        iv.feedInPrice = feedInPrice;
+        iv.gridBuyPrice = p.gridBuyPrice;
+        iv.bondRate = p.bondRate;
+        iv.minQuantity = _minQuantities[periodId];
         iv.status = IntervalStatus.Open;
-        iv.bandBps = bandBps;
+        iv.periodId = uint32(periodId);
         iv.kind = kind;
-        iv.start = start;
-        iv.duration = duration;
-        iv.meteringWindow = meteringWindow;
-        emit IntervalOpened(
-            intervalId,
-            kind,
-            start,
-            duration,
-            gateClosure,
-            gridBuyPrice,
-            feedInPrice,
-            bandBps
-        );
+        emit IntervalOpened(intervalId, periodId, kind, gateClosure);
     }
 
     /// @inheritdoc IEnergyMarket
@@ -278,7 +285,8 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
             revert MarketGateClosed(intervalId, iv.gateClosure);
         }
         if (block.timestamp >= iv.gateClosure) revert MarketGateClosed(intervalId, iv.gateClosure);
-        if (price == 0 || quantity == 0) revert MarketInvalidOrder(price, quantity);
+        if (price == 0 || quantity < iv.minQuantity)
+            revert MarketInvalidOrder(price, quantity, iv.minQuantity);
         (, IParticipantRegistry.ParticipantStatus status, bool renewable, , ) = _registry
             .participantCore(msg.sender);
         if (status != IParticipantRegistry.ParticipantStatus.Approved)
@@ -306,11 +314,11 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
         uint32 c = iv.conventionalSells;
         uint32 b = iv.buys;
         if (sell) {
-            lock = MarketMath.sellerRate(price, iv.gridBuyPrice) * quantity;
+            lock = MarketMath.sellerRate(price, iv.gridBuyPrice, iv.bondRate) * quantity;
             if (renewable) iv.renewableSells = ++r;
             else iv.conventionalSells = ++c;
         } else {
-            lock = MarketMath.buyerRate(price, iv.feedInPrice) * quantity;
+            lock = MarketMath.buyerRate(price, iv.bondRate) * quantity;
             iv.buys = ++b;
         }
         seq = uint256(r) + c + b;
@@ -337,7 +345,7 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
         Interval storage iv = _intervals[intervalId];
         if (block.timestamp >= iv.gateClosure) revert MarketGateClosed(intervalId, iv.gateClosure);
         _orders[orderId] = word | PackedOrder.CANCELLED_BIT;
-        uint256 released = _lockOf(word, iv.gridBuyPrice, iv.feedInPrice, word.quantity());
+        uint256 released = _lockRate(word, iv.gridBuyPrice, iv.bondRate) * word.quantity();
         _release(msg.sender, released);
         emit OrderCancelled(intervalId, orderId, released);
     }
@@ -371,19 +379,56 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
         return _clear(intervalId, renewableSells, conventionalSells, buys);
     }
 
+    /// @inheritdoc IEnergyMarket
+    function restartClearing(uint256 intervalId, uint256 omittedOrderId) external {
+        Interval storage iv = _openAfterGate(intervalId);
+        uint256 word = _orders[omittedOrderId];
+        if (word == 0 || (omittedOrderId >> 32) != intervalId)
+            revert MarketNoOmission(intervalId, omittedOrderId);
+        uint256 list = _listOf(word);
+        uint256 seq = omittedOrderId & 0xffffffff;
+        uint256[3] memory seen = [uint256(iv.seenR), iv.seenC, iv.seenB];
+        uint256[3] memory last = [uint256(iv.lastR), iv.lastC, iv.lastB];
+        // Omitted: its key lies before the last key the walk consumed in its list, yet the
+        // current attempt never consumed it (the walk only moves to strictly larger keys).
+        bool passed = seen[list] != 0 &&
+            (_key(list, word) | seq) <
+            (_key(list, _orders[PackedOrder.orderId(intervalId, last[list])]) | last[list]);
+        if (!passed || _isConsumed(intervalId, iv.epoch, seq))
+            revert MarketNoOmission(intervalId, omittedOrderId);
+        // A partial walk changed no balance (locks move only at tally), so discarding it is safe.
+        uint32 epoch = iv.epoch + 1;
+        iv.epoch = epoch;
+        iv.phase = _PHASE_NONE;
+        iv.entryCount = 0;
+        iv.sellRem = 0;
+        iv.buyRem = 0;
+        iv.seenR = 0;
+        iv.seenC = 0;
+        iv.seenB = 0;
+        iv.lastR = 0;
+        iv.lastC = 0;
+        iv.lastB = 0;
+        iv.entryHash = bytes32(0);
+        emit ClearingRestarted(intervalId, epoch, omittedOrderId);
+    }
+
+    function _openAfterGate(uint256 intervalId) private view returns (Interval storage iv) {
+        iv = _intervals[intervalId];
+        if (iv.status != IntervalStatus.Open) {
+            if (iv.status == IntervalStatus.None) revert MarketUnknownInterval(intervalId);
+            revert MarketAlreadyCleared(intervalId);
+        }
+        if (block.timestamp < iv.gateClosure) revert MarketGateOpen(intervalId, iv.gateClosure);
+    }
+
     function _clear(
         uint256 intervalId,
         uint256[] calldata r,
         uint256[] calldata c,
         uint256[] calldata b
     ) private returns (bool) {
-        Interval storage iv = _intervals[intervalId];
-        if (iv.status != IntervalStatus.Open) {
-            if (iv.status == IntervalStatus.None) revert MarketUnknownInterval(intervalId);
-            revert MarketAlreadyCleared(intervalId);
-        }
-        if (block.timestamp < iv.gateClosure) revert MarketGateOpen(intervalId, iv.gateClosure);
-
+        Interval storage iv = _openAfterGate(intervalId);
         Walk memory w = _loadWalk(iv, intervalId);
         uint256[3] memory idx; // ids consumed from each calldata list in this call
         while (true) {
@@ -420,8 +465,8 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
                 if (ask > bid) {
                     if (w.phase == _PHASE_RENEWABLE) {
                         // Asks only rise and bids only fall: no renewable left can trade. The
-                        // current renewable's remainder is released; conventionals continue.
-                        _releaseRemainder(w, w.sellWord, w.sellSeq, w.sellRem);
+                        // current renewable's remainder is recorded; conventionals continue.
+                        _recordUnmatched(w, w.sellSeq, w.sellRem);
                         w.sellRem = 0;
                         w.phase = _PHASE_CONVENTIONAL;
                     } else {
@@ -432,16 +477,16 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
                 _match(w, ask, bid);
             } else if (w.phase == _PHASE_TAIL) {
                 if (w.sellRem != 0) {
-                    _releaseRemainder(w, w.sellWord, w.sellSeq, w.sellRem);
+                    _recordUnmatched(w, w.sellSeq, w.sellRem);
                     w.sellRem = 0;
                 }
                 if (w.buyRem != 0) {
-                    _releaseRemainder(w, w.buyWord, w.buySeq, w.buyRem);
+                    _recordUnmatched(w, w.buySeq, w.buyRem);
                     w.buyRem = 0;
                 }
-                _releaseTail(w, 0, r, idx[0]);
-                _releaseTail(w, 1, c, idx[1]);
-                _releaseTail(w, 2, b, idx[2]);
+                _recordTail(w, 0, r, idx[0]);
+                _recordTail(w, 1, c, idx[1]);
+                _recordTail(w, 2, b, idx[2]);
                 if (w.seen[0] == w.total[0] && w.seen[1] == w.total[1] && w.seen[2] == w.total[2]) {
                     w.phase = _PHASE_DONE;
                 }
@@ -454,7 +499,7 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
         _storeWalk(iv, w);
         if (w.phase == _PHASE_DONE) {
             iv.status = IntervalStatus.Cleared;
-            emit IntervalCleared(intervalId, w.matchCount, w.matchHash);
+            emit IntervalCleared(intervalId, w.entryCount, w.entryHash);
             return true;
         }
         return false;
@@ -465,20 +510,20 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
         uint256 intervalId
     ) private view returns (Walk memory w) {
         w.intervalId = intervalId;
-        w.gridBuy = iv.gridBuyPrice;
-        w.feedIn = iv.feedInPrice;
+        w.epoch = iv.epoch;
         w.total = [uint256(iv.renewableSells), iv.conventionalSells, iv.buys];
         w.seen = [uint256(iv.seenR), iv.seenC, iv.seenB];
         w.last = [uint256(iv.lastR), iv.lastC, iv.lastB];
         w.phase = iv.phase;
-        w.matchCount = iv.matchCount;
-        w.matchHash = iv.matchHash;
+        w.entryCount = iv.entryCount;
+        w.entryHash = iv.entryHash;
         for (uint256 list = 0; list < 3; ++list) {
-            if (w.seen[list] != 0)
-                w.lastKey[list] = _key(
-                    list,
-                    _orders[PackedOrder.orderId(intervalId, w.last[list])]
-                );
+            if (w.seen[list] != 0) {
+                // The full key, sequence included: without it the last consumed order would
+                // compare equal to itself and could be passed again after a chunk boundary.
+                uint256 seq = w.last[list];
+                w.lastKey[list] = _key(list, _orders[PackedOrder.orderId(intervalId, seq)]) | seq;
+            }
         }
         if (w.phase == _PHASE_RENEWABLE || w.phase == _PHASE_CONVENTIONAL) {
             w.sellRem = iv.sellRem;
@@ -503,10 +548,10 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
         iv.lastC = uint32(w.last[1]);
         iv.lastB = uint32(w.last[2]);
         iv.phase = uint8(w.phase);
-        iv.matchCount = uint32(w.matchCount);
+        iv.entryCount = uint32(w.entryCount);
         iv.sellRem = uint40(w.sellRem);
         iv.buyRem = uint40(w.buyRem);
-        iv.matchHash = w.matchHash;
+        iv.entryHash = w.entryHash;
     }
 
     /// @dev Sort key: sells ascending (price, seq); buys descending price then ascending seq,
@@ -516,23 +561,34 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
         return list == 2 ? ((PackedOrder.MAX40 - p) << 32) : (p << 32);
     }
 
+    function _listOf(uint256 word) private pure returns (uint256) {
+        if (!word.isSell()) return 2;
+        return word.isRenewable() ? 0 : 1;
+    }
+
+    function _isConsumed(
+        uint256 intervalId,
+        uint256 epoch,
+        uint256 seq
+    ) private view returns (bool) {
+        return (_consumed[intervalId][(epoch << 24) | (seq >> 8)] >> (seq & 255)) & 1 == 1;
+    }
+
     /// @dev Verifies that `orderId` is the next id of `list` and consumes it.
-    function _next(Walk memory w, uint8 list, uint256 orderId) private view returns (uint256 word) {
+    function _next(Walk memory w, uint8 list, uint256 orderId) private returns (uint256 word) {
         uint256 index = w.seen[list];
         if (index == w.total[list]) revert MarketListTooLong(list, w.total[list]);
         uint256 seq = orderId & 0xffffffff;
         word = _orders[orderId];
-        bool ok = (orderId >> 32) == w.intervalId && word != 0;
-        if (ok) {
-            if (list == 2) ok = !word.isSell();
-            else ok = word.isSell() && (word.isRenewable() == (list == 0));
-        }
-        if (!ok) revert MarketOrderNotInList(list, index, orderId);
+        if ((orderId >> 32) != w.intervalId || word == 0 || _listOf(word) != list)
+            revert MarketOrderNotInList(list, index, orderId);
         uint256 key = _key(list, word) | seq;
         if (index != 0 && key <= w.lastKey[list])
             revert MarketOrderOutOfSequence(list, index, orderId);
         w.lastKey[list] = key;
         w.last[list] = seq;
+        // Remember the consumption, so a skipped order can later be told from a replayed one.
+        _consumed[w.intervalId][(w.epoch << 24) | (seq >> 8)] |= 1 << (seq & 255);
         // index < total ≤ 2^32.
         unchecked {
             w.seen[list] = index + 1;
@@ -547,15 +603,8 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
             tradePrice = (ask + bid) / 2;
             w.sellRem -= qty;
             w.buyRem -= qty;
-            ++w.matchCount;
         }
-        uint256 m = PackedOrder.packMatch(w.sellSeq, w.buySeq, qty, tradePrice);
-        w.matchHash = keccak256(abi.encode(w.matchHash, m));
-        // Every CHECKPOINT_INTERVAL matches the chain hash is stored (one slot per 256 matches), so
-        // settlement can run in chunks that are each verified before they commit.
-        if (w.matchCount % CHECKPOINT_INTERVAL == 0) {
-            _checkpoints[w.intervalId][w.matchCount / CHECKPOINT_INTERVAL] = w.matchHash;
-        }
+        _append(w, PackedOrder.packMatch(w.sellSeq, w.buySeq, qty, tradePrice));
         emit Matched(
             w.intervalId,
             PackedOrder.orderId(w.intervalId, w.sellSeq),
@@ -565,29 +614,35 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
         );
     }
 
-    function _releaseTail(Walk memory w, uint8 list, uint256[] calldata ids, uint256 from) private {
-        for (uint256 i = from; i < ids.length; ++i) {
-            uint256 word = _next(w, list, ids[i]);
-            if (!word.isCancelled()) _releaseRemainder(w, word, w.last[list], word.quantity());
+    function _recordUnmatched(Walk memory w, uint256 seq, uint256 qty) private {
+        _append(w, PackedOrder.packUnmatched(seq, qty));
+        emit Unmatched(w.intervalId, PackedOrder.orderId(w.intervalId, seq), qty);
+    }
+
+    /// @dev Appends a record to the hash chain; every CHECKPOINT_INTERVAL records the chain hash
+    /// is stored (one slot per 256 records), so tally and settlement can run in verified chunks.
+    function _append(Walk memory w, uint256 record) private {
+        w.entryHash = keccak256(abi.encode(w.entryHash, record));
+        unchecked {
+            ++w.entryCount;
+        }
+        if (w.entryCount % CHECKPOINT_INTERVAL == 0) {
+            _checkpoints[w.intervalId][w.entryCount / CHECKPOINT_INTERVAL] = w.entryHash;
         }
     }
 
-    function _releaseRemainder(Walk memory w, uint256 word, uint256 seq, uint256 qty) private {
-        uint256 released = _lockOf(word, w.gridBuy, w.feedIn, qty);
-        if (released != 0) _release(word.owner(), released);
-        emit RemainderReleased(w.intervalId, PackedOrder.orderId(w.intervalId, seq), qty, released);
+    function _recordTail(Walk memory w, uint8 list, uint256[] calldata ids, uint256 from) private {
+        for (uint256 i = from; i < ids.length; ++i) {
+            uint256 word = _next(w, list, ids[i]);
+            if (!word.isCancelled()) _recordUnmatched(w, w.last[list], word.quantity());
+        }
     }
 
-    function _lockOf(
-        uint256 word,
-        uint256 gridBuy,
-        uint256 feedIn,
-        uint256 qty
-    ) private pure returns (uint256) {
+    function _lockRate(uint256 word, uint256 gridBuy, uint256 bond) private pure returns (uint256) {
         return
             word.isSell()
-                ? MarketMath.sellerRate(word.price(), gridBuy) * qty
-                : MarketMath.buyerRate(word.price(), feedIn) * qty;
+                ? MarketMath.sellerRate(word.price(), gridBuy, bond)
+                : MarketMath.buyerRate(word.price(), bond);
     }
 
     function _release(address account, uint256 amount) private {
@@ -603,97 +658,127 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
 
     /// @inheritdoc IEnergyMarket
     function reportMeter(
-        uint256 intervalId,
+        uint256 periodId,
         address participantAccount,
         uint64 produced,
         uint64 consumed
     ) external {
-        Interval storage iv = _intervals[intervalId];
-        if (iv.status == IntervalStatus.None) revert MarketUnknownInterval(intervalId);
-        if (iv.status == IntervalStatus.Settled) revert MarketAlreadySettled(intervalId);
-        uint256 deliveryEnd = uint256(iv.start) + iv.duration;
-        if (block.timestamp < deliveryEnd) revert MarketNotDelivered(intervalId, deliveryEnd);
-        uint256 meteringEnd = deliveryEnd + iv.meteringWindow;
-        if (block.timestamp >= meteringEnd) revert MarketMeteringClosed(intervalId, meteringEnd);
+        Period storage p = _periods[periodId];
+        if (p.duration == 0) revert MarketUnknownPeriod(periodId);
+        uint256 deliveryEnd = uint256(p.start) + p.duration;
+        if (block.timestamp < deliveryEnd) revert MarketNotDelivered(periodId, deliveryEnd);
+        uint256 meteringEnd = deliveryEnd + p.meteringWindow;
+        if (block.timestamp >= meteringEnd) revert MarketMeteringClosed(periodId, meteringEnd);
         if (
             !hasRole(OPERATOR_ROLE, msg.sender) &&
             _registry.participantOfMeter(msg.sender) != participantAccount
         ) {
             revert MarketUnknownMeter(msg.sender, participantAccount);
         }
-        Position storage pos = _positions[intervalId][participantAccount];
-        if (pos.reported) revert MarketAlreadyReported(intervalId, participantAccount);
-        pos.produced = produced;
-        pos.consumed = consumed;
+        Position storage pos = _positions[periodId][participantAccount];
+        if (pos.reported) revert MarketAlreadyReported(periodId, participantAccount);
+        pos.produced = SafeCast.toUint56(produced);
+        pos.consumed = SafeCast.toUint56(consumed);
         pos.reported = true;
-        emit MeterReported(intervalId, participantAccount, msg.sender, produced, consumed);
+        emit MeterReported(periodId, participantAccount, msg.sender, produced, consumed);
     }
 
     /// @inheritdoc IEnergyMarket
-    function settle(uint256 intervalId, uint256[] calldata matches) external {
-        Interval storage iv = _intervals[intervalId];
-        _checkSettleable(iv, intervalId);
-        if (iv.settleStage != 0 || iv.settleCursor != 0 || matches.length != iv.matchCount) {
-            revert MarketMatchListMismatch(intervalId, matches.length, iv.matchCount);
-        }
-        _settleChunk(iv, intervalId, matches); // tally
-        _settleChunk(iv, intervalId, matches); // pay
+    function tally(uint256 intervalId, uint256[] calldata records) external {
+        Interval storage iv = _settleable(intervalId);
+        if (iv.settleStage != 0) revert MarketAlreadyTallied(intervalId);
+        _requireWholeList(iv, intervalId, records);
+        _settleChunk(iv, intervalId, records);
+    }
+
+    /// @inheritdoc IEnergyMarket
+    function settle(uint256 intervalId, uint256[] calldata records) external {
+        Interval storage iv = _settleable(intervalId);
+        _requireWholeList(iv, intervalId, records);
+        if (iv.settleStage == 0) _settleChunk(iv, intervalId, records); // tally
+        _settleChunk(iv, intervalId, records); // pay
     }
 
     /// @inheritdoc IEnergyMarket
     function settleChunk(
         uint256 intervalId,
-        uint256[] calldata matches
+        uint256[] calldata records
     ) external returns (bool done) {
-        Interval storage iv = _intervals[intervalId];
-        _checkSettleable(iv, intervalId);
-        _settleChunk(iv, intervalId, matches);
+        Interval storage iv = _settleable(intervalId);
+        _settleChunk(iv, intervalId, records);
         return iv.status == IntervalStatus.Settled;
     }
 
-    function _checkSettleable(Interval storage iv, uint256 intervalId) private view {
+    function _settleable(uint256 intervalId) private view returns (Interval storage iv) {
+        iv = _intervals[intervalId];
         IntervalStatus status = iv.status;
         if (status == IntervalStatus.None) revert MarketUnknownInterval(intervalId);
         if (status == IntervalStatus.Open) revert MarketNotCleared(intervalId);
         if (status == IntervalStatus.Settled) revert MarketAlreadySettled(intervalId);
-        uint256 settleAfter = uint256(iv.start) + iv.duration + iv.meteringWindow;
-        if (block.timestamp < settleAfter) revert MarketMeteringOpen(intervalId, settleAfter);
     }
 
-    /// @dev Verifies that `matches` is the recorded match list from the stage cursor up to the next
+    function _requireWholeList(
+        Interval storage iv,
+        uint256 intervalId,
+        uint256[] calldata records
+    ) private view {
+        if (iv.settleCursor != 0 || records.length != iv.entryCount) {
+            revert MarketRecordListMismatch(intervalId, records.length, iv.entryCount);
+        }
+    }
+
+    /// @dev Verifies that `records` is the recorded list from the stage cursor up to the next
     /// checkpoint(s) or the end, then tallies (stage 0) or pays (stage 1) them.
     function _settleChunk(
         Interval storage iv,
         uint256 intervalId,
-        uint256[] calldata matches
+        uint256[] calldata records
     ) private {
+        uint256 periodId = iv.periodId;
+        Period storage p = _periods[periodId];
+        uint256 stage = iv.settleStage;
+        if (stage == 1) {
+            uint256 settleAfter = uint256(p.start) + p.duration + p.meteringWindow;
+            if (block.timestamp < settleAfter) revert MarketMeteringOpen(intervalId, settleAfter);
+            if (p.tallied != p.intervals)
+                revert MarketPeriodNotTallied(periodId, p.tallied, p.intervals);
+        }
         uint256 from = iv.settleCursor;
-        uint256 to = from + matches.length;
-        uint256 count = iv.matchCount;
+        uint256 to = from + records.length;
+        uint256 count = iv.entryCount;
         if (to > count || (to != count && to % CHECKPOINT_INTERVAL != 0)) {
-            revert MarketSettlementChunkMisaligned(intervalId, from, matches.length);
+            revert MarketSettlementChunkMisaligned(intervalId, from, records.length);
         }
         bytes32 h = from == 0 ? bytes32(0) : _checkpoints[intervalId][from / CHECKPOINT_INTERVAL];
-        for (uint256 i = 0; i < matches.length; ++i) h = keccak256(abi.encode(h, matches[i]));
-        bytes32 expected =
-            to == count ? iv.matchHash : _checkpoints[intervalId][to / CHECKPOINT_INTERVAL];
-        if (h != expected) revert MarketMatchListMismatch(intervalId, matches.length, count);
+        for (uint256 i = 0; i < records.length; ++i) h = keccak256(abi.encode(h, records[i]));
+        bytes32 expected = to == count
+            ? iv.entryHash
+            : _checkpoints[intervalId][to / CHECKPOINT_INTERVAL];
+        if (h != expected) revert MarketRecordListMismatch(intervalId, records.length, count);
 
-        if (iv.settleStage == 0) {
-            for (uint256 i = 0; i < matches.length; ++i) _addTrade(intervalId, matches[i]);
+        // [gridBuy, feedIn, bandBps, bondRate] of the period.
+        uint256[4] memory prices = [
+            uint256(p.gridBuyPrice),
+            p.feedInPrice,
+            p.bandBps,
+            p.bondRate
+        ];
+        if (stage == 0) {
+            for (uint256 i = 0; i < records.length; ++i) {
+                _tallyRecord(intervalId, periodId, records[i], prices);
+            }
             if (to == count) {
                 iv.settleStage = 1;
                 iv.settleCursor = 0;
+                ++p.tallied;
+                emit IntervalTallied(intervalId, periodId);
             } else {
                 iv.settleCursor = uint32(to);
             }
             return;
         }
-        uint256 gridBuy = iv.gridBuyPrice;
-        uint256 feedIn = iv.feedInPrice;
-        uint256 band = iv.bandBps;
-        for (uint256 i = 0; i < matches.length; ++i) {
-            _settleMatch(intervalId, matches[i], gridBuy, feedIn, band);
+        for (uint256 i = 0; i < records.length; ++i) {
+            if (!records[i].isUnmatched()) _settleMatch(intervalId, periodId, records[i], prices);
         }
         iv.settleCursor = uint32(to);
         if (to == count) {
@@ -702,74 +787,101 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
         }
     }
 
-    function _addTrade(uint256 intervalId, uint256 m) private {
-        (uint256 sellSeq, uint256 buySeq, uint256 qty, ) = PackedOrder.unpackMatch(m);
+    /// @dev Stage 0: an unmatched remainder releases its lock; a match adds its energy to both
+    /// sides' period positions.
+    function _tallyRecord(
+        uint256 intervalId,
+        uint256 periodId,
+        uint256 record,
+        uint256[4] memory prices
+    ) private {
+        (uint256 sellSeq, uint256 buySeq, uint256 qty, ) = PackedOrder.unpackMatch(record);
+        if (record.isUnmatched()) {
+            uint256 orderId = PackedOrder.orderId(intervalId, sellSeq);
+            uint256 word = _orders[orderId];
+            uint256 released = _lockRate(word, prices[0], prices[3]) * qty;
+            _release(word.owner(), released);
+            emit RemainderReleased(intervalId, orderId, qty, released);
+            return;
+        }
         address seller = _orders[PackedOrder.orderId(intervalId, sellSeq)].owner();
         address buyer = _orders[PackedOrder.orderId(intervalId, buySeq)].owner();
-        _positions[intervalId][seller].sold += uint64(qty);
-        _positions[intervalId][buyer].bought += uint64(qty);
+        _positions[periodId][seller].sold += uint64(qty);
+        _positions[periodId][buyer].bought += uint64(qty);
     }
 
-    /// @dev Terms of one match's settlement, kept in memory to keep the stack shallow.
-    struct Terms {
+    /// @dev A participant's totals and deviation; a missing reading counts as producing nothing
+    /// and consuming everything bought, so it is never cheaper than an honest one.
+    function _totals(
+        Position storage pos
+    ) private view returns (uint256 sold, uint256 bought, uint256 shortfall, uint256 underUse) {
+        sold = pos.sold;
+        bought = pos.bought;
+        (uint256 produced, uint256 consumed) = pos.reported
+            ? (uint256(pos.produced), uint256(pos.consumed))
+            : (0, bought);
+        (shortfall, underUse) = MarketMath.deviation(sold, bought, produced, consumed);
+    }
+
+    /// @dev Money of one match, kept in memory to keep the stack shallow.
+    struct Flows {
         uint256 sellId;
         uint256 buyId;
-        uint256 qty;
-        uint256 tradePrice;
         uint256 sellWord;
         uint256 buyWord;
+        uint256 value;
+        uint256 sellerComp;
+        uint256 buyerComp;
     }
 
     function _settleMatch(
         uint256 intervalId,
-        uint256 m,
-        uint256 gridBuy,
-        uint256 feedIn,
-        uint256 band
+        uint256 periodId,
+        uint256 record,
+        uint256[4] memory prices
     ) private {
-        Terms memory t;
-        {
-            (uint256 sellSeq, uint256 buySeq, uint256 qty, uint256 tradePrice) = PackedOrder
-                .unpackMatch(m);
-            t.sellId = PackedOrder.orderId(intervalId, sellSeq);
-            t.buyId = PackedOrder.orderId(intervalId, buySeq);
-            t.qty = qty;
-            t.tradePrice = tradePrice;
-            t.sellWord = _orders[t.sellId];
-            t.buyWord = _orders[t.buyId];
-        }
-        Position storage sp = _positions[intervalId][t.sellWord.owner()];
-        Position storage bp = _positions[intervalId][t.buyWord.owner()];
-        uint256 value = t.tradePrice * t.qty;
-        uint256 sellerComp = MarketMath.compensation(
-            gridBuy > t.tradePrice ? gridBuy - t.tradePrice : 0,
-            t.qty,
-            MarketMath.deficitScaled(sp.sold, sp.produced, band),
-            sp.sold
-        );
-        uint256 buyerComp = MarketMath.compensation(
-            t.tradePrice > feedIn ? t.tradePrice - feedIn : 0,
-            t.qty,
-            MarketMath.deficitScaled(bp.bought, bp.consumed, band),
-            bp.bought
-        );
-        // Each side's reservation for this match is its order rate × qty (linear, so the
-        // reservations of an order's matches add up exactly to what stayed locked at clearing).
-        // value + buyerComp ≤ bid × qty + max(0, bid − feedIn) × qty = buyer reservation, and
-        // sellerComp ≤ max(0, gridBuy − ask) × qty = seller reservation (trade price in [ask, bid]).
+        (uint256 sellSeq, uint256 buySeq, uint256 qty, uint256 tradePrice) = PackedOrder
+            .unpackMatch(record);
+        Flows memory f;
+        f.sellId = PackedOrder.orderId(intervalId, sellSeq);
+        f.buyId = PackedOrder.orderId(intervalId, buySeq);
+        f.sellWord = _orders[f.sellId];
+        f.buyWord = _orders[f.buyId];
+        _flows(f, periodId, qty, tradePrice, prices);
+        // Each side's reservation for this match is its order's lock rate × qty (linear, so the
+        // reservations of an order's matches plus its unmatched remainder add up exactly to its
+        // lock). value + buyerComp ≤ tradePrice × qty ≤ bid × qty ≤ the buyer's reservation, and
+        // sellerComp ≤ (gridBuy − ask) × qty ≤ the seller's reservation (decision 0105).
         _payOut(
-            t.buyWord.owner(),
-            MarketMath.buyerRate(t.buyWord.price(), feedIn) * t.qty,
-            value + buyerComp,
-            sellerComp
+            f.buyWord.owner(),
+            _lockRate(f.buyWord, prices[0], prices[3]) * qty,
+            f.value + f.buyerComp,
+            f.sellerComp
         );
         _payOut(
-            t.sellWord.owner(),
-            MarketMath.sellerRate(t.sellWord.price(), gridBuy) * t.qty,
-            sellerComp,
-            value + buyerComp
+            f.sellWord.owner(),
+            _lockRate(f.sellWord, prices[0], prices[3]) * qty,
+            f.sellerComp,
+            f.value + f.buyerComp
         );
-        emit MatchSettled(intervalId, t.sellId, t.buyId, value, sellerComp, buyerComp);
+        emit MatchSettled(intervalId, f.sellId, f.buyId, f.value, f.sellerComp, f.buyerComp);
+    }
+
+    function _flows(
+        Flows memory f,
+        uint256 periodId,
+        uint256 qty,
+        uint256 tradePrice,
+        uint256[4] memory prices
+    ) private view {
+        (uint256 sold, , uint256 shortfall, ) = _totals(_positions[periodId][f.sellWord.owner()]);
+        (, uint256 bought, , uint256 underUse) = _totals(_positions[periodId][f.buyWord.owner()]);
+        (f.value, f.sellerComp, f.buyerComp) = MarketMath.matchFlows(
+            qty,
+            tradePrice,
+            [prices[0], prices[1], prices[2]],
+            [sold, shortfall, bought, underUse]
+        );
     }
 
     /// @dev Unlocks `reserve`, pays `out` from it and credits `received`.
@@ -788,17 +900,34 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
     }
 
     /// @inheritdoc IEnergyMarket
+    function period(uint256 periodId) external view returns (PeriodView memory v) {
+        Period storage p = _periods[periodId];
+        v.start = p.start;
+        v.duration = p.duration;
+        v.meteringWindow = p.meteringWindow;
+        v.gridBuyPrice = p.gridBuyPrice;
+        v.feedInPrice = p.feedInPrice;
+        v.bandBps = p.bandBps;
+        v.bondRate = p.bondRate;
+        v.minQuantity = _minQuantities[periodId];
+        v.intervals = p.intervals;
+        v.tallied = p.tallied;
+    }
+
+    /// @inheritdoc IEnergyMarket
     function interval(uint256 intervalId) external view returns (IntervalView memory v) {
         Interval storage iv = _intervals[intervalId];
+        Period storage p = _periods[iv.periodId];
         v.kind = iv.kind;
         v.status = iv.status;
-        v.start = iv.start;
-        v.duration = iv.duration;
+        v.periodId = iv.periodId;
+        v.start = p.start;
+        v.duration = p.duration;
         v.gateClosure = iv.gateClosure;
-        v.meteringWindow = iv.meteringWindow;
-        v.gridBuyPrice = iv.gridBuyPrice;
-        v.feedInPrice = iv.feedInPrice;
-        v.bandBps = iv.bandBps;
+        v.meteringWindow = p.meteringWindow;
+        v.gridBuyPrice = p.gridBuyPrice;
+        v.feedInPrice = p.feedInPrice;
+        v.bandBps = p.bandBps;
         v.renewableSells = iv.renewableSells;
         v.conventionalSells = iv.conventionalSells;
         v.buys = iv.buys;
@@ -821,19 +950,25 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
         Interval storage iv = _intervals[intervalId];
         v.seen = [iv.seenR, iv.seenC, iv.seenB];
         v.phase = iv.phase;
-        v.matchCount = iv.matchCount;
-        v.matchHash = iv.matchHash;
+        v.epoch = iv.epoch;
+        v.entryCount = iv.entryCount;
+        v.entryHash = iv.entryHash;
         v.settleStage = iv.settleStage;
         v.settleCursor = iv.settleCursor;
     }
 
     /// @inheritdoc IEnergyMarket
     function position(
-        uint256 intervalId,
+        uint256 periodId,
         address participantAccount
     ) external view returns (PositionView memory v) {
-        Position storage p = _positions[intervalId][participantAccount];
+        Position storage p = _positions[periodId][participantAccount];
         return PositionView(p.produced, p.consumed, p.sold, p.bought, p.reported);
+    }
+
+    /// @inheritdoc IEnergyMarket
+    function periodCount() external view returns (uint256) {
+        return _periodCount;
     }
 
     /// @inheritdoc IEnergyMarket
@@ -851,12 +986,13 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
         return address(_registry);
     }
 
-    /// @notice Packs a match as `settle` expects it (sell and buy sequence = low 32 bits of the ids).
+    /// @notice Packs a match record as `tally` and `settle` expect it (sequence = low 32 bits of
+    /// the ids).
     /// @param sellOrderId Sell order id.
     /// @param buyOrderId Buy order id.
     /// @param quantity Matched Wh.
     /// @param tradePrice Trade price.
-    /// @return The packed match.
+    /// @return The packed record.
     function packMatch(
         uint256 sellOrderId,
         uint256 buyOrderId,
@@ -870,5 +1006,13 @@ contract EnergyMarket is AccessControl, IEnergyMarket {
                 quantity,
                 tradePrice
             );
+    }
+
+    /// @notice Packs an unmatched-remainder record as `tally` and `settle` expect it.
+    /// @param orderId Order id.
+    /// @param quantity Unmatched Wh.
+    /// @return The packed record.
+    function packUnmatched(uint256 orderId, uint256 quantity) external pure returns (uint256) {
+        return PackedOrder.packUnmatched(orderId & 0xffffffff, quantity);
     }
 }

@@ -3,10 +3,13 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import {
+  BOND_RATE,
   DEPOSIT,
+  DURATION,
   FEED_IN,
   GRID_BUY,
   IntervalKind,
+  METERING_WINDOW,
   Side,
   Status,
   UNIT,
@@ -14,19 +17,27 @@ import {
   deployMarketFixture,
   matchesOf,
   openInterval,
+  openIntervalFor,
+  openPeriod,
   packMatches,
   place,
+  recordsOf,
 } from "./marketFixtures";
 import { signMeterCertificate } from "../../scripts/deploy/meterCertificate";
 
-const buyLock = (bid: bigint, q: bigint) => q * (bid + (bid > FEED_IN ? bid - FEED_IN : 0n));
-const sellLock = (ask: bigint, q: bigint) => q * (GRID_BUY > ask ? GRID_BUY - ask : 0n);
+const max = (a: bigint, b: bigint) => (a > b ? a : b);
+const buyLock = (bid: bigint, q: bigint) => q * max(bid, BOND_RATE);
+const sellLock = (ask: bigint, q: bigint) =>
+  q * max(GRID_BUY > ask ? GRID_BUY - ask : 0n, BOND_RATE);
+const UNMATCHED = 1n << 255n;
+const M32 = 0xffffffffn;
+const unmatched = (orderId: bigint, q: bigint) => (orderId & M32) | (q << 64n) | UNMATCHED;
 
 /** The worked book: renewable sellers priced above a conventional one still trade first. */
 async function workedBookFixture() {
   const f = await deployMarketFixture();
   const { market, renewables, conventionals, consumers } = f;
-  const { id, gateClosure, start } = await openInterval(market);
+  const { id, periodId, gateClosure, start, settleAfter } = await openInterval(market);
   const R1 = await place(market, id, renewables[0]!, Side.Sell, 100n, 5000n);
   const R2 = await place(market, id, renewables[1]!, Side.Sell, 150n, 3000n);
   const C1 = await place(market, id, conventionals[0]!, Side.Sell, 90n, 4000n);
@@ -34,7 +45,7 @@ async function workedBookFixture() {
   const B1 = await place(market, id, consumers[0]!, Side.Buy, 250n, 4000n);
   const B2 = await place(market, id, consumers[1]!, Side.Buy, 180n, 3000n);
   const B3 = await place(market, id, consumers[2]!, Side.Buy, 120n, 2000n);
-  return { ...f, id, gateClosure, start, R1, R2, C1, C2, B1, B2, B3 };
+  return { ...f, id, periodId, gateClosure, start, settleAfter, R1, R2, C1, C2, B1, B2, B3 };
 }
 
 async function clearedWorkedBookFixture() {
@@ -47,7 +58,8 @@ async function clearedWorkedBookFixture() {
     [f.B1.id, f.B2.id, f.B3.id],
   );
   const matches = await matchesOf(f.market, tx.hash);
-  return { ...f, matches };
+  const records = await recordsOf(f.market, [tx.hash]);
+  return { ...f, matches, records };
 }
 
 async function totalMilli(f: Awaited<ReturnType<typeof deployMarketFixture>>) {
@@ -155,78 +167,142 @@ describe("EnergyMarket", () => {
     });
   });
 
-  describe("intervals", () => {
-    it("opens an interval with the 15-minute, 5 % and 1-hour defaults and emits IntervalOpened", async () => {
-      const { market } = await loadFixture(deployMarketFixture);
-      const now = BigInt(await time.latest());
-      await expect(
-        market.openInterval(IntervalKind.Intraday, now + 200n, now + 100n, GRID_BUY, FEED_IN),
-      )
-        .to.emit(market, "IntervalOpened")
-        .withArgs(1n, IntervalKind.Intraday, now + 200n, 900n, now + 100n, GRID_BUY, FEED_IN, 500n);
-      const iv = await market.interval(1n);
-      expect(iv.status).to.equal(Status.Open);
-      expect(iv.duration).to.equal(900n);
-      expect(iv.meteringWindow).to.equal(3600n);
-      expect(iv.bandBps).to.equal(500n);
-      expect(iv.kind).to.equal(BigInt(IntervalKind.Intraday));
-      expect(await market.intervalCount()).to.equal(1n);
+  describe("hostile tokens", () => {
+    async function hostileFixture(kind: "fee" | "callback") {
+      const f = await deployMarketFixture();
+      const token =
+        kind === "fee"
+          ? await ethers.deployContract("FeeOnTransferToken", [100n]) // 1 % fee
+          : await ethers.deployContract("CallbackToken");
+      const market = await ethers.deployContract("EnergyMarket", [
+        f.operator.address,
+        await token.getAddress(),
+        await f.registry.getAddress(),
+      ]);
+      return { ...f, hostile: token, hostileMarket: market };
+    }
+
+    it("credits what a fee-on-transfer token delivered, so the market stays solvent", async () => {
+      const { hostile, hostileMarket, stranger } = await hostileFixture("fee");
+      await hostile.mint(stranger.address, 10_000n);
+      await hostile.connect(stranger).approve(await hostileMarket.getAddress(), 10_000n);
+      await expect(hostileMarket.connect(stranger).deposit(10_000n))
+        .to.emit(hostileMarket, "Deposited")
+        .withArgs(stranger.address, 9_900n);
+      expect(await hostileMarket.balanceOf(stranger.address)).to.deep.equal([9_900n * UNIT, 0n]);
+      expect(await hostile.balanceOf(await hostileMarket.getAddress())).to.equal(9_900n);
+      await expect(hostileMarket.connect(stranger).withdraw(9_901n)).to.be.revertedWithCustomError(
+        hostileMarket,
+        "MarketInsufficientBalance",
+      );
+      await hostileMarket.connect(stranger).withdraw(9_900n);
+      expect(await hostile.balanceOf(await hostileMarket.getAddress())).to.equal(0n);
     });
 
-    it("opens an interval with explicit parameters", async () => {
+    it("refuses a deposit nested in a token callback and gains a re-entering withdrawer nothing", async () => {
+      const { hostile, hostileMarket } = await hostileFixture("callback");
+      const attacker = await ethers.deployContract("ReentrantTrader", [
+        await hostileMarket.getAddress(),
+        await hostile.getAddress(),
+      ]);
+      await hostile.mint(await attacker.getAddress(), 1_000n);
+      await expect(attacker.attackDeposit(500n, 100n)).to.be.revertedWithCustomError(
+        hostileMarket,
+        "ReentrancyGuardReentrantCall",
+      );
+      expect(await hostileMarket.balanceOf(await attacker.getAddress())).to.deep.equal([0n, 0n]);
+      await attacker.attackDeposit(500n, 0n);
+      await expect(attacker.attackWithdraw(500n, 500n)).to.be.revertedWithCustomError(
+        hostileMarket,
+        "ReentrancyGuardReentrantCall",
+      );
+      expect((await hostileMarket.balanceOf(await attacker.getAddress()))[0]).to.equal(500n * UNIT);
+      expect(await hostile.balanceOf(await hostileMarket.getAddress())).to.equal(500n);
+    });
+  });
+
+  describe("periods and intervals", () => {
+    it("opens a period and intervals trading it, and emits PeriodOpened and IntervalOpened", async () => {
       const { market } = await loadFixture(deployMarketFixture);
       const now = BigInt(await time.latest());
-      await expect(
-        market.openIntervalWithParams(
-          IntervalKind.RealTime,
-          now + 60n,
-          300,
-          now + 30n,
-          60,
-          250n,
-          50n,
-          1000,
-        ),
-      )
+      await expect(market.openPeriod(now + 7200n, 900, 3600, GRID_BUY, FEED_IN, 500, 7n, 100))
+        .to.emit(market, "PeriodOpened")
+        .withArgs(1n, now + 7200n, 900n, 3600n, GRID_BUY, FEED_IN, 500n, 7n, 100n);
+      await expect(market.openInterval(1n, IntervalKind.DayAhead, now + 3600n))
         .to.emit(market, "IntervalOpened")
-        .withArgs(1n, IntervalKind.RealTime, now + 60n, 300n, now + 30n, 250n, 50n, 1000n);
+        .withArgs(1n, 1n, IntervalKind.DayAhead, now + 3600n);
+      await market.openInterval(1n, IntervalKind.Intraday, now + 7000n);
+      const iv = await market.interval(2n);
+      expect([iv.status, iv.kind, iv.periodId, iv.start, iv.duration]).to.deep.equal([
+        Status.Open,
+        BigInt(IntervalKind.Intraday),
+        1n,
+        now + 7200n,
+        900n,
+      ]);
+      expect([iv.gridBuyPrice, iv.feedInPrice, iv.bandBps, iv.meteringWindow]).to.deep.equal([
+        GRID_BUY,
+        FEED_IN,
+        500n,
+        3600n,
+      ]);
+      const p = await market.period(1n);
+      expect([p.intervals, p.tallied, p.bondRate, p.minQuantity]).to.deep.equal([2n, 0n, 7n, 100n]);
+      expect([await market.periodCount(), await market.intervalCount()]).to.deep.equal([1n, 2n]);
     });
 
-    it("reverts with AccessControlUnauthorizedAccount when a non-operator opens an interval", async () => {
+    it("reverts with AccessControlUnauthorizedAccount when a non-operator opens a period or interval", async () => {
       const { market, stranger } = await loadFixture(deployMarketFixture);
       const role = await market.OPERATOR_ROLE();
-      await expect(market.connect(stranger).openInterval(0, 2n ** 39n, 2n ** 38n, 1n, 1n))
+      await expect(market.connect(stranger).openPeriod(2n ** 39n, 900, 60, 1n, 1n, 0, 1n, 1))
         .to.be.revertedWithCustomError(market, "AccessControlUnauthorizedAccount")
         .withArgs(stranger.address, role);
-      await expect(
-        market.connect(stranger).openIntervalWithParams(0, 2n ** 39n, 1, 2n ** 38n, 1, 1n, 1n, 1),
-      )
+      const { periodId } = await openPeriod(market);
+      await expect(market.connect(stranger).openInterval(periodId, 0, 2n ** 38n))
         .to.be.revertedWithCustomError(market, "AccessControlUnauthorizedAccount")
         .withArgs(stranger.address, role);
     });
 
-    it("reverts with MarketInvalidIntervalParams naming each inconsistency", async () => {
+    it("reverts with MarketInvalidPeriodParams naming each inconsistency", async () => {
       const { market } = await loadFixture(deployMarketFixture);
       const now = BigInt(await time.latest());
-      const cases: [bigint, number, bigint, bigint, bigint, number, number][] = [
-        [now + 100n, 900, now, GRID_BUY, FEED_IN, 500, 1],
-        [now + 100n, 900, now + 101n, GRID_BUY, FEED_IN, 500, 2],
-        [now + 100n, 0, now + 50n, GRID_BUY, FEED_IN, 500, 3],
-        [now + 100n, 900, now + 50n, 10n, 11n, 500, 4],
-        [now + 100n, 900, now + 50n, GRID_BUY, FEED_IN, 10_001, 5],
+      const cases: [bigint, number, bigint, bigint, number, bigint, number, number][] = [
+        [now, 900, GRID_BUY, FEED_IN, 500, 1n, 1, 1],
+        [now + 100n, 0, GRID_BUY, FEED_IN, 500, 1n, 1, 2],
+        [now + 100n, 900, 10n, 11n, 500, 1n, 1, 3],
+        [now + 100n, 900, GRID_BUY, FEED_IN, 10_001, 1n, 1, 4],
+        [now + 100n, 900, GRID_BUY, FEED_IN, 500, 0n, 1, 5],
+        [now + 100n, 900, GRID_BUY, FEED_IN, 500, 1n, 0, 6],
       ];
-      for (const [start, duration, gate, gridBuy, feedIn, band, reason] of cases) {
-        await expect(
-          market.openIntervalWithParams(0, start, duration, gate, 3600, gridBuy, feedIn, band),
-        )
-          .to.be.revertedWithCustomError(market, "MarketInvalidIntervalParams")
+      for (const [start, duration, gridBuy, feedIn, band, bond, minQ, reason] of cases) {
+        await expect(market.openPeriod(start, duration, 3600, gridBuy, feedIn, band, bond, minQ))
+          .to.be.revertedWithCustomError(market, "MarketInvalidPeriodParams")
           .withArgs(reason);
       }
+    });
+
+    it("reverts with MarketInvalidIntervalParams and MarketUnknownPeriod", async () => {
+      const { market } = await loadFixture(deployMarketFixture);
+      const { periodId, start } = await openPeriod(market);
+      const now = BigInt(await time.latest());
+      await expect(market.openInterval(9n, 0, now + 100n))
+        .to.be.revertedWithCustomError(market, "MarketUnknownPeriod")
+        .withArgs(9n);
+      await expect(market.openInterval(periodId, 0, now))
+        .to.be.revertedWithCustomError(market, "MarketInvalidIntervalParams")
+        .withArgs(1);
+      await expect(market.openInterval(periodId, 0, start + 1n))
+        .to.be.revertedWithCustomError(market, "MarketInvalidIntervalParams")
+        .withArgs(2);
+      for (let i = 0; i < 8; i++) await market.openInterval(periodId, 1, now + 100n + BigInt(i));
+      await expect(market.openInterval(periodId, 1, now + 200n))
+        .to.be.revertedWithCustomError(market, "MarketInvalidIntervalParams")
+        .withArgs(3);
     });
   });
 
   describe("orders", () => {
-    it("locks bid + max(0, bid − feedIn) per Wh for a buy and emits OrderPlaced", async () => {
+    it("locks the bid per Wh for a buy (its most it can pay) and emits OrderPlaced", async () => {
       const { market, consumers } = await loadFixture(deployMarketFixture);
       const { id } = await openInterval(market);
       const c = consumers[0]!;
@@ -249,11 +325,38 @@ describe("EnergyMarket", () => {
       ]);
     });
 
-    it("locks only the bid when the bid is below the feed-in price", async () => {
-      const { market, consumers } = await loadFixture(deployMarketFixture);
-      const { id } = await openInterval(market);
+    it("locks at least the period's bond per Wh, so no order is free to place", async () => {
+      const { market, consumers, conventionals, registry, stranger } =
+        await loadFixture(deployMarketFixture);
+      const { periodId } = await openPeriod(market, GRID_BUY, FEED_IN, { bondRate: 100n });
+      const { id } = await openIntervalFor(market, periodId);
       await market.connect(consumers[0]!).placeOrder(id, Side.Buy, 50n, 1000n);
-      expect((await market.balanceOf(consumers[0]!.address))[1]).to.equal(50n * 1000n);
+      expect((await market.balanceOf(consumers[0]!.address))[1]).to.equal(100n * 1000n);
+      // An ask above the grid price owes nothing in the worst case, but still locks the bond.
+      await market.connect(conventionals[0]!).placeOrder(id, Side.Sell, 400n, 1000n);
+      expect((await market.balanceOf(conventionals[0]!.address))[1]).to.equal(100n * 1000n);
+      // An approved participant without a deposit cannot place anything.
+      await registry
+        .connect(stranger)
+        .applyAsParticipant(8, false, 1, 2, ethers.ZeroHash.replace(/0$/, "1"), "");
+      await registry.approve(
+        stranger.address,
+        await registry.PROSUMER_ROLE(),
+        await registry.applicationHash(stranger.address),
+      );
+      await expect(market.connect(stranger).placeOrder(id, Side.Sell, 400n, 1n))
+        .to.be.revertedWithCustomError(market, "MarketInsufficientBalance")
+        .withArgs(stranger.address, 0n, 100n);
+    });
+
+    it("reverts with MarketInvalidOrder below the period's minimum quantity", async () => {
+      const { market, consumers } = await loadFixture(deployMarketFixture);
+      const { periodId } = await openPeriod(market, GRID_BUY, FEED_IN, { minQuantity: 100n });
+      const { id } = await openIntervalFor(market, periodId);
+      await expect(market.connect(consumers[0]!).placeOrder(id, Side.Buy, 200n, 99n))
+        .to.be.revertedWithCustomError(market, "MarketInvalidOrder")
+        .withArgs(200n, 99n, 100n);
+      await market.connect(consumers[0]!).placeOrder(id, Side.Buy, 200n, 100n);
     });
 
     it("locks max(0, gridBuy − ask) per Wh for a sell and takes the renewable flag from the registry", async () => {
@@ -281,7 +384,7 @@ describe("EnergyMarket", () => {
           false,
           400n,
           2000n,
-          0n,
+          sellLock(400n, 2000n),
         );
       const iv = await market.interval(id);
       expect([iv.renewableSells, iv.conventionalSells, iv.buys]).to.deep.equal([1n, 1n, 0n]);
@@ -315,10 +418,10 @@ describe("EnergyMarket", () => {
       const { id } = await openInterval(market);
       await expect(market.connect(consumers[0]!).placeOrder(id, Side.Buy, 0n, 5n))
         .to.be.revertedWithCustomError(market, "MarketInvalidOrder")
-        .withArgs(0n, 5n);
+        .withArgs(0n, 5n, 1n);
       await expect(market.connect(consumers[0]!).placeOrder(id, Side.Sell, 5n, 0n))
         .to.be.revertedWithCustomError(market, "MarketInvalidOrder")
-        .withArgs(5n, 0n);
+        .withArgs(5n, 0n, 1n);
     });
 
     it("reverts with MarketNotApproved when the caller is not an approved participant", async () => {
@@ -387,11 +490,22 @@ describe("EnergyMarket", () => {
       ]);
     });
 
-    it("releases every unmatched remainder at clearing and keeps exactly the matched worst case locked", async () => {
+    it("moves no balance at clearing; tally releases every unmatched remainder and keeps exactly the matched worst case locked", async () => {
       const f = await loadFixture(clearedWorkedBookFixture);
       const { market, R1, R2, C1, C2, B1, B2, B3 } = f;
       const expectLocked = async (o: typeof R1, lock: bigint) =>
         expect((await market.balanceOf(o.owner.address))[1]).to.equal(lock);
+      for (const o of [R1, R2, C1, C2]) await expectLocked(o, sellLock(o.price, o.quantity));
+      for (const o of [B1, B2, B3]) await expectLocked(o, buyLock(o.price, o.quantity));
+      await expect(market.tally(f.id, f.records))
+        .to.emit(market, "RemainderReleased")
+        .withArgs(f.id, R2.id, 1000n, sellLock(150n, 1000n))
+        .and.to.emit(market, "RemainderReleased")
+        .withArgs(f.id, C1.id, 2000n, sellLock(90n, 2000n))
+        .and.to.emit(market, "RemainderReleased")
+        .withArgs(f.id, C2.id, 2000n, sellLock(200n, 2000n))
+        .and.to.emit(market, "IntervalTallied")
+        .withArgs(f.id, f.periodId);
       await expectLocked(R1, sellLock(100n, 5000n));
       await expectLocked(R2, sellLock(150n, 2000n));
       await expectLocked(C1, sellLock(90n, 2000n));
@@ -403,9 +517,14 @@ describe("EnergyMarket", () => {
       expect(t.available + t.locked).to.equal(
         (await f.token.balanceOf(await market.getAddress())) * UNIT,
       );
+      const p = await market.position(f.periodId, B2.owner.address);
+      expect([p.sold, p.bought]).to.deep.equal([0n, 3000n]);
+      await expect(market.tally(f.id, f.records))
+        .to.be.revertedWithCustomError(market, "MarketAlreadyTallied")
+        .withArgs(f.id);
     });
 
-    it("emits RemainderReleased for partial and unmatched orders and IntervalCleared with the match hash", async () => {
+    it("records matches and unmatched remainders in walk order and emits IntervalCleared with their hash", async () => {
       const f = await loadFixture(workedBookFixture);
       await time.increaseTo(f.gateClosure);
       const tx = f.market.clear(
@@ -415,28 +534,49 @@ describe("EnergyMarket", () => {
         [f.B1.id, f.B2.id, f.B3.id],
       );
       await expect(tx)
-        .to.emit(f.market, "RemainderReleased")
-        .withArgs(f.id, f.R2.id, 1000n, sellLock(150n, 1000n))
-        .and.to.emit(f.market, "RemainderReleased")
-        .withArgs(f.id, f.C1.id, 2000n, sellLock(90n, 2000n))
-        .and.to.emit(f.market, "RemainderReleased")
-        .withArgs(f.id, f.C2.id, 2000n, sellLock(200n, 2000n))
+        .to.emit(f.market, "Unmatched")
+        .withArgs(f.id, f.R2.id, 1000n)
+        .and.to.emit(f.market, "Unmatched")
+        .withArgs(f.id, f.C1.id, 2000n)
+        .and.to.emit(f.market, "Unmatched")
+        .withArgs(f.id, f.C2.id, 2000n)
         .and.to.emit(f.market, "IntervalCleared")
-        .withArgs(f.id, 4n, anyValue)
+        .withArgs(f.id, 7n, anyValue)
         .and.to.emit(f.market, "Matched")
-        .withArgs(f.id, f.R1.id, f.B1.id, 4000n, 175n);
+        .withArgs(f.id, f.R1.id, f.B1.id, 4000n, 175n)
+        .and.not.to.emit(f.market, "RemainderReleased");
+      const records = await recordsOf(f.market, [(await tx).hash]);
+      const [m1, m2, m3, m4] = packMatches([
+        { sell: f.R1.id, buy: f.B1.id, quantity: 4000n, price: 175n },
+        { sell: f.R1.id, buy: f.B2.id, quantity: 1000n, price: 140n },
+        { sell: f.R2.id, buy: f.B2.id, quantity: 2000n, price: 165n },
+        { sell: f.C1.id, buy: f.B3.id, quantity: 2000n, price: 105n },
+      ]);
+      // R2's ask 150 is above B3's bid 120: its remainder is recorded and conventionals take over;
+      // the buys run out, so C1's remainder and the untouched C2 follow in the tail.
+      expect(records).to.deep.equal([
+        m1,
+        m2,
+        m3,
+        unmatched(f.R2.id, 1000n),
+        m4,
+        unmatched(f.C1.id, 2000n),
+        unmatched(f.C2.id, 2000n),
+      ]);
+      expect(await f.market.packUnmatched(f.R2.id, 1000n)).to.equal(unmatched(f.R2.id, 1000n));
+      expect(await f.market.packMatch(f.R1.id, f.B1.id, 4000n, 175n)).to.equal(m1);
       const iv = await f.market.interval(f.id);
       expect(iv.status).to.equal(Status.Cleared);
       const st = await f.market.clearingState(f.id);
-      expect(st.phase).to.equal(4n);
+      expect([st.phase, st.entryCount, st.epoch]).to.deep.equal([4n, 7n, 0n]);
       expect(st.seen).to.deep.equal([2n, 2n, 3n]);
       let h = ethers.ZeroHash;
-      for (const m of packMatches(await matchesOf(f.market, (await tx).hash))) {
+      for (const r of records) {
         h = ethers.keccak256(
-          ethers.AbiCoder.defaultAbiCoder().encode(["bytes32", "uint256"], [h, m]),
+          ethers.AbiCoder.defaultAbiCoder().encode(["bytes32", "uint256"], [h, r]),
         );
       }
-      expect(st.matchHash).to.equal(h);
+      expect(st.entryHash).to.equal(h);
     });
 
     it("continues with conventional sellers once the renewables are exhausted", async () => {
@@ -595,6 +735,86 @@ describe("EnergyMarket", () => {
     });
   });
 
+  describe("clearing under hostile callers", () => {
+    /** Two 10 kWh renewable sells at the same price and one buy for both. */
+    async function twoSellsFixture() {
+      const f = await deployMarketFixture();
+      const { market, renewables, consumers } = f;
+      const { id, periodId, gateClosure } = await openInterval(market);
+      const o1 = await place(market, id, renewables[0]!, Side.Sell, 100n, 10_000n);
+      const o2 = await place(market, id, renewables[1]!, Side.Sell, 100n, 10_000n);
+      const b = await place(market, id, consumers[0]!, Side.Buy, 200n, 20_000n);
+      await time.increaseTo(gateClosure);
+      return { ...f, id, periodId, o1, o2, b };
+    }
+
+    it("refuses the order consumed last before a chunk boundary when it is passed again", async () => {
+      const { market, id, o1, o2, b } = await loadFixture(twoSellsFixture);
+      await market.clearChunk(id, [o1.id], [], [b.id]);
+      // The replay the critical bug accepted: [o1] then [o1] instead of [o1, o2].
+      await expect(market.clearChunk(id, [o1.id], [], []))
+        .to.be.revertedWithCustomError(market, "MarketOrderOutOfSequence")
+        .withArgs(0, 1n, o1.id);
+      await expect(market.clearChunk(id, [o2.id], [], [])).to.emit(market, "Matched");
+      const st = await market.clearingState(id);
+      expect(st.seen).to.deep.equal([2n, 0n, 1n]);
+    });
+
+    it("lets anyone discard a walk that skipped an order, and then clears exactly the reference walk", async () => {
+      const f = await loadFixture(deployMarketFixture);
+      const { market, renewables, consumers, stranger } = f;
+      const { id, gateClosure } = await openInterval(market);
+      const o1 = await place(market, id, renewables[0]!, Side.Sell, 100n, 10_000n);
+      const o2 = await place(market, id, renewables[1]!, Side.Sell, 110n, 10_000n);
+      const o3 = await place(market, id, renewables[2]!, Side.Sell, 120n, 10_000n);
+      const b = await place(market, id, consumers[0]!, Side.Buy, 200n, 30_000n);
+      await time.increaseTo(gateClosure);
+      // The attacker skips o2: the chunk commits a wrong partial walk but moves no balance.
+      const before = await totalMilli(f);
+      await market.connect(stranger).clearChunk(id, [o1.id, o3.id], [], [b.id]);
+      expect(await totalMilli(f)).to.deep.equal(before);
+      await expect(market.clearChunk(id, [o2.id], [], []))
+        .to.be.revertedWithCustomError(market, "MarketOrderOutOfSequence")
+        .withArgs(0, 2n, o2.id);
+      // Naming an order the walk did consume, one it has not reached, or a foreign id proves nothing.
+      for (const bad of [o1.id, o3.id, b.id, ((id + 1n) << 32n) | 1n]) {
+        await expect(market.restartClearing(id, bad))
+          .to.be.revertedWithCustomError(market, "MarketNoOmission")
+          .withArgs(id, bad);
+      }
+      await expect(market.connect(stranger).restartClearing(id, o2.id))
+        .to.emit(market, "ClearingRestarted")
+        .withArgs(id, 1n, o2.id);
+      const st = await market.clearingState(id);
+      expect([st.seen, st.entryCount, st.epoch, st.phase]).to.deep.equal([
+        [0n, 0n, 0n],
+        0n,
+        1n,
+        0n,
+      ]);
+      const tx = await market.clear(id, [o1.id, o2.id, o3.id], [], [b.id]);
+      expect(await matchesOf(market, tx.hash)).to.deep.equal([
+        { sell: o1.id, buy: b.id, quantity: 10_000n, price: 150n },
+        { sell: o2.id, buy: b.id, quantity: 10_000n, price: 155n },
+        { sell: o3.id, buy: b.id, quantity: 10_000n, price: 160n },
+      ]);
+      await expect(market.restartClearing(id, o2.id))
+        .to.be.revertedWithCustomError(market, "MarketAlreadyCleared")
+        .withArgs(id);
+    });
+
+    it("reverts restartClearing before gate closure and for unknown intervals", async () => {
+      const { market } = await loadFixture(deployMarketFixture);
+      const { id, gateClosure } = await openInterval(market);
+      await expect(market.restartClearing(id, (id << 32n) | 1n))
+        .to.be.revertedWithCustomError(market, "MarketGateOpen")
+        .withArgs(id, gateClosure);
+      await expect(market.restartClearing(42n, 1n))
+        .to.be.revertedWithCustomError(market, "MarketUnknownInterval")
+        .withArgs(42n);
+    });
+  });
+
   describe("metering and settlement", () => {
     async function boundMeterFixture() {
       const f = await clearedWorkedBookFixture();
@@ -611,114 +831,139 @@ describe("EnergyMarket", () => {
       return f;
     }
 
-    it("accepts a reading from the bound meter and from the operator and emits MeterReported", async () => {
+    it("accepts one reading per period from the bound meter or the operator and emits MeterReported", async () => {
       const f = await loadFixture(boundMeterFixture);
-      await time.increaseTo(f.start + 900n);
-      await expect(f.market.connect(f.meter).reportMeter(f.id, f.R1.owner.address, 2500n, 0n))
+      await time.increaseTo(f.start + DURATION);
+      await expect(f.market.connect(f.meter).reportMeter(f.periodId, f.R1.owner.address, 2500n, 0n))
         .to.emit(f.market, "MeterReported")
-        .withArgs(f.id, f.R1.owner.address, f.meter.address, 2500n, 0n);
-      await expect(f.market.reportMeter(f.id, f.B1.owner.address, 0n, 4000n))
+        .withArgs(f.periodId, f.R1.owner.address, f.meter.address, 2500n, 0n);
+      await expect(f.market.reportMeter(f.periodId, f.B1.owner.address, 0n, 4000n))
         .to.emit(f.market, "MeterReported")
-        .withArgs(f.id, f.B1.owner.address, f.operator.address, 0n, 4000n);
-      const p = await f.market.position(f.id, f.R1.owner.address);
+        .withArgs(f.periodId, f.B1.owner.address, f.operator.address, 0n, 4000n);
+      const p = await f.market.position(f.periodId, f.R1.owner.address);
       expect([p.produced, p.consumed, p.reported]).to.deep.equal([2500n, 0n, true]);
     });
 
-    it("reverts readings with MarketNotDelivered, MarketUnknownMeter, MarketAlreadyReported and MarketUnknownInterval", async () => {
+    it("reverts readings with MarketNotDelivered, MarketUnknownMeter, MarketAlreadyReported, MarketUnknownPeriod and an oversized value", async () => {
       const f = await loadFixture(boundMeterFixture);
-      await expect(f.market.reportMeter(f.id, f.R1.owner.address, 1n, 0n))
+      const pid = f.periodId;
+      await expect(f.market.reportMeter(pid, f.R1.owner.address, 1n, 0n))
         .to.be.revertedWithCustomError(f.market, "MarketNotDelivered")
-        .withArgs(f.id, f.start + 900n);
-      await time.increaseTo(f.start + 900n);
-      await expect(f.market.connect(f.meter).reportMeter(f.id, f.R2.owner.address, 1n, 0n))
+        .withArgs(pid, f.start + DURATION);
+      await time.increaseTo(f.start + DURATION);
+      await expect(f.market.connect(f.meter).reportMeter(pid, f.R2.owner.address, 1n, 0n))
         .to.be.revertedWithCustomError(f.market, "MarketUnknownMeter")
         .withArgs(f.meter.address, f.R2.owner.address);
-      await expect(f.market.connect(f.stranger).reportMeter(f.id, f.stranger.address, 1n, 0n))
+      await expect(f.market.connect(f.stranger).reportMeter(pid, f.stranger.address, 1n, 0n))
         .to.be.revertedWithCustomError(f.market, "MarketUnknownMeter")
         .withArgs(f.stranger.address, f.stranger.address);
-      await f.market.connect(f.meter).reportMeter(f.id, f.R1.owner.address, 1n, 0n);
-      await expect(f.market.reportMeter(f.id, f.R1.owner.address, 1n, 0n))
+      await expect(f.market.reportMeter(pid, f.R2.owner.address, 2n ** 56n, 0n))
+        .to.be.revertedWithCustomError(f.market, "SafeCastOverflowedUintDowncast")
+        .withArgs(56, 2n ** 56n);
+      await f.market.connect(f.meter).reportMeter(pid, f.R1.owner.address, 1n, 0n);
+      await expect(f.market.reportMeter(pid, f.R1.owner.address, 1n, 0n))
         .to.be.revertedWithCustomError(f.market, "MarketAlreadyReported")
-        .withArgs(f.id, f.R1.owner.address);
+        .withArgs(pid, f.R1.owner.address);
       await expect(f.market.reportMeter(77n, f.R1.owner.address, 1n, 0n))
-        .to.be.revertedWithCustomError(f.market, "MarketUnknownInterval")
+        .to.be.revertedWithCustomError(f.market, "MarketUnknownPeriod")
         .withArgs(77n);
+      await time.increaseTo(f.settleAfter);
+      await expect(f.market.reportMeter(pid, f.B3.owner.address, 1n, 1n))
+        .to.be.revertedWithCustomError(f.market, "MarketMeteringClosed")
+        .withArgs(pid, f.settleAfter);
     });
 
-    it("settles with make-whole compensation, the band and pro-rata shares, conserving every milli-unit", async () => {
+    it("pays for delivered energy only and compensates the harmed side beyond the band (worked example of decision 0105)", async () => {
       const f = await loadFixture(boundMeterFixture);
-      const { market, id, R1, R2, C1, B1, B2, B3 } = f;
-      await time.increaseTo(f.start + 900n);
-      // R1 sold 5000 (4000 @175 to B1, 1000 @140 to B2) and produced 2500: deficit 0.95·5000 − 2500 = 2250 Wh,
-      // shared pro rata: 1800 Wh on the B1 match, 450 Wh on the B2 match.
-      await market.connect(f.meter).reportMeter(id, R1.owner.address, 2500n, 0n);
-      // R2 sold 2000 and produced 1950: inside the 5 % band, nothing owed.
-      await market.reportMeter(id, R2.owner.address, 1950n, 0n);
-      // C1 sold 2000 and is not reported: counts as 0 produced, deficit 1900 Wh.
-      await market.reportMeter(id, B1.owner.address, 0n, 4000n);
-      // B2 bought 3000 and consumed 1000: surplus 0.95·3000 − 1000 = 1850 Wh, pro rata 1000:2000.
-      await market.reportMeter(id, B2.owner.address, 0n, 1000n);
-      await market.reportMeter(id, B3.owner.address, 0n, 2000n);
+      const { market, id, periodId, R1, R2, C1, B1, B2, B3 } = f;
+      await time.increaseTo(f.start + DURATION);
+      // R1 sold 5000 and produced 2500: shortfall A = 2500 Wh (half of every R1 match).
+      await market.connect(f.meter).reportMeter(periodId, R1.owner.address, 2500n, 0n);
+      // R2 sold 2000 and produced 1950: A = 50 Wh, inside the 5 % band.
+      await market.reportMeter(periodId, R2.owner.address, 1950n, 0n);
+      // C1 sold 2000 and has no reading: it counts as producing nothing, A = 2000 Wh.
+      await market.reportMeter(periodId, B1.owner.address, 0n, 4000n);
+      // B2 bought 3000 and consumed 1000: under-use U = 2000 Wh.
+      await market.reportMeter(periodId, B2.owner.address, 0n, 1000n);
+      await market.reportMeter(periodId, B3.owner.address, 0n, 2000n);
       const before = await totalMilli(f);
       const balances = async () =>
         Promise.all(
           [R1, R2, C1, B1, B2, B3].map(async (o) => (await market.balanceOf(o.owner.address))[0]),
         );
+      await market.tally(id, f.records);
       const avail0 = await balances();
-      await expect(market.settle(id, packMatches(f.matches)))
+      await expect(market.settle(id, f.records))
         .to.be.revertedWithCustomError(market, "MarketMeteringOpen")
-        .withArgs(id, f.start + 900n + 3600n);
-      await time.increaseTo(f.start + 900n + 3600n);
-      const tx = market.settle(id, packMatches(f.matches));
-      // (R1,B1): value 175·4000 = 700000; seller comp (300−175)·1800 = 225000.
-      // (R1,B2): value 140·1000 = 140000; seller comp (300−140)·450 = 72000; buyer comp (140−80)·1850/3 floor.
-      // (R2,B2): value 165·2000 = 330000; buyer comp floor((165−80)·2000·18500000/(3000·10000)).
-      // (C1,B3): value 105·2000 = 210000; seller comp (300−105)·1900 = 370500.
-      const bc1 = (60n * 1000n * 18_500_000n) / (3000n * 10_000n);
-      const bc2 = (85n * 2000n * 18_500_000n) / (3000n * 10_000n);
+        .withArgs(id, f.settleAfter);
+      await time.increaseTo(f.settleAfter);
+      const tx = market.settle(id, f.records);
+      // (R1,B1) 4000 @175: a = 2000, c = 0. Energy 175·(4000 − 2000) = 350000; the seller pays
+      //   (300 − 175) per Wh of 2000 − 5 %·4000 = 1800 Wh: 225000.
+      // (R1,B2) 1000 @140: a = 500, c = 1000·2000/3000 = 666.67. Energy floor(140·333.33) = 46666;
+      //   the buyer pays (140 − 80) per Wh of 666.67 − 500 − 50 = 116.67 Wh: 7000.
+      // (R2,B2) 2000 @165: a = 50, c = 1333.33. Energy floor(165·666.67) = 110000; the buyer
+      //   pays 85 per Wh of 1333.33 − 50 − 100 = 1183.33 Wh: floor(100583.33) = 100583.
+      // (C1,B3) 2000 @105: a = 2000 (no reading), c = 0. Energy 0; the seller pays
+      //   (300 − 105) per Wh of 2000 − 100 = 1900 Wh: 370500.
       await expect(tx)
         .to.emit(market, "MatchSettled")
-        .withArgs(id, R1.id, B1.id, 700_000n, 225_000n, 0n)
+        .withArgs(id, R1.id, B1.id, 350_000n, 225_000n, 0n)
         .and.to.emit(market, "MatchSettled")
-        .withArgs(id, R1.id, B2.id, 140_000n, 72_000n, bc1)
+        .withArgs(id, R1.id, B2.id, 46_666n, 0n, 7_000n)
         .and.to.emit(market, "MatchSettled")
-        .withArgs(id, R2.id, B2.id, 330_000n, 0n, bc2)
+        .withArgs(id, R2.id, B2.id, 110_000n, 0n, 100_583n)
         .and.to.emit(market, "MatchSettled")
-        .withArgs(id, C1.id, B3.id, 210_000n, 370_500n, 0n)
+        .withArgs(id, C1.id, B3.id, 0n, 370_500n, 0n)
         .and.to.emit(market, "IntervalSettled")
         .withArgs(id);
       const avail1 = await balances();
       const delta = avail1.map((a, i) => a - avail0[i]!);
       expect(delta).to.deep.equal([
-        sellLock(100n, 5000n) + 700_000n + 140_000n - 225_000n - 72_000n + bc1,
-        sellLock(150n, 2000n) + 330_000n + bc2,
-        sellLock(90n, 2000n) + 210_000n - 370_500n,
-        buyLock(250n, 4000n) - 700_000n + 225_000n,
-        buyLock(180n, 3000n) - 140_000n - 330_000n + 72_000n - bc1 - bc2,
-        buyLock(120n, 2000n) - 210_000n + 370_500n,
+        sellLock(100n, 5000n) + 350_000n + 46_666n + 7_000n - 225_000n,
+        sellLock(150n, 2000n) + 110_000n + 100_583n,
+        sellLock(90n, 2000n) - 370_500n,
+        buyLock(250n, 4000n) - 350_000n + 225_000n,
+        buyLock(180n, 3000n) - 46_666n - 7_000n - 110_000n - 100_583n,
+        buyLock(120n, 2000n) + 370_500n,
       ]);
       const after = await totalMilli(f);
       expect(after.locked).to.equal(0n);
       expect(after.available).to.equal(before.available + before.locked);
       expect(after.available).to.equal((await f.token.balanceOf(await market.getAddress())) * UNIT);
-      const p = await market.position(id, R1.owner.address);
+      const p = await market.position(periodId, R1.owner.address);
       expect([p.sold, p.bought]).to.deep.equal([5000n, 0n]);
       expect((await market.interval(id)).status).to.equal(Status.Settled);
     });
 
-    it("reverts settlement with MarketMatchListMismatch, MarketNotCleared, MarketAlreadySettled and MarketUnknownInterval", async () => {
+    it("counts a buyer without a reading as consuming what it bought, so it pays for delivered energy in full", async () => {
       const f = await loadFixture(clearedWorkedBookFixture);
-      const { market, id } = f;
-      await time.increaseTo(f.start + 900n + 3600n);
-      const packed = packMatches(f.matches);
-      await expect(market.settle(id, packed.slice(1)))
-        .to.be.revertedWithCustomError(market, "MarketMatchListMismatch")
-        .withArgs(id, 3n, 4n);
-      const tampered = [...packed];
+      const { market, id, periodId, R1, B1 } = f;
+      await time.increaseTo(f.start + DURATION);
+      await market.reportMeter(periodId, R1.owner.address, 5000n, 0n);
+      await time.increaseTo(f.settleAfter);
+      await expect(market.settle(id, f.records))
+        .to.emit(market, "MatchSettled")
+        .withArgs(id, R1.id, B1.id, 175n * 4000n, 0n, 0n);
+    });
+
+    it("reverts settlement with MarketRecordListMismatch, MarketNotCleared, MarketAlreadySettled and MarketUnknownInterval", async () => {
+      const f = await loadFixture(clearedWorkedBookFixture);
+      const { market, id, records } = f;
+      await time.increaseTo(f.settleAfter);
+      await expect(market.settle(id, records.slice(1)))
+        .to.be.revertedWithCustomError(market, "MarketRecordListMismatch")
+        .withArgs(id, 6n, 7n);
+      const tampered = [...records];
       tampered[0] = tampered[0]! + (1n << 104n); // raise the first trade price by 1
       await expect(market.settle(id, tampered))
-        .to.be.revertedWithCustomError(market, "MarketMatchListMismatch")
-        .withArgs(id, 4n, 4n);
+        .to.be.revertedWithCustomError(market, "MarketRecordListMismatch")
+        .withArgs(id, 7n, 7n);
+      // Dropping an unmatched record would keep its lock forever: refused as well.
+      const withoutRelease = records.filter((r) => (r & UNMATCHED) === 0n);
+      await expect(market.tally(id, withoutRelease))
+        .to.be.revertedWithCustomError(market, "MarketRecordListMismatch")
+        .withArgs(id, 4n, 7n);
       await expect(market.settle(99n, []))
         .to.be.revertedWithCustomError(market, "MarketUnknownInterval")
         .withArgs(99n);
@@ -726,23 +971,94 @@ describe("EnergyMarket", () => {
       await expect(market.settle(openId, []))
         .to.be.revertedWithCustomError(market, "MarketNotCleared")
         .withArgs(openId);
-      await market.settle(id, packed);
-      await expect(market.settle(id, packed))
+      await market.settle(id, records);
+      await expect(market.settle(id, records))
         .to.be.revertedWithCustomError(market, "MarketAlreadySettled")
         .withArgs(id);
-      await expect(market.reportMeter(id, f.R1.owner.address, 1n, 1n))
-        .to.be.revertedWithCustomError(market, "MarketAlreadySettled")
-        .withArgs(id);
+    });
+  });
+
+  describe("one delivery period, one imbalance", () => {
+    /** A period traded day-ahead and intraday: the seller sells 10 kWh day-ahead and buys 4 kWh back intraday. */
+    async function twoSettlementFixture() {
+      const f = await deployMarketFixture();
+      const { market, renewables, consumers, conventionals } = f;
+      const { periodId, start, settleAfter } = await openPeriod(market);
+      const da = await openIntervalFor(market, periodId, IntervalKind.DayAhead, 1800n);
+      const id = await openIntervalFor(market, periodId, IntervalKind.Intraday, 3600n);
+      const seller = renewables[0]!;
+      const s1 = await place(market, da.id, seller, Side.Sell, 100n, 10_000n);
+      const b1 = await place(market, da.id, consumers[0]!, Side.Buy, 200n, 10_000n);
+      await time.increaseTo(da.gateClosure);
+      const daTx = await market.clear(da.id, [s1.id], [], [b1.id]);
+      const s2 = await place(market, id.id, conventionals[0]!, Side.Sell, 150n, 4_000n);
+      const b2 = await place(market, id.id, seller, Side.Buy, 250n, 4_000n);
+      await time.increaseTo(id.gateClosure);
+      const idTx = await market.clear(id.id, [], [s2.id], [b2.id]);
+      return {
+        ...f,
+        periodId,
+        start,
+        settleAfter,
+        da: da.id,
+        intraday: id.id,
+        seller,
+        daRecords: await recordsOf(market, [daTx.hash]),
+        idRecords: await recordsOf(market, [idTx.hash]),
+      };
+    }
+
+    it("settles against the net position: delivering the net plan costs no compensation in either interval", async () => {
+      const f = await loadFixture(twoSettlementFixture);
+      const { market, periodId } = f;
+      await time.increaseTo(f.start + DURATION);
+      await market.reportMeter(periodId, f.seller.address, 6_000n, 0n); // net export 10 − 4 kWh
+      await market.reportMeter(periodId, f.consumers[0]!.address, 0n, 10_000n);
+      await market.reportMeter(periodId, f.conventionals[0]!.address, 4_000n, 0n);
+      await time.increaseTo(f.settleAfter);
+      await expect(market.settle(f.da, f.daRecords))
+        .to.be.revertedWithCustomError(market, "MarketPeriodNotTallied")
+        .withArgs(periodId, 1n, 2n); // settle tallied the day-ahead interval, then found intraday missing
+      await market.tally(f.intraday, f.idRecords);
+      await expect(market.settle(f.da, f.daRecords))
+        .to.emit(market, "MatchSettled")
+        .withArgs(f.da, anyValue, anyValue, 150n * 10_000n, 0n, 0n);
+      await expect(market.settle(f.intraday, f.idRecords))
+        .to.emit(market, "MatchSettled")
+        .withArgs(f.intraday, anyValue, anyValue, 200n * 4_000n, 0n, 0n);
+      const p = await market.position(periodId, f.seller.address);
+      expect([p.sold, p.bought]).to.deep.equal([10_000n, 4_000n]);
+      expect((await totalMilli(f)).locked).to.equal(0n);
+    });
+
+    it("charges one shortfall once: a net seller short by 3 kWh compensates only its sells", async () => {
+      const f = await loadFixture(twoSettlementFixture);
+      const { market, periodId } = f;
+      await time.increaseTo(f.start + DURATION);
+      await market.reportMeter(periodId, f.seller.address, 3_000n, 0n);
+      await market.reportMeter(periodId, f.consumers[0]!.address, 0n, 10_000n);
+      await market.reportMeter(periodId, f.conventionals[0]!.address, 4_000n, 0n);
+      await market.tally(f.da, f.daRecords);
+      await market.tally(f.intraday, f.idRecords);
+      await time.increaseTo(f.settleAfter);
+      // Shortfall 6 − 3 = 3 kWh, all on the 10 kWh day-ahead sell: a = 3000, energy 150·7000,
+      // seller pays (300 − 150) per Wh of 3000 − 500 = 2500 Wh. The intraday buy is untouched.
+      await expect(market.settle(f.da, f.daRecords))
+        .to.emit(market, "MatchSettled")
+        .withArgs(f.da, anyValue, anyValue, 150n * 7_000n, 150n * 2_500n, 0n);
+      await expect(market.settle(f.intraday, f.idRecords))
+        .to.emit(market, "MatchSettled")
+        .withArgs(f.intraday, anyValue, anyValue, 200n * 4_000n, 0n, 0n);
     });
   });
 });
 
 describe("EnergyMarket settlement in chunks", () => {
-  /** One renewable seller against 300 buys: 300 matches, more than one 256-match checkpoint. */
+  /** One renewable seller against 300 buys: 300 records, more than one 256-record checkpoint. */
   async function manyMatchesFixture() {
     const f = await deployMarketFixture();
     const { market, renewables, consumers } = f;
-    const { id, gateClosure, start } = await openInterval(market);
+    const { id, periodId, gateClosure, start, settleAfter } = await openInterval(market);
     await place(market, id, renewables[0]!, Side.Sell, 100n, 300_000n);
     for (let i = 0; i < 300; i++) {
       await market
@@ -752,12 +1068,12 @@ describe("EnergyMarket settlement in chunks", () => {
     await time.increaseTo(gateClosure);
     const lists = await clearingLists(market, id);
     const tx = await market.clear(id, lists.renewable, lists.conventional, lists.buys);
-    const matches = packMatches(await matchesOf(market, tx.hash));
-    await time.increaseTo(start + 900n);
-    await market.reportMeter(id, renewables[0]!.address, 200_000n, 0n);
-    await market.reportMeter(id, consumers[0]!.address, 0n, 10_000n);
-    await time.increaseTo(start + 900n + 3600n);
-    return { ...f, id, matches };
+    const records = await recordsOf(market, [tx.hash]);
+    await time.increaseTo(start + DURATION);
+    await market.reportMeter(periodId, renewables[0]!.address, 200_000n, 0n);
+    await market.reportMeter(periodId, consumers[0]!.address, 0n, 10_000n);
+    await time.increaseTo(settleAfter);
+    return { ...f, id, records };
   }
 
   async function balancesOf(f: Awaited<ReturnType<typeof manyMatchesFixture>>) {
@@ -766,34 +1082,38 @@ describe("EnergyMarket settlement in chunks", () => {
     );
   }
 
-  it("settles 300 matches in checkpoint-aligned chunks exactly as in one transaction", async () => {
+  it("settles 300 records in checkpoint-aligned chunks exactly as in one transaction", async () => {
     const f = await loadFixture(manyMatchesFixture);
-    expect(f.matches).to.have.length(300);
-    await f.market.settle(f.id, f.matches);
+    expect(f.records).to.have.length(300);
+    await f.market.settle(f.id, f.records);
     const oneShot = await balancesOf(f);
 
     const g = await loadFixture(manyMatchesFixture);
-    const { market, id, matches } = g;
-    await expect(market.settleChunk(id, matches.slice(0, 100)))
+    const { market, id, records } = g;
+    await expect(market.settleChunk(id, records.slice(0, 100)))
       .to.be.revertedWithCustomError(market, "MarketSettlementChunkMisaligned")
       .withArgs(id, 0n, 100n);
-    const tampered = matches.slice(0, 256);
+    const tampered = records.slice(0, 256);
     tampered[5] = tampered[5]! + (1n << 64n);
     await expect(market.settleChunk(id, tampered))
-      .to.be.revertedWithCustomError(market, "MarketMatchListMismatch")
+      .to.be.revertedWithCustomError(market, "MarketRecordListMismatch")
       .withArgs(id, 256n, 300n);
-    expect(await market.settleChunk.staticCall(id, matches.slice(0, 256))).to.equal(false);
-    await market.settleChunk(id, matches.slice(0, 256));
-    await market.settleChunk(id, matches.slice(256));
+    expect(await market.settleChunk.staticCall(id, records.slice(0, 256))).to.equal(false);
+    await market.settleChunk(id, records.slice(0, 256));
+    // Replaying the chunk just processed is refused (the cursor moved on).
+    await expect(market.settleChunk(id, records.slice(0, 256)))
+      .to.be.revertedWithCustomError(market, "MarketSettlementChunkMisaligned")
+      .withArgs(id, 256n, 256n);
+    await market.settleChunk(id, records.slice(256));
     let st = await market.clearingState(id);
     expect([st.settleStage, st.settleCursor]).to.deep.equal([1n, 0n]);
-    await expect(market.settle(id, matches))
-      .to.be.revertedWithCustomError(market, "MarketMatchListMismatch")
+    await market.settleChunk(id, records.slice(0, 256));
+    await expect(market.settle(id, records))
+      .to.be.revertedWithCustomError(market, "MarketRecordListMismatch")
       .withArgs(id, 300n, 300n);
-    await market.settleChunk(id, matches.slice(0, 256));
     st = await market.clearingState(id);
     expect([st.settleStage, st.settleCursor]).to.deep.equal([1n, 256n]);
-    await expect(market.settleChunk(id, matches.slice(256)))
+    await expect(market.settleChunk(id, records.slice(256)))
       .to.emit(market, "IntervalSettled")
       .withArgs(id);
     expect(await balancesOf(g)).to.deep.equal(oneShot);
@@ -802,8 +1122,9 @@ describe("EnergyMarket settlement in chunks", () => {
 
   it("reverts with MarketMeteringClosed for a reading after the metering window", async () => {
     const f = await loadFixture(manyMatchesFixture);
-    await expect(f.market.reportMeter(f.id, f.conventionals[0]!.address, 1n, 1n))
+    const iv = await f.market.interval(f.id);
+    await expect(f.market.reportMeter(iv.periodId, f.conventionals[0]!.address, 1n, 1n))
       .to.be.revertedWithCustomError(f.market, "MarketMeteringClosed")
-      .withArgs(f.id, (await f.market.interval(f.id)).start + 900n + 3600n);
+      .withArgs(iv.periodId, iv.start + DURATION + METERING_WINDOW);
   });
 });
