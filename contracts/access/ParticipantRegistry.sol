@@ -27,6 +27,7 @@ contract ParticipantRegistry is AccessControl, EIP712, IParticipantRegistry {
     mapping(address account => bytes32 role) private _grantedRole;
     mapping(address meter => address participant) private _meterParticipant;
     mapping(uint256 nonce => bool used) private _nonceUsed;
+    mapping(address account => bytes32 applicationHash) private _applicationHash;
 
     /// @param operator Account that receives DEFAULT_ADMIN_ROLE and OPERATOR_ROLE.
     constructor(address operator) EIP712("GridLedger ParticipantRegistry", "1") {
@@ -62,7 +63,7 @@ contract ParticipantRegistry is AccessControl, EIP712, IParticipantRegistry {
         p.updatedAt = uint64(block.timestamp);
         p.detailsHash = detailsHash;
         p.detailsCid = detailsCid;
-        emit ParticipantApplied(
+        bytes32 appHash = hashApplication(
             msg.sender,
             kind,
             renewable,
@@ -71,16 +72,35 @@ contract ParticipantRegistry is AccessControl, EIP712, IParticipantRegistry {
             detailsHash,
             detailsCid
         );
+        _applicationHash[msg.sender] = appHash;
+        emit ParticipantApplied(
+            msg.sender,
+            kind,
+            renewable,
+            feederId,
+            busId,
+            detailsHash,
+            detailsCid,
+            appHash
+        );
     }
 
     /// @inheritdoc IParticipantRegistry
-    function approve(address account, bytes32 role) external onlyRole(OPERATOR_ROLE) {
+    function approve(
+        address account,
+        bytes32 role,
+        bytes32 reviewedApplicationHash
+    ) external onlyRole(OPERATOR_ROLE) {
         if (role != AGGREGATOR_ROLE && role != PROSUMER_ROLE && role != SUPPLIER_ROLE) {
             revert ParticipantRegistryRoleNotAssignable(role);
         }
         Participant storage p = _participants[account];
         if (p.status != ParticipantStatus.Applied)
             revert ParticipantRegistryUnexpectedStatus(account, p.status);
+        bytes32 pending = _applicationHash[account];
+        if (pending != reviewedApplicationHash) {
+            revert ParticipantRegistryApplicationChanged(account, reviewedApplicationHash, pending);
+        }
         p.status = ParticipantStatus.Approved;
         p.updatedAt = uint64(block.timestamp);
         _grantedRole[account] = role;
@@ -152,6 +172,27 @@ contract ParticipantRegistry is AccessControl, EIP712, IParticipantRegistry {
     /// @inheritdoc IParticipantRegistry
     function participant(address account) external view returns (Participant memory) {
         return _participants[account];
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function applicationHash(address account) external view returns (bytes32) {
+        return _applicationHash[account];
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function hashApplication(
+        address account,
+        ParticipantKind kind,
+        bool renewable,
+        uint32 feederId,
+        uint32 busId,
+        bytes32 detailsHash,
+        string calldata detailsCid
+    ) public pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(account, kind, renewable, feederId, busId, detailsHash, detailsCid)
+            );
     }
 
     /// @inheritdoc IParticipantRegistry

@@ -58,6 +58,8 @@ interface IParticipantRegistry {
     /// @param busId Declared bus.
     /// @param detailsHash Fingerprint of the application document.
     /// @param detailsCid IPFS CID of the application document.
+    /// @param applicationHash Fingerprint of this whole application (see `hashApplication`); the
+    /// operator passes it to `approve` to name the application it reviewed.
     event ParticipantApplied(
         address indexed account,
         ParticipantKind kind,
@@ -65,7 +67,8 @@ interface IParticipantRegistry {
         uint32 feederId,
         uint32 busId,
         bytes32 detailsHash,
-        string detailsCid
+        string detailsCid,
+        bytes32 applicationHash
     );
 
     /// @notice The operator approved an application and granted the participant a role.
@@ -120,6 +123,13 @@ interface IParticipantRegistry {
     /// @param account The account.
     /// @param status Its current state.
     error ParticipantRegistryUnexpectedStatus(address account, ParticipantStatus status);
+
+    /// @notice The pending application is not the one the operator approved: the applicant
+    /// re-applied after the operator read it (or the operator named another application).
+    /// @param account The applicant.
+    /// @param expected The application hash the operator passed to `approve`.
+    /// @param actual The hash of the application currently pending.
+    error ParticipantRegistryApplicationChanged(address account, bytes32 expected, bytes32 actual);
 
     /// @notice The role cannot be granted on approval (only aggregator, prosumer, supplier).
     /// @param role The role requested.
@@ -176,9 +186,15 @@ interface IParticipantRegistry {
     ) external;
 
     /// @notice Approve a pending application and grant a participant role. Operator only.
+    /// The operator names the application it reviewed by its hash (read it with
+    /// `applicationHash(account)` or from the ParticipantApplied event), so an applicant who
+    /// re-applies in the meantime (e.g. front-running the approval with another feeder or
+    /// renewable flag) is not approved with data nobody reviewed.
     /// @param account The applicant (status Applied).
     /// @param role AGGREGATOR_ROLE, PROSUMER_ROLE or SUPPLIER_ROLE.
-    function approve(address account, bytes32 role) external;
+    /// @param reviewedApplicationHash Hash of the application the operator reviewed; must equal
+    /// `applicationHash(account)`, else ParticipantRegistryApplicationChanged.
+    function approve(address account, bytes32 role, bytes32 reviewedApplicationHash) external;
 
     /// @notice Reject a pending application, or withdraw an approval (revoking the participant
     /// roles). Operator only.
@@ -215,6 +231,33 @@ interface IParticipantRegistry {
     /// @param account The account.
     /// @return The record.
     function participant(address account) external view returns (Participant memory);
+
+    /// @notice Hash of the application `account` last submitted (pending, approved or rejected);
+    /// zero if it never applied. Equals `hashApplication` of the submitted fields.
+    /// @param account The account.
+    /// @return The application hash.
+    function applicationHash(address account) external view returns (bytes32);
+
+    /// @notice How an application is hashed: `keccak256(abi.encode(account, kind, renewable,
+    /// feederId, busId, detailsHash, detailsCid))`, so it can be recomputed off-chain (e.g. ethers
+    /// `AbiCoder.encode(["address","uint8","bool","uint32","uint32","bytes32","string"], ...)`).
+    /// @param account The applicant.
+    /// @param kind Declared kind.
+    /// @param renewable Declared renewable flag.
+    /// @param feederId Declared feeder.
+    /// @param busId Declared bus.
+    /// @param detailsHash Fingerprint of the application document.
+    /// @param detailsCid IPFS CID of the application document.
+    /// @return The application hash.
+    function hashApplication(
+        address account,
+        ParticipantKind kind,
+        bool renewable,
+        uint32 feederId,
+        uint32 busId,
+        bytes32 detailsHash,
+        string calldata detailsCid
+    ) external pure returns (bytes32);
 
     /// @notice The one-slot part of a participant record (cheap for other contracts).
     /// @param account The account.

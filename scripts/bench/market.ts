@@ -1,16 +1,19 @@
 /**
- * `npm run bench:market`: gas per placement, clearing gas for N = 10, 100, 1000, 2000 orders
- * (half bids, half asks, about half crossing; one participant per order) and the largest N that
- * clears in one 30,000,000-gas block. Writes bench-results/market.json.
+ * `npm run bench:market`: gas per placement, clearing and tally + settlement gas for N = 10, 100,
+ * 1000, 2000 orders (half bids, half asks, about half crossing; one participant per order) and
+ * the largest N whose clearing fits one 30,000,000-gas block under Osaka's 2^24 per-transaction
+ * cap. Writes bench-results/market.json.
  */
 import hre from "hardhat";
 import { mkdirSync, writeFileSync } from "node:fs";
 import {
+  TX_GAS_CAP,
   createParticipants,
   deployMarketStack,
   poolSizes,
   runBook,
   type BookOrder,
+  type ParticipantPools,
 } from "../market/marketHarness";
 
 /** Deterministic PRNG (mulberry32) so runs are comparable. */
@@ -42,33 +45,60 @@ function makeBook(n: number, seed: number): BookOrder[] {
   return book;
 }
 
-const BLOCK = 30_000_000n;
+const BLOCK = 30_000_000;
+/** Ids per list per clearChunk call: ≤ 3 × 500 ids stays below Osaka's 2^24 gas per transaction. */
+const CHUNK = 500;
 
+/** Seeded meter readings: each participant meters 80-105 % of its order's quantity. */
+function makeMeters(book: BookOrder[], seed: number): Map<string, number> {
+  const r = rng(seed ^ 0x5eed);
+  return new Map(book.map((o) => [o.id, Math.floor(o.quantity * (0.8 + 0.25 * r()))]));
+}
+
+/**
+ * Runs on Hardhat's default hardfork (Osaka: at most 2^24 gas per transaction) with its 30M
+ * block gas limit, so every clearing is a series of clearChunk transactions.
+ */
 async function main() {
   const sizes = (process.env.BENCH_SIZES ?? "10,100,1000,2000").split(",").map(Number);
+  const probeFrom = Number(process.env.BENCH_PROBE_FROM ?? 3000);
+  const probeStep = Number(process.env.BENCH_PROBE_STEP ?? 250);
   const probeEnabled = process.env.BENCH_MAX_PROBE !== "0";
-  const need = { renewable: 0, conventional: 0 };
-  for (const n of sizes) {
-    const p = poolSizes(makeBook(n, n));
-    need.renewable = Math.max(need.renewable, p.renewable);
-    need.conventional = Math.max(need.conventional, p.conventional);
-  }
   const stack = await deployMarketStack(hre);
-  process.stderr.write(`creating ${need.renewable + need.conventional} participants...\n`);
-  const participants = await createParticipants(hre, stack, need.renewable, need.conventional);
+  const participants: ParticipantPools = { renewable: [], conventional: [] };
+  const ensure = async (book: BookOrder[]) => {
+    const p = poolSizes(book);
+    const more = {
+      renewable: Math.max(0, p.renewable - participants.renewable.length),
+      conventional: Math.max(0, p.conventional - participants.conventional.length),
+    };
+    if (more.renewable + more.conventional === 0) return;
+    process.stderr.write(`creating ${more.renewable + more.conventional} participants...\n`);
+    const extra = await createParticipants(hre, stack, more.renewable, more.conventional);
+    participants.renewable.push(...extra.renewable);
+    participants.conventional.push(...extra.conventional);
+  };
   const rows: {
     n: number;
     placeMean: number;
     clearTotal: bigint;
-    perOrder: number;
+    clearTxs: number;
+    settleTotal: bigint;
     matches: number;
+    crossing: number;
   }[] = [];
   let placeSum = 0n;
   let placeCount = 0;
   for (const n of sizes) {
     process.stderr.write(`N=${n}...\n`);
     const book = makeBook(n, n);
-    const res = await runBook(hre, stack, participants, book, { gasLimit: BLOCK, settle: true });
+    await ensure(book);
+    const res = await runBook(hre, stack, participants, book, {
+      gasLimit: TX_GAS_CAP,
+      chunk: CHUNK,
+      settle: true,
+      meters: makeMeters(book, n),
+    });
     const traded = new Set(res.matches.flatMap((m) => [m.sell, m.buy]));
     const sum = res.placeGas.reduce((a, b) => a + b, 0n);
     placeSum += sum;
@@ -77,71 +107,62 @@ async function main() {
       n,
       placeMean: Number(sum) / res.placeGas.length,
       clearTotal: res.clearGas,
-      perOrder: Number(res.clearGas) / n,
+      clearTxs: res.clearTxs,
+      settleTotal: res.settleGas ?? 0n,
       matches: res.matches.length,
       crossing: traded.size / n,
-      settlePerMatch:
-        res.matches.length === 0 ? 0 : Number(res.settleGas ?? 0n) / res.matches.length,
     });
   }
-  // Largest N in one block: linear fit through N = 1000 and N = 2000, then confirmed on-chain
-  // when BENCH_MAX_PROBE allows enough participants (otherwise the fit is reported).
-  const a = rows[rows.length - 2]!;
-  const b = rows[rows.length - 1]!;
-  const slope = (Number(b.clearTotal) - Number(a.clearTotal)) / (b.n - a.n);
-  const intercept = Number(a.clearTotal) - slope * a.n;
-  let maxOrders = Math.floor((Number(BLOCK) - intercept) / slope);
-  let confirmed = false;
+  // Largest book whose chunked clearing fits one 30M-gas block: step N up until the sum of its
+  // clearChunk transactions (each ≤ 2^24 gas) exceeds the block, measured on-chain each time.
+  let maxOrders = 0;
+  let firstMiss = 0;
   if (probeEnabled) {
-    // Confirm on-chain: clear a fresh book of the estimated size in one 30M-gas transaction,
-    // stepping down 1 % at a time if it runs out of gas (bounded).
-    let probe = maxOrders - (maxOrders % 2);
-    for (let attempt = 0; attempt < 5 && !confirmed; attempt++) {
-      const book = makeBook(probe, probe);
-      const p = poolSizes(book);
-      const more = {
-        renewable: Math.max(0, p.renewable - participants.renewable.length),
-        conventional: Math.max(0, p.conventional - participants.conventional.length),
-      };
-      process.stderr.write(
-        `probe N=${probe} (creating ${more.renewable + more.conventional} more participants)...\n`,
-      );
-      const extra = await createParticipants(hre, stack, more.renewable, more.conventional);
-      participants.renewable.push(...extra.renewable);
-      participants.conventional.push(...extra.conventional);
-      try {
-        const res = await runBook(hre, stack, participants, book, { gasLimit: BLOCK });
-        process.stderr.write(`probe N=${probe}: ${res.clearGas} gas in one transaction\n`);
-        maxOrders = probe;
-        confirmed = true;
-      } catch {
-        probe = Math.floor(probe * 0.99);
-        probe -= probe % 2;
+    for (let n = probeFrom; n <= 20_000; n += probeStep) {
+      const book = makeBook(n, n);
+      await ensure(book);
+      const res = await runBook(hre, stack, participants, book, {
+        gasLimit: TX_GAS_CAP,
+        chunk: CHUNK,
+      });
+      process.stderr.write(`probe N=${n}: ${res.clearGas} gas in ${res.clearTxs} transactions\n`);
+      if (res.clearGas > BigInt(BLOCK)) {
+        firstMiss = n;
+        break;
       }
+      maxOrders = n;
     }
   }
   const table = rows.map((r) => ({
     N: r.n,
     "place gas (mean)": Math.round(r.placeMean),
-    "clear gas total": Number(r.clearTotal),
-    "clear gas / order": Math.round(r.perOrder),
+    "clear gas / order": Math.round(Number(r.clearTotal) / r.n),
+    "clear txs": r.clearTxs,
+    "tally + settle gas / order": Math.round(Number(r.settleTotal) / r.n),
     matches: r.matches,
     "orders crossing": `${Math.round(r.crossing * 100)} %`,
-    "settle gas / match": Math.round(r.settlePerMatch),
   }));
   console.table(table);
-  const figures = {
+  const at = (n: number) => rows.find((r) => r.n === n);
+  const r1000 = at(1000);
+  const r2000 = at(2000);
+  const figures: Record<string, number> = {
     place_gas_mean: Math.round(Number(placeSum) / placeCount),
-    clear_gas_per_order_n1000: Math.round(a.perOrder),
-    clear_gas_per_order_n2000: Math.round(b.perOrder),
-    max_orders_per_30m_block: maxOrders,
   };
+  if (r1000) {
+    figures.clear_gas_per_order_n1000 = Math.round(Number(r1000.clearTotal) / 1000);
+    figures.settle_gas_per_order = Math.round(Number(r1000.settleTotal) / 1000);
+    figures.clear_settle_gas_per_order = Math.round(
+      Number(r1000.clearTotal + r1000.settleTotal) / 1000,
+    );
+  }
+  if (r2000) figures.clear_gas_per_order_n2000 = Math.round(Number(r2000.clearTotal) / 2000);
+  if (probeEnabled) figures.max_orders_per_block_osaka = maxOrders;
   console.log(figures);
-  console.log(
-    confirmed
-      ? `max_orders_per_30m_block confirmed on-chain (one clear transaction, gas limit 30,000,000)`
-      : `max_orders_per_30m_block extrapolated linearly from N = ${a.n} and N = ${b.n} (not confirmed)`,
-  );
+  if (probeEnabled)
+    console.log(
+      `max_orders_per_block_osaka: N = ${maxOrders} cleared in ≤ 2^24-gas clearChunk transactions summing to ≤ 30,000,000 gas; N = ${firstMiss} did not (step ${probeStep}, measured on-chain)`,
+    );
   mkdirSync("bench-results", { recursive: true });
   writeFileSync("bench-results/market.json", JSON.stringify({ figures }, null, 2) + "\n");
 }

@@ -73,7 +73,10 @@ async function providers(registry: ParticipantRegistry, k: number, tag: string):
           "",
         )
     ).wait();
-    await (await registry.approve(wallet.address, await registry.PROSUMER_ROLE())).wait();
+    const application = await registry.applicationHash(wallet.address);
+    await (
+      await registry.approve(wallet.address, await registry.PROSUMER_ROLE(), application)
+    ).wait();
     out.push(wallet);
   }
   return out;

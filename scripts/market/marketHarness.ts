@@ -25,6 +25,30 @@ const DETAILS = "0x" + "11".repeat(32);
 const FUNDING = 10n ** 15n; // token base units per participant, far above any worst case here
 const GRID_BUY = 1_000_000n;
 const FEED_IN = 1n;
+const DURATION = 900;
+const METERING_WINDOW = 3600;
+/** Osaka's cap on one transaction's gas (EIP-7825). */
+export const TX_GAS_CAP = 16_777_216n;
+const M32 = 0xffffffffn;
+const UNMATCHED_FLAG = 1n << 255n;
+
+/** Clearing records (Matched and Unmatched, packed as `tally`/`settle` take them) in log order. */
+export function recordsFromReceipts(market: EnergyMarket, receipts: TransactionReceipt[]): bigint[] {
+  const out: bigint[] = [];
+  for (const log of receipts.flatMap((r) => r.logs)) {
+    const parsed = market.interface.parseLog(log);
+    if (parsed?.name === "Matched") {
+      const [, sell, buy, q, p] = parsed.args as unknown as bigint[];
+      out.push((sell! & M32) | ((buy! & M32) << 32n) | (q! << 64n) | (p! << 104n));
+    } else if (parsed?.name === "Unmatched") {
+      const [, orderId, q] = parsed.args as unknown as bigint[];
+      out.push((orderId! & M32) | (q! << 64n) | UNMATCHED_FLAG);
+    } else if (parsed?.name === "ClearingRestarted") {
+      out.length = 0; // records of a discarded walk
+    }
+  }
+  return out;
+}
 
 /** Deploys token, registry and market on the current (in-process) network. */
 export async function deployMarketStack(hre: HardhatRuntimeEnvironment): Promise<MarketStack> {
@@ -75,7 +99,8 @@ export async function createParticipants(
         gasLimit,
         nonce: 0,
       });
-    await registry.approve(w.address, prosumer, { gasLimit });
+    const application = await registry.applicationHash(w.address);
+    await registry.approve(w.address, prosumer, application, { gasLimit });
     await token.mint(w.address, FUNDING, { gasLimit });
     await token.connect(w).approve(marketAddress, FUNDING, { gasLimit, nonce: 1 });
     await market.connect(w).deposit(FUNDING, { gasLimit, nonce: 2 });
@@ -95,13 +120,29 @@ export function poolSizes(book: BookOrder[]): { renewable: number; conventional:
   return { renewable, conventional: book.length - renewable };
 }
 
-/** Opens an interval whose gate closes in one hour; returns its id and gate closure. */
-export async function openTestInterval(hre: HardhatRuntimeEnvironment, market: EnergyMarket) {
+/** Opens a delivery period starting in two hours and its day-ahead interval (gate in one hour). */
+export async function openTestInterval(
+  hre: HardhatRuntimeEnvironment,
+  market: EnergyMarket,
+  params: { gridBuy?: bigint; feedIn?: bigint; bandBps?: number; bondRate?: bigint } = {},
+) {
   const block = await hre.ethers.provider.getBlock("latest");
   const now = BigInt(block!.timestamp);
   const gateClosure = now + 3600n;
-  await market.openInterval(0, now + 7200n, gateClosure, GRID_BUY, FEED_IN);
-  return { id: await market.intervalCount(), gateClosure, start: now + 7200n };
+  const start = now + 7200n;
+  await market.openPeriod(
+    start,
+    DURATION,
+    METERING_WINDOW,
+    params.gridBuy ?? GRID_BUY,
+    params.feedIn ?? FEED_IN,
+    params.bandBps ?? 500,
+    params.bondRate ?? 1n,
+    1,
+  );
+  const periodId = await market.periodCount();
+  await market.openInterval(periodId, 0, gateClosure);
+  return { id: await market.intervalCount(), periodId, gateClosure, start };
 }
 
 /** Sort helper: the three clearing lists in the paper's order (ties by earlier sequence). */
@@ -139,7 +180,7 @@ export type RunResult = {
   placeGas: bigint[];
   clearGas: bigint;
   clearTxs: number;
-  /** Total settlement gas (nobody reports, so every match pays the maximum compensation). */
+  /** Total tally + settlement gas (readings reported beforehand, not counted). */
   settleGas?: bigint;
 };
 
@@ -153,10 +194,16 @@ export async function runBook(
   stack: MarketStack,
   participants: ParticipantPools,
   book: BookOrder[],
-  opts: { gasLimit?: bigint; chunk?: number; settle?: boolean } = {},
+  opts: {
+    gasLimit?: bigint;
+    chunk?: number;
+    settle?: boolean;
+    /** Meter readings by book order id: Wh produced (sells) or consumed (buys); none: no reading. */
+    meters?: Map<string, number>;
+  } = {},
 ): Promise<RunResult> {
   const { market } = stack;
-  const { id: intervalId, gateClosure, start } = await openTestInterval(hre, market);
+  const { id: intervalId, periodId, gateClosure, start } = await openTestInterval(hre, market);
   const placed: {
     orderId: bigint;
     seq: number;
@@ -164,6 +211,7 @@ export async function runBook(
     price: number;
     renewable: boolean;
     name: string;
+    owner: string;
   }[] = [];
   const placeGas: bigint[] = [];
   let nextR = 0;
@@ -186,6 +234,7 @@ export async function runBook(
       price: o.price,
       renewable,
       name: o.id,
+      owner: who.address,
     });
   }
   await hre.network.provider.send("evm_setNextBlockTimestamp", [Number(gateClosure)]);
@@ -229,23 +278,26 @@ export async function runBook(
   const clearGas = receipts.reduce((a, r) => a + r.gasUsed, 0n);
   if (!opts.settle) return { matches, placeGas, clearGas, clearTxs: receipts.length };
 
-  // Settlement after the metering window, in 256-match chunks: tally stage, then pay stage.
-  await hre.network.provider.send("evm_setNextBlockTimestamp", [Number(start + 900n + 3600n)]);
-  const m32 = 0xffffffffn;
-  const words: bigint[] = [];
-  for (const log of receipts.flatMap((r) => r.logs)) {
-    const parsed = market.interface.parseLog(log);
-    if (parsed?.name !== "Matched") continue;
-    const [, sell, buy, q, p] = parsed.args as unknown as [bigint, bigint, bigint, bigint, bigint];
-    words.push((sell & m32) | ((buy & m32) << 32n) | (q << 64n) | (p << 104n));
+  // Readings (one per participant and period, reported by the operator: not counted), then
+  // tally and pay in 256-record chunks after the metering window.
+  await hre.network.provider.send("evm_setNextBlockTimestamp", [Number(start) + DURATION]);
+  const whoOf = new Map(placed.map((p) => [p.name, p.owner]));
+  for (const [name, wh] of opts.meters ?? []) {
+    const owner = whoOf.get(name);
+    if (!owner) continue;
+    const sell = placed.find((p) => p.name === name)!.side === "sell";
+    await market.reportMeter(periodId, owner, sell ? wh : 0, sell ? 0 : wh);
   }
-  if (words.length !== matches.length) throw new Error("match count mismatch");
+  await hre.network.provider.send("evm_setNextBlockTimestamp", [
+    Number(start) + DURATION + METERING_WINDOW,
+  ]);
+  const records = recordsFromReceipts(market, receipts);
   let settleGas = 0n;
   const step = 256;
   for (let stage = 0; stage < 2; stage++) {
-    for (let from = 0; from < Math.max(words.length, 1); from += step) {
-      const tx = await market.settleChunk(intervalId, words.slice(from, from + step), {
-        gasLimit: 16_000_000n,
+    for (let from = 0; from < Math.max(records.length, 1); from += step) {
+      const tx = await market.settleChunk(intervalId, records.slice(from, from + step), {
+        gasLimit: TX_GAS_CAP,
       });
       settleGas += ((await tx.wait()) as TransactionReceipt).gasUsed;
     }

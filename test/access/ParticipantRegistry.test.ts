@@ -22,6 +22,24 @@ const DETAILS = ethers.keccak256(ethers.toUtf8Bytes('{"name":"roof PV 12"}'));
 const CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
 const REASON = ethers.keccak256(ethers.toUtf8Bytes("incomplete grid connection papers"));
 
+/** The application hash as IParticipantRegistry documents it, computed off-chain. */
+function applicationHashOf(
+  account: string,
+  kind: number,
+  renewable: boolean,
+  feederId: number,
+  busId: number,
+  detailsHash: string,
+  detailsCid: string,
+): string {
+  return ethers.keccak256(
+    ethers.AbiCoder.defaultAbiCoder().encode(
+      ["address", "uint8", "bool", "uint32", "uint32", "bytes32", "string"],
+      [account, kind, renewable, feederId, busId, detailsHash, detailsCid],
+    ),
+  );
+}
+
 async function deployRegistryFixture() {
   const [operator, alice, bob, meter, meter2, stranger] = await ethers.getSigners();
   const registry = await ethers.deployContract("ParticipantRegistry", [operator!.address]);
@@ -39,7 +57,11 @@ async function deployRegistryFixture() {
 async function approvedFixture() {
   const f = await deployRegistryFixture();
   await f.registry.connect(f.alice).applyAsParticipant(Kind.PV, true, 7, 18, DETAILS, CID);
-  await f.registry.approve(f.alice.address, await f.registry.PROSUMER_ROLE());
+  await f.registry.approve(
+    f.alice.address,
+    await f.registry.PROSUMER_ROLE(),
+    await f.registry.applicationHash(f.alice.address),
+  );
   return f;
 }
 
@@ -103,11 +125,14 @@ describe("ParticipantRegistry", () => {
   });
 
   describe("applyAsParticipant", () => {
-    it("records the application and emits ParticipantApplied", async () => {
+    it("records the application and emits ParticipantApplied with its hash", async () => {
       const { registry, alice } = await loadFixture(deployRegistryFixture);
+      const hash = applicationHashOf(alice.address, Kind.PV, true, 7, 18, DETAILS, CID);
+      expect(await registry.applicationHash(alice.address)).to.equal(ethers.ZeroHash);
       await expect(registry.connect(alice).applyAsParticipant(Kind.PV, true, 7, 18, DETAILS, CID))
         .to.emit(registry, "ParticipantApplied")
-        .withArgs(alice.address, Kind.PV, true, 7, 18, DETAILS, CID);
+        .withArgs(alice.address, Kind.PV, true, 7, 18, DETAILS, CID, hash);
+      expect(await registry.applicationHash(alice.address)).to.equal(hash);
       const p = await registry.participant(alice.address);
       expect(p.kind).to.equal(BigInt(Kind.PV));
       expect(p.status).to.equal(Status.Applied);
@@ -135,6 +160,31 @@ describe("ParticipantRegistry", () => {
       const p = await registry.participant(alice.address);
       expect(p.kind).to.equal(BigInt(Kind.Storage));
       expect(p.busId).to.equal(19n);
+      expect(await registry.applicationHash(alice.address)).to.equal(
+        applicationHashOf(alice.address, Kind.Storage, false, 7, 19, DETAILS, CID),
+      );
+    });
+
+    it("hashes every submitted field and the applicant, as keccak256(abi.encode(...))", async () => {
+      const { registry, alice, bob } = await loadFixture(deployRegistryFixture);
+      const base = [alice.address, Kind.PV, true, 7, 18, DETAILS, CID] as const;
+      const expected = applicationHashOf(...base);
+      expect(await registry.hashApplication(...base)).to.equal(expected);
+      const OTHER = ethers.id("other details");
+      const variants = [
+        applicationHashOf(bob.address, Kind.PV, true, 7, 18, DETAILS, CID),
+        applicationHashOf(alice.address, Kind.Wind, true, 7, 18, DETAILS, CID),
+        applicationHashOf(alice.address, Kind.PV, false, 7, 18, DETAILS, CID),
+        applicationHashOf(alice.address, Kind.PV, true, 8, 18, DETAILS, CID),
+        applicationHashOf(alice.address, Kind.PV, true, 7, 19, DETAILS, CID),
+        applicationHashOf(alice.address, Kind.PV, true, 7, 18, OTHER, CID),
+        applicationHashOf(alice.address, Kind.PV, true, 7, 18, DETAILS, `${CID}x`),
+      ];
+      expect(new Set([expected, ...variants]).size).to.equal(variants.length + 1);
+      await registry.connect(alice).applyAsParticipant(Kind.PV, true, 7, 18, DETAILS, CID);
+      await registry.connect(bob).applyAsParticipant(Kind.PV, true, 7, 18, DETAILS, CID);
+      expect(await registry.applicationHash(alice.address)).to.equal(expected);
+      expect(await registry.applicationHash(bob.address)).to.equal(variants[0]);
     });
 
     it("reverts with ParticipantRegistryInvalidKind when the kind is Unspecified", async () => {
@@ -172,20 +222,65 @@ describe("ParticipantRegistry", () => {
       const { registry, operator, alice } = await loadFixture(deployRegistryFixture);
       await registry.connect(alice).applyAsParticipant(Kind.Wind, true, 3, 4, DETAILS, CID);
       const role = await registry.AGGREGATOR_ROLE();
-      await expect(registry.approve(alice.address, role))
+      const hash = await registry.applicationHash(alice.address);
+      await expect(registry.approve(alice.address, role, hash))
         .to.emit(registry, "ParticipantApproved")
         .withArgs(alice.address, role, operator.address)
         .and.to.emit(registry, "RoleGranted")
         .withArgs(role, alice.address, operator.address);
       expect(await registry.isApproved(alice.address)).to.equal(true);
       expect(await registry.hasRole(role, alice.address)).to.equal(true);
+      expect(await registry.applicationHash(alice.address)).to.equal(hash);
+    });
+
+    it("reverts with ParticipantRegistryApplicationChanged when the applicant re-applies after the operator read the hash (front-run)", async () => {
+      const { registry, alice } = await loadFixture(deployRegistryFixture);
+      await registry.connect(alice).applyAsParticipant(Kind.Storage, false, 3, 4, DETAILS, CID);
+      const reviewed = await registry.applicationHash(alice.address);
+      // The applicant sees the approval coming and re-applies as renewable on another feeder.
+      await registry.connect(alice).applyAsParticipant(Kind.Storage, true, 9, 4, DETAILS, CID);
+      const pending = applicationHashOf(alice.address, Kind.Storage, true, 9, 4, DETAILS, CID);
+      expect(pending).to.not.equal(reviewed);
+      expect(await registry.applicationHash(alice.address)).to.equal(pending);
+      const role = await registry.PROSUMER_ROLE();
+      await expect(registry.approve(alice.address, role, reviewed))
+        .to.be.revertedWithCustomError(registry, "ParticipantRegistryApplicationChanged")
+        .withArgs(alice.address, reviewed, pending);
+      expect((await registry.participant(alice.address)).status).to.equal(Status.Applied);
+      expect(await registry.hasRole(role, alice.address)).to.equal(false);
+      // Once the operator has reviewed the new application, it can approve that one.
+      await expect(registry.approve(alice.address, role, pending)).to.emit(
+        registry,
+        "ParticipantApproved",
+      );
+    });
+
+    it("reverts with ParticipantRegistryApplicationChanged for a zero or wrong hash", async () => {
+      const { registry, alice, bob } = await loadFixture(deployRegistryFixture);
+      await registry.connect(alice).applyAsParticipant(Kind.PV, true, 3, 4, DETAILS, CID);
+      await registry.connect(bob).applyAsParticipant(Kind.PV, true, 3, 4, DETAILS, CID);
+      const pending = await registry.applicationHash(alice.address);
+      const role = await registry.PROSUMER_ROLE();
+      // Bob's identical application hashes differently (the applicant is part of the hash).
+      for (const wrong of [ethers.ZeroHash, DETAILS, await registry.applicationHash(bob.address)]) {
+        await expect(registry.approve(alice.address, role, wrong))
+          .to.be.revertedWithCustomError(registry, "ParticipantRegistryApplicationChanged")
+          .withArgs(alice.address, wrong, pending);
+      }
+      expect(await registry.isApproved(alice.address)).to.equal(false);
     });
 
     it("reverts with AccessControlUnauthorizedAccount when a non-operator approves", async () => {
       const { registry, alice, stranger } = await loadFixture(deployRegistryFixture);
       await registry.connect(alice).applyAsParticipant(Kind.PV, true, 3, 4, DETAILS, CID);
       await expect(
-        registry.connect(stranger).approve(alice.address, await registry.PROSUMER_ROLE()),
+        registry
+          .connect(stranger)
+          .approve(
+            alice.address,
+            await registry.PROSUMER_ROLE(),
+            await registry.applicationHash(alice.address),
+          ),
       )
         .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
         .withArgs(stranger.address, await registry.OPERATOR_ROLE());
@@ -194,6 +289,7 @@ describe("ParticipantRegistry", () => {
     it("reverts with ParticipantRegistryRoleNotAssignable for operator, meter or auditor roles", async () => {
       const { registry, alice } = await loadFixture(deployRegistryFixture);
       await registry.connect(alice).applyAsParticipant(Kind.PV, true, 3, 4, DETAILS, CID);
+      const pending = await registry.applicationHash(alice.address);
       for (const name of [
         "OPERATOR_ROLE",
         "METER_ROLE",
@@ -201,7 +297,7 @@ describe("ParticipantRegistry", () => {
         "DEFAULT_ADMIN_ROLE",
       ] as const) {
         const role = await registry[name]();
-        await expect(registry.approve(alice.address, role))
+        await expect(registry.approve(alice.address, role, pending))
           .to.be.revertedWithCustomError(registry, "ParticipantRegistryRoleNotAssignable")
           .withArgs(role);
       }
@@ -209,14 +305,20 @@ describe("ParticipantRegistry", () => {
 
     it("reverts with ParticipantRegistryUnexpectedStatus when the account has not applied", async () => {
       const { registry, bob } = await loadFixture(deployRegistryFixture);
-      await expect(registry.approve(bob.address, await registry.PROSUMER_ROLE()))
+      await expect(registry.approve(bob.address, await registry.PROSUMER_ROLE(), ethers.ZeroHash))
         .to.be.revertedWithCustomError(registry, "ParticipantRegistryUnexpectedStatus")
         .withArgs(bob.address, Status.None);
     });
 
     it("reverts with ParticipantRegistryUnexpectedStatus when the account is already approved", async () => {
       const { registry, alice } = await loadFixture(approvedFixture);
-      await expect(registry.approve(alice.address, await registry.SUPPLIER_ROLE()))
+      await expect(
+        registry.approve(
+          alice.address,
+          await registry.SUPPLIER_ROLE(),
+          await registry.applicationHash(alice.address),
+        ),
+      )
         .to.be.revertedWithCustomError(registry, "ParticipantRegistryUnexpectedStatus")
         .withArgs(alice.address, Status.Approved);
     });

@@ -23,7 +23,12 @@ export async function admit(
       ethers.id(`details:${await account.getAddress()}`),
       "",
     );
-  await registry.approve(await account.getAddress(), await registry.PROSUMER_ROLE());
+  const address = await account.getAddress();
+  await registry.approve(
+    address,
+    await registry.PROSUMER_ROLE(),
+    await registry.applicationHash(address),
+  );
 }
 
 /** Binds `meter` to `participant` with a certificate signed by `operator`. */

@@ -30,7 +30,11 @@ export async function admit(
       DETAILS,
       "",
     );
-  await registry.approve(account.address, await registry.PROSUMER_ROLE());
+  await registry.approve(
+    account.address,
+    await registry.PROSUMER_ROLE(),
+    await registry.applicationHash(account.address),
+  );
 }
 
 /** Mints `amount` GLT to `account` and deposits it into the market. */
@@ -77,14 +81,54 @@ export async function deployMarketFixture() {
   };
 }
 
-/** Opens an interval with gate closure in 1 hour, start in 2 hours, default duration and band. */
-export async function openInterval(market: EnergyMarket, gridBuy = GRID_BUY, feedIn = FEED_IN) {
+export const DURATION = 900n;
+export const METERING_WINDOW = 3600n;
+export const BAND_BPS = 500n;
+/** Minimum escrow per Wh of any order (milli-units): 1 base unit per kWh. */
+export const BOND_RATE = 1n;
+export const MIN_QUANTITY = 1n;
+
+/** Opens a delivery period starting in 2 hours (15 min, 5 % band, 1 h metering window). */
+export async function openPeriod(
+  market: EnergyMarket,
+  gridBuy = GRID_BUY,
+  feedIn = FEED_IN,
+  opts: { bandBps?: bigint; bondRate?: bigint; minQuantity?: bigint; startIn?: bigint } = {},
+) {
   const now = BigInt(await time.latest());
-  const gateClosure = now + 3600n;
-  const start = now + 7200n;
+  const start = now + (opts.startIn ?? 7200n);
+  const periodId = (await market.periodCount()) + 1n;
+  await market.openPeriod(
+    start,
+    DURATION,
+    METERING_WINDOW,
+    gridBuy,
+    feedIn,
+    opts.bandBps ?? BAND_BPS,
+    opts.bondRate ?? BOND_RATE,
+    opts.minQuantity ?? MIN_QUANTITY,
+  );
+  return { periodId, start, settleAfter: start + DURATION + METERING_WINDOW };
+}
+
+/** Opens a trading interval of `periodId` whose gate closes `gateIn` seconds from now. */
+export async function openIntervalFor(
+  market: EnergyMarket,
+  periodId: bigint,
+  kind: number = IntervalKind.DayAhead,
+  gateIn = 3600n,
+) {
+  const gateClosure = BigInt(await time.latest()) + gateIn;
   const id = (await market.intervalCount()) + 1n;
-  await market.openInterval(IntervalKind.DayAhead, start, gateClosure, gridBuy, feedIn);
-  return { id, gateClosure, start };
+  await market.openInterval(periodId, kind, gateClosure);
+  return { id, gateClosure };
+}
+
+/** A period and its one day-ahead interval: gate closure in 1 hour, delivery in 2 hours. */
+export async function openInterval(market: EnergyMarket, gridBuy = GRID_BUY, feedIn = FEED_IN) {
+  const { periodId, start, settleAfter } = await openPeriod(market, gridBuy, feedIn);
+  const { id, gateClosure } = await openIntervalFor(market, periodId);
+  return { id, periodId, gateClosure, start, settleAfter };
 }
 
 export type PlacedOrder = {
@@ -159,10 +203,45 @@ export async function matchesOf(market: EnergyMarket, txHash: string): Promise<M
   return out;
 }
 
-/** Packs matches the way `settle` expects them. */
+const M32 = 0xffffffffn;
+const UNMATCHED_FLAG = 1n << 255n;
+
+/** Packs matches the way `tally` and `settle` expect them. */
 export function packMatches(matches: MatchEvent[]): bigint[] {
-  const m32 = 0xffffffffn;
   return matches.map(
-    (m) => (m.sell & m32) | ((m.buy & m32) << 32n) | (m.quantity << 64n) | (m.price << 104n),
+    (m) => (m.sell & M32) | ((m.buy & M32) << 32n) | (m.quantity << 64n) | (m.price << 104n),
   );
+}
+
+/** The clearing records (Matched and Unmatched, packed, in log order) of the given receipts. */
+export async function recordsOf(market: EnergyMarket, txHashes: string[]): Promise<bigint[]> {
+  const out: bigint[] = [];
+  for (const hash of txHashes) {
+    const receipt = await ethers.provider.getTransactionReceipt(hash);
+    for (const log of receipt!.logs) {
+      const parsed = market.interface.parseLog(log);
+      if (parsed?.name === "Matched") {
+        const [, sell, buy, q, p] = parsed.args as unknown as bigint[];
+        out.push((sell! & M32) | ((buy! & M32) << 32n) | (q! << 64n) | (p! << 104n));
+      } else if (parsed?.name === "Unmatched") {
+        const [, orderId, q] = parsed.args as unknown as bigint[];
+        out.push((orderId! & M32) | (q! << 64n) | UNMATCHED_FLAG);
+      }
+    }
+  }
+  return out;
+}
+
+/** Σ available + Σ locked over `accounts` must equal the market's token balance × 1000. */
+export async function escrowGap(
+  token: GridToken,
+  market: EnergyMarket,
+  accounts: string[],
+): Promise<bigint> {
+  let sum = 0n;
+  for (const a of accounts) {
+    const [available, locked] = await market.balanceOf(a);
+    sum += available + locked;
+  }
+  return (await token.balanceOf(await market.getAddress())) * UNIT - sum;
 }

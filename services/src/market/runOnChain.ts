@@ -10,7 +10,8 @@ import { AuctionMatchSchema, type AuctionInput, type AuctionMatch } from "./auct
 
 /** Repository root (the Hardhat project), three levels above this file. */
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const SCRIPT = "scripts/market/auctionClear.ts";
+
+const CLEAR_SCRIPT = "scripts/market/auctionClear.ts";
 
 export type OnChainResult = { matches: AuctionMatch[]; gas: { place: number; clear: number } };
 
@@ -20,8 +21,11 @@ const OnChainResultSchema = z.object({
 });
 const BatchSchema = z.object({ results: z.array(OnChainResultSchema) });
 
-/** Runs the Hardhat side (CommonJS, in-process network) on `payload` and returns its JSON output. */
-async function runScript(payload: unknown): Promise<unknown> {
+/**
+ * Runs a Hardhat script of scripts/market (CommonJS, in-process network) on `payload` and returns
+ * its JSON output.
+ */
+export async function runHardhatScript(script: string, payload: unknown): Promise<unknown> {
   const dir = await mkdtemp(join(tmpdir(), "gridledger-auction-"));
   try {
     const inputPath = join(dir, "input.json");
@@ -31,7 +35,7 @@ async function runScript(payload: unknown): Promise<unknown> {
     const code = await new Promise<number | null>((done, fail) => {
       const child = spawn(
         process.execPath,
-        ["--require", "ts-node/register/transpile-only", SCRIPT, inputPath, outputPath],
+        ["--require", "ts-node/register/transpile-only", script, inputPath, outputPath],
         { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "pipe"] },
       );
       child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk.toString()));
@@ -56,10 +60,18 @@ async function runScript(payload: unknown): Promise<unknown> {
  * @example const { matches, gas } = await clearOnChain({ orders })
  */
 export async function clearOnChain(input: AuctionInput): Promise<OnChainResult> {
-  return parseWith(OnChainResultSchema, await runScript(input), "on-chain auction output");
+  return parseWith(
+    OnChainResultSchema,
+    await runHardhatScript(CLEAR_SCRIPT, input),
+    "on-chain auction output",
+  );
 }
 
 /** Several books in one Hardhat process (used by the differential test). */
 export async function clearManyOnChain(books: AuctionInput[]): Promise<OnChainResult[]> {
-  return parseWith(BatchSchema, await runScript({ books }), "on-chain auction output").results;
+  return parseWith(
+    BatchSchema,
+    await runHardhatScript(CLEAR_SCRIPT, { books }),
+    "on-chain auction output",
+  ).results;
 }

@@ -47,14 +47,24 @@ export function devnetActors(devnet: Devnet) {
         functionName: "applyAsParticipant",
         args: [kind, kind === 1, 1, 2, keccak256(stringToHex(`details-${key}`)), "bafy-details"],
       } as never),
-    /** The operator (#0 key) approves `account` with `role` (e.g. "SUPPLIER_ROLE"). */
-    approve: (operatorKey: Hex, account: Address, role: string) =>
-      send(operatorKey, {
+    /**
+     * The operator (#0 key) approves `account` with `role` (e.g. "SUPPLIER_ROLE"), naming the
+     * application it reads just before (`applicationHash`).
+     */
+    approve: async (operatorKey: Hex, account: Address, role: string) => {
+      const application = await publicClient.readContract({
+        address: address("ParticipantRegistry"),
+        abi: abis.ParticipantRegistry,
+        functionName: "applicationHash",
+        args: [account],
+      });
+      return send(operatorKey, {
         address: address("ParticipantRegistry"),
         abi: abis.ParticipantRegistry,
         functionName: "approve",
-        args: [account, keccak256(stringToHex(role))],
-      } as never),
+        args: [account, keccak256(stringToHex(role)), application],
+      } as never);
+    },
     /** Operator mints tokens to `key`'s account, which then deposits them into the market. */
     deposit: async (operatorKey: Hex, key: Hex, amount: bigint) => {
       const who = privateKeyToAccount(key).address;

@@ -1,13 +1,18 @@
 import type { Command } from "commander";
 import { parseWith } from "../../common/validate.ts";
-import { AuctionInputSchema } from "../../market/auctionInput.ts";
+import { AuctionInputSchema, SettleInputSchema } from "../../market/auctionInput.ts";
 import { matchOrders } from "../../market/matchOrders.ts";
 import { clearOnChain } from "../../market/runOnChain.ts";
+import { settleOnChain } from "../../market/settleOnChain.ts";
+import { settleOffChain } from "../../market/settlement.ts";
 import { printJson, readJsonFile } from "../io.ts";
 
 /**
  * `gridledger auction clear --input orders.json [--offchain]`: clears a double auction on an
  * in-process Hardhat network (or with the TypeScript reference) and prints the matches as JSON.
+ * `gridledger auction settle --input period.json [--offchain]`: clears one interval and settles
+ * its delivery period against the meter readings; prints each match's payments and every
+ * participant's net.
  */
 export function registerAuction(program: Command): void {
   const auction = program
@@ -30,5 +35,23 @@ export function registerAuction(program: Command): void {
         return;
       }
       printJson(await clearOnChain(input));
+    });
+  auction
+    .command("settle")
+    .description(
+      "clear a book and settle its delivery period against meter readings (on an in-process Hardhat chain by default)",
+    )
+    .requiredOption(
+      "--input <file>",
+      'JSON file {"market":{"gridBuyPrice","feedInPrice","bandBps","bondRate","minQuantityWh"},"orders":[{"id","owner","side","price","quantity","renewable"}],"meters":{"<owner>":{"producedWh","consumedWh"}}}',
+    )
+    .option("--offchain", "use the TypeScript reference instead of the contracts")
+    .action(async (options: { input: string; offchain?: boolean }) => {
+      const input = parseWith(SettleInputSchema, await readJsonFile(options.input), options.input);
+      if (options.offchain) {
+        printJson(settleOffChain(input));
+        return;
+      }
+      printJson(await settleOnChain(input));
     });
 }

@@ -1,0 +1,119 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { SettleInputSchema, type SettleInput } from "../../src/market/auctionInput.ts";
+import { settleManyOnChain } from "../../src/market/settleOnChain.ts";
+import { settleOffChain } from "../../src/market/settlement.ts";
+
+const BIN = resolve(import.meta.dirname, "../../bin/gridledger.mjs");
+
+/** Seeded random settle inputs: a few owners, each buying or selling, with random (or no) meters. */
+function randomInputs(seed: number, count: number): SettleInput[] {
+  const owner = fc.constantFrom("ann", "bo", "cy", "di", "ed", "fay");
+  const order = fc.record({
+    owner,
+    side: fc.constantFrom("buy" as const, "sell" as const),
+    price: fc.integer({ min: 90, max: 130 }),
+    quantity: fc.integer({ min: 1, max: 3000 }),
+  });
+  const book = fc.record({
+    gridBuyPrice: fc.integer({ min: 100, max: 200 }),
+    feedIn: fc.integer({ min: 0, max: 100 }),
+    bandBps: fc.integer({ min: 0, max: 2000 }),
+    orders: fc.array(order, { minLength: 1, maxLength: 16 }),
+    renewableOwners: fc.subarray(["ann", "bo", "cy", "di", "ed", "fay"]),
+    meters: fc.dictionary(
+      owner,
+      fc.record({
+        producedWh: fc.integer({ min: 0, max: 6000 }),
+        consumedWh: fc.integer({ min: 0, max: 6000 }),
+      }),
+    ),
+  });
+  return fc.sample(book, { seed, numRuns: count }).map((b) =>
+    SettleInputSchema.parse({
+      market: {
+        gridBuyPrice: b.gridBuyPrice,
+        feedInPrice: Math.min(b.feedIn, b.gridBuyPrice),
+        bandBps: b.bandBps,
+      },
+      orders: b.orders.map((o, i) => ({
+        ...o,
+        id: `o${i}`,
+        renewable: o.side === "sell" && b.renewableOwners.includes(o.owner),
+      })),
+      meters: Object.fromEntries(
+        Object.entries(b.meters).filter(([k]) => b.orders.some((o) => o.owner === k)),
+      ),
+    }),
+  );
+}
+
+describe("on-chain settlement equals the TypeScript reference", () => {
+  it(
+    "agrees on 30 seeded random books with random meters, to the milli-unit",
+    { timeout: 600_000 },
+    async () => {
+      const inputs = randomInputs(7, 30);
+      const onChain = await settleManyOnChain(inputs);
+      expect(onChain).toHaveLength(inputs.length);
+      let compensated = 0;
+      inputs.forEach((input, i) => {
+        const expected = settleOffChain(input);
+        expect(onChain[i], `book ${i}`).toEqual(expected);
+        compensated += expected.matches.filter(
+          (m) => m.sellerCompensation !== "0" || m.buyerCompensation !== "0",
+        ).length;
+      });
+      expect(compensated).toBeGreaterThan(10); // the meters actually deviate
+    },
+  );
+
+  it(
+    "runs `gridledger auction settle` on an in-process chain (spawned CLI)",
+    { timeout: 180_000 },
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), "gl-settle-onchain-"));
+      const file = join(dir, "in.json");
+      const input = {
+        market: { gridBuyPrice: 300, feedInPrice: 50, bandBps: 500 },
+        orders: [
+          { id: "s", owner: "alice", side: "sell", price: 100, quantity: 10_000, renewable: true },
+          { id: "b", owner: "bob", side: "buy", price: 200, quantity: 10_000 },
+        ],
+        meters: {
+          alice: { producedWh: 7_000, consumedWh: 0 },
+          bob: { producedWh: 0, consumedWh: 10_000 },
+        },
+      };
+      writeFileSync(file, JSON.stringify(input));
+      const res = spawnSync(process.execPath, [BIN, "auction", "settle", "--input", file], {
+        encoding: "utf8",
+        timeout: 170_000,
+      });
+      expect(res.stderr).toBe("");
+      expect(res.status).toBe(0);
+      // p = 150; alice short 3 kWh: energy 150·7000 = 1 050 000, she pays (300 − 150)·2500 = 375 000.
+      expect(JSON.parse(res.stdout)).toEqual({
+        matches: [
+          {
+            sell: "s",
+            buy: "b",
+            quantity: 10_000,
+            price: 150,
+            energy: "1050000",
+            sellerCompensation: "375000",
+            buyerCompensation: "0",
+          },
+        ],
+        participants: [
+          { owner: "alice", net: 675, netMilliUnits: "675000" },
+          { owner: "bob", net: -675, netMilliUnits: "-675000" },
+        ],
+      });
+    },
+  );
+});
