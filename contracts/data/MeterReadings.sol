@@ -22,6 +22,10 @@ contract MeterReadings is AccessControl, EIP712, IMeterReadings {
     );
     /// @notice Default validity window of a commitment: 10 minutes (000 IV.D).
     uint48 public constant DEFAULT_VALIDITY_WINDOW = 600;
+    /// @notice How far (seconds) a reading time may lie after `block.timestamp`: allowance for
+    /// the meter's clock running ahead of the block producer's (0204). Bounds the reading-time
+    /// floor, so a far-future reading time can no longer lock a meter out.
+    uint64 public constant MAX_CLOCK_SKEW = 60;
 
     IParticipantRegistry private immutable _REGISTRY;
     uint48 private _validityWindow;
@@ -46,8 +50,23 @@ contract MeterReadings is AccessControl, EIP712, IMeterReadings {
         _requireMeter(msg.sender);
         if (commitment == bytes20(0)) revert MeterReadingsInvalidCommitment(commitment);
         MeterState storage state = _meters[msg.sender];
+        bytes20 previous = state.commitment;
+        // A fresh chain keeps seq (the EIP-712 nonce) and the reading-time floor, so nothing
+        // accepted before can be accepted again. The floor is only lowered when it lies beyond
+        // the skew bound, which accepted readings never leave behind (defence in depth: it makes
+        // any such lock recoverable by the meter's own commit).
+        uint64 last = state.lastReadingTime;
+        uint64 latestAllowed = _latestAllowed();
+        bool lowered = last > latestAllowed;
+        if (lowered) {
+            last = latestAllowed;
+            state.lastReadingTime = last;
+        }
         state.commitment = commitment;
         state.committedAt = uint48(block.timestamp);
+        if (previous != bytes20(0) || lowered) {
+            emit ChainReset(msg.sender, previous, state.seq, last);
+        }
         emit ChainCommitted(msg.sender, commitment);
     }
 
@@ -142,6 +161,10 @@ contract MeterReadings is AccessControl, EIP712, IMeterReadings {
         int96 value,
         bytes20 nextCommitment
     ) private {
+        uint64 latestAllowed = _latestAllowed();
+        if (readingTime > latestAllowed) {
+            revert MeterReadingsReadingInFuture(meter, readingTime, latestAllowed);
+        }
         uint64 last = state.lastReadingTime;
         if (readingTime <= last) revert MeterReadingsOutOfOrder(meter, readingTime, last);
         uint48 seq = state.seq;
@@ -166,6 +189,15 @@ contract MeterReadings is AccessControl, EIP712, IMeterReadings {
             _hashTypedDataV4(
                 keccak256(abi.encode(READING_TYPEHASH, meter, seq, readingTime, value))
             );
+    }
+
+    /// @dev The latest reading time accepted in this block: block time plus the clock skew.
+    function _latestAllowed() private view returns (uint64) {
+        // block.timestamp stays far below 2^64 - MAX_CLOCK_SKEW, so neither the cast nor the
+        // addition can wrap.
+        unchecked {
+            return uint64(block.timestamp) + MAX_CLOCK_SKEW;
+        }
     }
 
     function _requireMeter(address account) private view {

@@ -9,6 +9,12 @@ pragma solidity ^0.8.24;
 /// commitment is younger than the validity window. The alternative path carries an EIP-712
 /// signature of the meter instead (kept for the gas comparison and for meters that lost their
 /// chain).
+///
+/// Reading times, on both paths, must be strictly increasing per meter (across chains too) and may
+/// not lie more than `MAX_CLOCK_SKEW` (60 s) after `block.timestamp`, so the last accepted reading
+/// time can never be pushed far into the future to lock the meter out (0204). The preimage does
+/// not commit to the reading: whoever sees `r_i` before inclusion can submit other data with it
+/// (documented limitation, 0204); the meter recovers with a new signed `commit`.
 interface IMeterReadings {
     /// @notice Per-meter state, two slots: slot 0 `commitment` (160) | `committedAt` (48) | `seq`
     /// (48); slot 1 `lastReadingTime` (64) | `lastValue` (96). A commitment is the first 20 bytes
@@ -17,7 +23,8 @@ interface IMeterReadings {
     /// @param commitment Current hash-chain commitment `bytes20(keccak256(abi.encode(r_i)))`.
     /// @param committedAt When the commitment was stored.
     /// @param seq Number of readings accepted so far (the next reading's sequence number).
-    /// @param lastReadingTime Meter timestamp of the last accepted reading.
+    /// @param lastReadingTime Meter timestamp of the last accepted reading; never more than
+    /// `MAX_CLOCK_SKEW` after the block time at which it was stored.
     /// @param lastValue Value of the last accepted reading (Wh, signed: export negative).
     struct MeterState {
         bytes20 commitment;
@@ -31,6 +38,21 @@ interface IMeterReadings {
     /// @param meter The meter.
     /// @param commitment `bytes20(keccak256(abi.encode(r_1)))`.
     event ChainCommitted(address indexed meter, bytes20 commitment);
+
+    /// @notice A `commit` discarded the meter's previous chain (or lowered a reading-time floor
+    /// that lay beyond the clock-skew bound) and started a fresh one; emitted before
+    /// `ChainCommitted`. The sequence number and the reading-time floor carry over, so neither a
+    /// signature nor an older reading can be replayed into the new chain.
+    /// @param meter The meter.
+    /// @param previousCommitment The discarded commitment (0 if there was none).
+    /// @param seq Sequence number of the first reading of the new chain (unchanged by the reset).
+    /// @param lastReadingTime Reading-time floor of the new chain: the next reading must be newer.
+    event ChainReset(
+        address indexed meter,
+        bytes20 previousCommitment,
+        uint48 seq,
+        uint64 lastReadingTime
+    );
 
     /// @notice A reading was accepted.
     /// @param meter The meter.
@@ -80,6 +102,12 @@ interface IMeterReadings {
     /// @param lastReadingTime The last accepted reading time.
     error MeterReadingsOutOfOrder(address meter, uint64 readingTime, uint64 lastReadingTime);
 
+    /// @notice The reading time lies further in the future than the clock-skew allowance.
+    /// @param meter The meter.
+    /// @param readingTime The submitted reading time.
+    /// @param latestAllowed `block.timestamp + MAX_CLOCK_SKEW`, the latest time accepted now.
+    error MeterReadingsReadingInFuture(address meter, uint64 readingTime, uint64 latestAllowed);
+
     /// @notice The EIP-712 signature was not made by the meter (or was for another sequence).
     /// @param meter The meter.
     /// @param signer The recovered signer.
@@ -88,13 +116,19 @@ interface IMeterReadings {
     /// @notice The validity window must be positive.
     error MeterReadingsZeroWindow();
 
-    /// @notice Start (or restart) the meter's hash chain. Called by the meter itself.
+    /// @notice Start (or restart) the meter's hash chain. Called by the meter itself (an ordinary
+    /// signed transaction). A restart discards the previous commitment (a compromised, expired or
+    /// lost chain), starts a new validity window and emits `ChainReset`; the sequence number and
+    /// the last reading time carry over (the latter lowered to `block.timestamp + MAX_CLOCK_SKEW`
+    /// if it lies beyond), so reading times stay strictly increasing across chains.
     /// @param commitment `bytes20(keccak256(abi.encode(r_1)))`, non-zero.
     function commit(bytes20 commitment) external;
 
-    /// @notice Submit a reading authenticated by the hash chain. Anyone may relay it.
+    /// @notice Submit a reading authenticated by the hash chain. Anyone may relay it. The preimage
+    /// does not bind the reading: a front-runner who sees `r_i` can submit other data (0204).
     /// @param meter The meter.
-    /// @param readingTime Meter timestamp of the reading (newer than the last one).
+    /// @param readingTime Meter timestamp of the reading: newer than the last one and not after
+    /// `block.timestamp + MAX_CLOCK_SKEW`.
     /// @param value Reading in Wh.
     /// @param preimage `r_i`, whose hash starts with the stored commitment.
     /// @param nextCommitment `bytes20(keccak256(abi.encode(r_{i+1})))`, non-zero and different.
@@ -110,7 +144,8 @@ interface IMeterReadings {
     /// `MeterReading(address meter,uint48 seq,uint64 readingTime,int96 value)`; `seq` must be the
     /// meter's next sequence number, so a signature is accepted once. Anyone may relay it.
     /// @param meter The meter.
-    /// @param readingTime Meter timestamp of the reading.
+    /// @param readingTime Meter timestamp of the reading: newer than the last one and not after
+    /// `block.timestamp + MAX_CLOCK_SKEW`.
     /// @param value Reading in Wh.
     /// @param signature The meter's signature.
     function submitSigned(
