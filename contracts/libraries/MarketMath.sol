@@ -19,7 +19,11 @@ library MarketMath {
 
     /// @notice Lock per Wh of a sell: the most it can owe per Wh is max(0, gridBuy − ask) (the
     /// trade price is never below the ask), and at least the period's bond.
-    function sellerRate(uint256 ask, uint256 gridBuy, uint256 bond) internal pure returns (uint256) {
+    function sellerRate(
+        uint256 ask,
+        uint256 gridBuy,
+        uint256 bond
+    ) internal pure returns (uint256) {
         uint256 rate = gridBuy > ask ? gridBuy - ask : 0;
         return rate > bond ? rate : bond;
     }
@@ -56,11 +60,13 @@ library MarketMath {
     ) internal pure returns (uint256 energy, uint256 sellerComp, uint256 buyerComp) {
         uint256 aB = totals[1] * totals[2]; // a ≥ c ⇔ A·B ≥ U·S
         uint256 uS = totals[3] * totals[0];
-        energy = aB >= uS
-            ? Math.mulDiv(p * q, totals[0] - totals[1], totals[0])
-            : Math.mulDiv(p * q, totals[2] - totals[3], totals[2]);
+        energy =
+            aB >= uS
+                ? Math.mulDiv(p * q, totals[0] - totals[1], totals[0])
+                : Math.mulDiv(p * q, totals[2] - totals[3], totals[2]);
         if (aB > uS) {
-            if (prices[0] > p) sellerComp = _excess((prices[0] - p) * q, aB - uS, prices[2], totals);
+            if (prices[0] > p)
+                sellerComp = _excess((prices[0] - p) * q, aB - uS, prices[2], totals);
         } else if (uS > aB) {
             if (p > prices[1]) buyerComp = _excess((p - prices[1]) * q, uS - aB, prices[2], totals);
         }

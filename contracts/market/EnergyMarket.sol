@@ -391,9 +391,10 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
         uint256[3] memory last = [uint256(iv.lastR), iv.lastC, iv.lastB];
         // Omitted: its key lies before the last key the walk consumed in its list, yet the
         // current attempt never consumed it (the walk only moves to strictly larger keys).
-        bool passed = seen[list] != 0 &&
-            (_key(list, word) | seq) <
-            (_key(list, _orders[PackedOrder.orderId(intervalId, last[list])]) | last[list]);
+        bool passed =
+            seen[list] != 0 &&
+                (_key(list, word) | seq) <
+                    (_key(list, _orders[PackedOrder.orderId(intervalId, last[list])]) | last[list]);
         if (!passed || _isConsumed(intervalId, iv.epoch, seq))
             revert MarketNoOmission(intervalId, omittedOrderId);
         // A partial walk changed no balance (locks move only at tally), so discarding it is safe.
@@ -751,18 +752,12 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
         }
         bytes32 h = from == 0 ? bytes32(0) : _checkpoints[intervalId][from / CHECKPOINT_INTERVAL];
         for (uint256 i = 0; i < records.length; ++i) h = keccak256(abi.encode(h, records[i]));
-        bytes32 expected = to == count
-            ? iv.entryHash
-            : _checkpoints[intervalId][to / CHECKPOINT_INTERVAL];
+        bytes32 expected =
+            to == count ? iv.entryHash : _checkpoints[intervalId][to / CHECKPOINT_INTERVAL];
         if (h != expected) revert MarketRecordListMismatch(intervalId, records.length, count);
 
         // [gridBuy, feedIn, bandBps, bondRate] of the period.
-        uint256[4] memory prices = [
-            uint256(p.gridBuyPrice),
-            p.feedInPrice,
-            p.bandBps,
-            p.bondRate
-        ];
+        uint256[4] memory prices = [uint256(p.gridBuyPrice), p.feedInPrice, p.bandBps, p.bondRate];
         if (stage == 0) {
             for (uint256 i = 0; i < records.length; ++i) {
                 _tallyRecord(intervalId, periodId, records[i], prices);

@@ -169,16 +169,26 @@ export const cases: Case[] = [
     },
   },
   {
-    name: "operator opens an interval with grid prices",
+    name: "operator opens a delivery period with grid prices and bond, then its day-ahead interval",
     async run(s) {
       await connectDevnet(s.page, 0);
       await goto(s, "admin");
+      const p = card(s, "Open a delivery period");
+      await p.getByTestId("period-starts").fill("30");
+      await p.getByTestId("period-grid").fill("0.25");
+      await p.getByTestId("period-feedin").fill("0.05");
+      await p.getByTestId("period-bond").fill("0.01");
+      await p.getByTestId("period-min").fill("0.01");
+      await p.getByTestId("open-period").click();
+      await txOk(s, "Open a delivery period", "Open period");
       const c = card(s, "Open an interval");
-      await c.getByTestId("open-starts").fill("30");
-      await c.getByTestId("open-grid").fill("0.25");
-      await c.getByTestId("open-feedin").fill("0.05");
+      await c.getByTestId("periods").locator("tbody tr", { hasText: "0.25 / 0.05" }).waitFor();
+      await c.getByTestId("interval-period").selectOption("1");
+      await c.getByTestId("interval-kind").selectOption("0");
+      await c.getByTestId("interval-gate").fill("10");
       await c.getByTestId("open-interval").click();
       await txOk(s, "Open an interval", "Open interval");
+      await c.getByTestId("periods").locator("tbody tr", { hasText: "1 (0)" }).waitFor();
       await s.shot("operator");
     },
   },
@@ -190,7 +200,7 @@ export const cases: Case[] = [
       await placeOrder(s, "1", "0.10", "5", "0.75");
       await connectDevnet(s.page, 4);
       await deposit(s, "100");
-      await placeOrder(s, "0", "0.15", "4", "1");
+      await placeOrder(s, "0", "0.15", "4", "0.6"); // max(bid, bond) × 4 kWh
       await s.page.getByTestId("order-book").locator("tbody tr").nth(1).waitFor();
       await card(s, "Market balance").count();
       await s.page.getByTestId("depth-chart").waitFor();
@@ -208,6 +218,16 @@ export const cases: Case[] = [
       const row = s.page.getByTestId("matches").locator("tbody tr").first();
       await row.filter({ hasText: "4 kWh" }).filter({ hasText: "0.125" }).waitFor();
       await s.page.getByTestId("clearing-summary").filter({ hasText: "0.5 GLT" }).waitFor();
+      // Tally: the seller's unmatched 1 kWh frees its escrow, (0.25 − 0.10) × 1 = 0.15 GLT.
+      await s.page.getByTestId("tally-button").click();
+      await txOk(s, "Clearing and settlement", "Tally");
+      await s.page.getByTestId("tally-status").filter({ hasText: "yes" }).waitFor();
+      await s.page
+        .getByTestId("unmatched")
+        .locator("tbody tr")
+        .filter({ hasText: "1 kWh" })
+        .filter({ hasText: "0.15 GLT" })
+        .waitFor();
       await s.shot("market-cleared");
     },
   },
@@ -224,17 +244,19 @@ export const cases: Case[] = [
         await c.getByTestId("report-meter").click();
         await txOk(s, "Report metered energy", "Report meter");
       };
-      await c.getByTestId("report-interval").fill("1");
+      await c.getByTestId("report-period").fill("1");
       await report("0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "3", "0");
       await advance(s, 61 * MINUTE);
       await goto(s, "market");
       await s.page.getByTestId("settle-button").click();
       await txOk(s, "Clearing and settlement", "Settle");
-      // Seller delivered 3 of 4 kWh with a 5 % band: (3.8 − 3) kWh × (0.25 − 0.125) = 0.1 GLT.
+      // Seller delivered 3 of 4 kWh (the buyer, without a reading, took what it bought): the buyer
+      // pays 3 kWh × 0.125 = 0.375 GLT, and the seller (1 − 0.05 × 4) kWh × (0.25 − 0.125) = 0.1.
       await s.page
         .getByTestId("matches")
         .locator("tbody tr")
         .first()
+        .filter({ hasText: "0.375 GLT" })
         .filter({ hasText: "0.1 GLT" })
         .waitFor();
       await s.shot("market-settled");

@@ -88,7 +88,8 @@ export async function seedDevnet(
             "",
           )
       ).wait();
-      await (await registry.approve(account.address, role)).wait();
+      const application = await registry.applicationHash(account.address);
+      await (await registry.approve(account.address, role, application)).wait();
     }
     await (await token.mint(account.address, 10_000n * GLT)).wait();
     const entry: SeededAccount = {

@@ -33,7 +33,10 @@ const M32 = 0xffffffffn;
 const UNMATCHED_FLAG = 1n << 255n;
 
 /** Clearing records (Matched and Unmatched, packed as `tally`/`settle` take them) in log order. */
-export function recordsFromReceipts(market: EnergyMarket, receipts: TransactionReceipt[]): bigint[] {
+export function recordsFromReceipts(
+  market: EnergyMarket,
+  receipts: TransactionReceipt[],
+): bigint[] {
   const out: bigint[] = [];
   for (const log of receipts.flatMap((r) => r.logs)) {
     const parsed = market.interface.parseLog(log);
@@ -120,7 +123,10 @@ export function poolSizes(book: BookOrder[]): { renewable: number; conventional:
   return { renewable, conventional: book.length - renewable };
 }
 
-/** Opens a delivery period starting in two hours and its day-ahead interval (gate in one hour). */
+/**
+ * Opens a delivery period and its day-ahead interval; the gate closes in a day, so large books
+ * (one block per placement, each a second later) are placed before it.
+ */
 export async function openTestInterval(
   hre: HardhatRuntimeEnvironment,
   market: EnergyMarket,
@@ -128,8 +134,8 @@ export async function openTestInterval(
 ) {
   const block = await hre.ethers.provider.getBlock("latest");
   const now = BigInt(block!.timestamp);
-  const gateClosure = now + 3600n;
-  const start = now + 7200n;
+  const gateClosure = now + 86_400n;
+  const start = gateClosure + 3600n;
   await market.openPeriod(
     start,
     DURATION,

@@ -8,12 +8,30 @@ import { contractOf, type DeployedContract } from "../hooks/contracts.ts";
 import { useTx } from "../hooks/useTx.ts";
 import { useChainTime } from "../hooks/useChainTime.ts";
 import { TxStatus } from "../components/TxStatus.tsx";
-import { parseKwh, parseToken, shortHex, TOKEN_SYMBOL } from "../utils/format.ts";
+import {
+  formatTime,
+  formatToken,
+  formatWh,
+  parseKwh,
+  parseToken,
+  shortHex,
+  TOKEN_SYMBOL,
+} from "../utils/format.ts";
 import { getParsedError } from "../utils/parseError.ts";
 import { PARTICIPANT_KINDS, PARTICIPANT_STATUS } from "../utils/participants.ts";
 import { INTERVAL_KIND } from "../utils/market.ts";
+import { usePeriods } from "../hooks/useMarket.ts";
 
 const ASSIGNABLE = ["PROSUMER_ROLE", "AGGREGATOR_ROLE", "SUPPLIER_ROLE"] as const;
+
+/** An application as its ParticipantApplied event states it, with the hash `approve` names. */
+type Application = {
+  kind: number;
+  renewable: boolean;
+  feederId: number;
+  busId: number;
+  hash: Hex;
+};
 
 function useRegistryEvents(registry: DeployedContract | undefined) {
   const client = usePublicClient({ chainId: appChain.id });
@@ -33,19 +51,33 @@ function useRegistryEvents(registry: DeployedContract | undefined) {
         client!.getContractEvents({ ...common, eventName: "MeterRevoked" }),
       ]);
       const args = (l: unknown) => (l as { args: Record<string, unknown> }).args;
-      const applicants = [...new Set(applied.map((l) => args(l).account as Address))];
+      const byLogOrder = (
+        a: { blockNumber: bigint | null; logIndex: number | null },
+        b: { blockNumber: bigint | null; logIndex: number | null },
+      ) =>
+        Number((a.blockNumber ?? 0n) - (b.blockNumber ?? 0n)) ||
+        (a.logIndex ?? 0) - (b.logIndex ?? 0);
+      // The latest application of each account: what the operator reviews and approves by hash.
+      const applications = new Map<Address, Application>();
+      for (const l of [...applied].sort(byLogOrder)) {
+        const a = args(l);
+        applications.set(a.account as Address, {
+          kind: Number(a.kind),
+          renewable: Boolean(a.renewable),
+          feederId: Number(a.feederId),
+          busId: Number(a.busId),
+          hash: a.applicationHash as Hex,
+        });
+      }
+      const applicants = [...applications.keys()];
       const meters = new Map<string, Address>();
-      for (const l of [...bound, ...revoked].sort(
-        (a, b) =>
-          Number((a.blockNumber ?? 0n) - (b.blockNumber ?? 0n)) ||
-          (a.logIndex ?? 0) - (b.logIndex ?? 0),
-      )) {
+      for (const l of [...bound, ...revoked].sort(byLogOrder)) {
         const a = args(l);
         if ((l as { eventName: string }).eventName === "MeterBound")
           meters.set(a.meter as string, a.participant as Address);
         else meters.delete(a.meter as string);
       }
-      return { applicants, meters: [...meters.entries()] };
+      return { applicants, applications, meters: [...meters.entries()] };
     },
   });
 }
@@ -55,6 +87,7 @@ function Participants({ registry }: { registry: DeployedContract }) {
   const tx = useTx();
   const events = useRegistryEvents(registry);
   const applicants = events.data?.applicants ?? [];
+  const applications = events.data?.applications;
   const cores = useReadContracts({
     contracts: applicants.map((a) => ({
       address: registry.address,
@@ -66,7 +99,9 @@ function Participants({ registry }: { registry: DeployedContract }) {
     query: { enabled: applicants.length > 0 },
   });
   const [roles, setRoles] = useState<Record<string, string>>({});
-  const approve = async (account: Address) => {
+  // Approves the application shown in the table: its hash goes with the approval, so the
+  // contract refuses (ParticipantRegistryApplicationChanged) if the applicant re-applied since.
+  const approve = async (account: Address, applicationHash: Hex) => {
     const roleName = roles[account] ?? "PROSUMER_ROLE";
     const role = (await readContract(config, {
       address: registry.address,
@@ -78,7 +113,7 @@ function Participants({ registry }: { registry: DeployedContract }) {
       address: registry.address,
       abi: registry.abi,
       functionName: "approve",
-      args: [account, role],
+      args: [account, role, applicationHash],
     });
   };
   return (
@@ -91,6 +126,7 @@ function Participants({ registry }: { registry: DeployedContract }) {
             <th>Kind</th>
             <th>Bus</th>
             <th>Status</th>
+            <th>Application</th>
             <th>Action</th>
           </tr>
         </thead>
@@ -99,17 +135,23 @@ function Participants({ registry }: { registry: DeployedContract }) {
             const core = cores.data?.[i]?.result as
               readonly [number, number, boolean, number, number] | undefined;
             const status = core?.[1] ?? 0;
+            const app = applications?.get(a);
             return (
               <tr key={a}>
                 <td className="mono">{shortHex(a)}</td>
                 <td>
-                  {PARTICIPANT_KINDS[core?.[0] ?? 0]}
-                  {core?.[2] ? " ♻" : ""}
+                  {PARTICIPANT_KINDS[app?.kind ?? core?.[0] ?? 0]}
+                  {(app?.renewable ?? core?.[2]) ? " ♻" : ""}
                 </td>
-                <td>{core ? `${core[3]}/${core[4]}` : ""}</td>
-                <td>{PARTICIPANT_STATUS[status]}</td>
                 <td>
-                  {status === 1 ? (
+                  {app ? `${app.feederId}/${app.busId}` : core ? `${core[3]}/${core[4]}` : ""}
+                </td>
+                <td>{PARTICIPANT_STATUS[status]}</td>
+                <td className="mono" data-testid={`application-${a}`} title={app?.hash}>
+                  {app ? shortHex(app.hash) : ""}
+                </td>
+                <td>
+                  {status === 1 && app ? (
                     <span className="form">
                       <select
                         aria-label="Role"
@@ -122,7 +164,11 @@ function Participants({ registry }: { registry: DeployedContract }) {
                           </option>
                         ))}
                       </select>
-                      <button data-testid={`approve-${a}`} onClick={() => void approve(a)}>
+                      <button
+                        data-testid={`approve-${a}`}
+                        title={`Approve application ${app.hash}`}
+                        onClick={() => void approve(a, app.hash)}
+                      >
                         Approve
                       </button>
                       <button
@@ -258,36 +304,37 @@ function Meters({ registry, operator }: { registry: DeployedContract; operator?:
   );
 }
 
-function OpenInterval({ market }: { market: DeployedContract }) {
+function OpenPeriod({ market }: { market: DeployedContract }) {
   const tx = useTx();
   const now = useChainTime();
-  const [kind, setKind] = useState(1);
   const [startsIn, setStartsIn] = useState("30");
-  const [gateBefore, setGateBefore] = useState("10");
   const [duration, setDuration] = useState("15");
+  const [metering, setMetering] = useState("60");
   const [gridPrice, setGridPrice] = useState("0.25");
   const [feedIn, setFeedIn] = useState("0.05");
   const [band, setBand] = useState("5");
+  const [bond, setBond] = useState("0.01");
+  const [minOrder, setMinOrder] = useState("0.01");
   const [note, setNote] = useState<string>();
   const open = () => {
     setNote(undefined);
     try {
       const base = now ?? Math.floor(Date.now() / 1000);
       const start = base + Math.round(Number(startsIn) * 60);
-      const gate = start - Math.round(Number(gateBefore) * 60);
-      void tx.send("Open interval", {
+      void tx.send("Open period", {
         address: market.address,
         abi: market.abi,
-        functionName: "openIntervalWithParams",
+        functionName: "openPeriod",
         args: [
-          kind,
           start,
           Math.round(Number(duration) * 60),
-          gate,
-          3_600,
+          Math.round(Number(metering) * 60),
           parseToken(gridPrice),
           parseToken(feedIn),
           Math.round(Number(band) * 100),
+          // GLT per kWh in base units = milli-units per Wh, the unit of the bond rate.
+          parseToken(bond),
+          Number(parseKwh(minOrder)),
         ],
       });
     } catch (e) {
@@ -296,7 +343,11 @@ function OpenInterval({ market }: { market: DeployedContract }) {
   };
   return (
     <section className="card">
-      <h2>Open an interval and set its grid prices</h2>
+      <h2>Open a delivery period</h2>
+      <p className="muted">
+        A period fixes what every interval trading it shares: delivery time, grid prices, penalty
+        band, the escrow bond (the least an order locks per kWh) and the smallest order.
+      </p>
       <form
         className="form"
         onSubmit={(e) => {
@@ -305,34 +356,24 @@ function OpenInterval({ market }: { market: DeployedContract }) {
         }}
       >
         <label>
-          Kind
-          <select value={kind} onChange={(e) => setKind(Number(e.target.value))}>
-            {INTERVAL_KIND.map((k, i) => (
-              <option key={k} value={i}>
-                {k}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
           Starts in (min){" "}
           <input
-            data-testid="open-starts"
+            data-testid="period-starts"
             value={startsIn}
             onChange={(e) => setStartsIn(e.target.value)}
           />
         </label>
         <label>
-          Gate closes (min before){" "}
-          <input value={gateBefore} onChange={(e) => setGateBefore(e.target.value)} />
+          Duration (min) <input value={duration} onChange={(e) => setDuration(e.target.value)} />
         </label>
         <label>
-          Duration (min) <input value={duration} onChange={(e) => setDuration(e.target.value)} />
+          Metering window (min){" "}
+          <input value={metering} onChange={(e) => setMetering(e.target.value)} />
         </label>
         <label>
           Grid price ({TOKEN_SYMBOL}/kWh){" "}
           <input
-            data-testid="open-grid"
+            data-testid="period-grid"
             value={gridPrice}
             onChange={(e) => setGridPrice(e.target.value)}
           />
@@ -340,7 +381,7 @@ function OpenInterval({ market }: { market: DeployedContract }) {
         <label>
           Feed-in ({TOKEN_SYMBOL}/kWh){" "}
           <input
-            data-testid="open-feedin"
+            data-testid="period-feedin"
             value={feedIn}
             onChange={(e) => setFeedIn(e.target.value)}
           />
@@ -348,8 +389,20 @@ function OpenInterval({ market }: { market: DeployedContract }) {
         <label>
           Band (%) <input value={band} onChange={(e) => setBand(e.target.value)} />
         </label>
-        <button type="submit" data-testid="open-interval">
-          Open interval
+        <label>
+          Escrow bond ({TOKEN_SYMBOL}/kWh){" "}
+          <input data-testid="period-bond" value={bond} onChange={(e) => setBond(e.target.value)} />
+        </label>
+        <label>
+          Minimum order (kWh){" "}
+          <input
+            data-testid="period-min"
+            value={minOrder}
+            onChange={(e) => setMinOrder(e.target.value)}
+          />
+        </label>
+        <button type="submit" data-testid="open-period">
+          Open period
         </button>
       </form>
       {note ? <p className="tx-error">{note}</p> : null}
@@ -358,9 +411,123 @@ function OpenInterval({ market }: { market: DeployedContract }) {
   );
 }
 
+function OpenInterval({ market }: { market: DeployedContract }) {
+  const tx = useTx();
+  const periods = usePeriods(market);
+  const [choice, setChoice] = useState<string>();
+  const [kind, setKind] = useState(0);
+  const [gateBefore, setGateBefore] = useState("10");
+  const [note, setNote] = useState<string>();
+  // The newest period unless the operator picked another one.
+  const period = periods.find((p) => p.id.toString() === choice) ?? periods[0];
+  const open = () => {
+    setNote(undefined);
+    try {
+      if (!period) throw new Error("open a delivery period first");
+      const gate = period.start - Math.round(Number(gateBefore) * 60);
+      void tx.send("Open interval", {
+        address: market.address,
+        abi: market.abi,
+        functionName: "openInterval",
+        args: [period.id, kind, gate],
+      });
+    } catch (e) {
+      setNote((e as Error).message);
+    }
+  };
+  return (
+    <section className="card">
+      <h2>Open an interval</h2>
+      <p className="muted">
+        Several intervals (day-ahead, intraday, real-time) may trade one period; it settles once all
+        of them are tallied.
+      </p>
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          open();
+        }}
+      >
+        <label>
+          Period{" "}
+          <select
+            data-testid="interval-period"
+            value={period?.id.toString() ?? ""}
+            onChange={(e) => setChoice(e.target.value)}
+          >
+            {periods.map((p) => (
+              <option key={p.id.toString()} value={p.id.toString()}>
+                {p.id.toString()} · {formatTime(p.start).slice(5, 16)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Kind
+          <select
+            data-testid="interval-kind"
+            value={kind}
+            onChange={(e) => setKind(Number(e.target.value))}
+          >
+            {INTERVAL_KIND.map((k, i) => (
+              <option key={k} value={i}>
+                {k}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Gate closes (min before delivery){" "}
+          <input
+            data-testid="interval-gate"
+            value={gateBefore}
+            onChange={(e) => setGateBefore(e.target.value)}
+          />
+        </label>
+        <button type="submit" data-testid="open-interval" disabled={!period}>
+          Open interval
+        </button>
+      </form>
+      {note ? <p className="tx-error">{note}</p> : null}
+      <TxStatus state={tx.state} />
+      <table className="table" data-testid="periods">
+        <thead>
+          <tr>
+            <th>Period</th>
+            <th>Delivery</th>
+            <th className="num">Grid / feed-in</th>
+            <th className="num">Bond</th>
+            <th className="num">Min. order</th>
+            <th className="num">Intervals (tallied)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {periods.map((p) => (
+            <tr key={p.id.toString()}>
+              <td>{p.id.toString()}</td>
+              <td>
+                {formatTime(p.start).slice(5, 16)} · {p.duration / 60} min
+              </td>
+              <td className="num">
+                {formatToken(p.gridBuyPrice)} / {formatToken(p.feedInPrice)}
+              </td>
+              <td className="num">{formatToken(p.bondRate)}</td>
+              <td className="num">{formatWh(p.minQuantity)}</td>
+              <td className="num">
+                {p.intervals} ({p.tallied})
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
 function ReportMeter({ market }: { market: DeployedContract }) {
   const tx = useTx();
-  const [intervalId, setIntervalId] = useState("1");
+  const [periodId, setPeriodId] = useState("1");
   const [participant, setParticipant] = useState("");
   const [produced, setProduced] = useState("0");
   const [consumed, setConsumed] = useState("0");
@@ -373,7 +540,7 @@ function ReportMeter({ market }: { market: DeployedContract }) {
         address: market.address,
         abi: market.abi,
         functionName: "reportMeter",
-        args: [BigInt(intervalId), participant, parseKwh(produced), parseKwh(consumed)],
+        args: [BigInt(periodId), participant, parseKwh(produced), parseKwh(consumed)],
       });
     } catch (e) {
       setNote((e as Error).message);
@@ -382,6 +549,9 @@ function ReportMeter({ market }: { market: DeployedContract }) {
   return (
     <section className="card">
       <h2>Report metered energy</h2>
+      <p className="muted">
+        One reading per participant and delivery period, covering every interval that traded it.
+      </p>
       <form
         className="form"
         onSubmit={(e) => {
@@ -390,11 +560,11 @@ function ReportMeter({ market }: { market: DeployedContract }) {
         }}
       >
         <label>
-          Interval{" "}
+          Period{" "}
           <input
-            data-testid="report-interval"
-            value={intervalId}
-            onChange={(e) => setIntervalId(e.target.value)}
+            data-testid="report-period"
+            value={periodId}
+            onChange={(e) => setPeriodId(e.target.value)}
           />
         </label>
         <label>
@@ -432,7 +602,7 @@ function ReportMeter({ market }: { market: DeployedContract }) {
   );
 }
 
-/** Operator admin: admission, meters, intervals and grid prices, metering. */
+/** Operator admin: admission, meters, delivery periods and their intervals, metering. */
 export default function AdminPage(_props: { param: string }) {
   const { address } = useAccount();
   const registry = contractOf("ParticipantRegistry", appChain.id);
@@ -448,6 +618,7 @@ export default function AdminPage(_props: { param: string }) {
       <div className="two-col">
         {registry ? <Participants registry={registry} /> : null}
         {registry ? <Meters registry={registry} operator={address} /> : null}
+        {market ? <OpenPeriod market={market} /> : null}
         {market ? <OpenInterval market={market} /> : null}
         {market ? <ReportMeter market={market} /> : null}
       </div>

@@ -4,11 +4,14 @@ import type { Address } from "viem";
 import { appChain } from "../config/wagmi.ts";
 import { useChainTime } from "../hooks/useChainTime.ts";
 import {
+  useClearingState,
   useIntervalEvents,
   useIntervalOrders,
   useIntervals,
   useMarketContract,
+  usePeriod,
   type MarketInterval,
+  type MarketPeriod,
 } from "../hooks/useMarket.ts";
 import { useTx } from "../hooks/useTx.ts";
 import { TxStatus } from "../components/TxStatus.tsx";
@@ -32,7 +35,6 @@ import {
   escrowFor,
   milliToUnits,
   orderSeq,
-  packMatch,
   sortClearingLists,
   type MarketOrder,
 } from "../utils/market.ts";
@@ -59,6 +61,7 @@ function IntervalList({
         <thead>
           <tr>
             <th>#</th>
+            <th>Period</th>
             <th>Kind</th>
             <th>Delivery</th>
             <th>Gate</th>
@@ -71,6 +74,7 @@ function IntervalList({
               <td>
                 <a href={`#/market/${iv.id}`}>{iv.id.toString()}</a>
               </td>
+              <td>{iv.periodId.toString()}</td>
               <td>{INTERVAL_KIND[iv.kind]}</td>
               <td>
                 {formatTime(iv.start).slice(5, 16)} · {iv.duration / 60} min
@@ -92,10 +96,12 @@ function IntervalList({
 function PlaceOrder({
   market,
   interval,
+  period,
   gateOpen,
 }: {
   market: DeployedContract;
   interval: MarketInterval;
+  period: MarketPeriod | undefined;
   gateOpen: boolean;
 }) {
   const tx = useTx();
@@ -106,7 +112,9 @@ function PlaceOrder({
   let parsed: { price: bigint; quantity: bigint } | undefined;
   try {
     parsed = { price: parseToken(price), quantity: parseKwh(kwh) };
-    preview = glt(escrowFor(side, parsed.price, parsed.quantity, interval));
+    if (period && parsed.quantity < period.minQuantity)
+      throw new Error(`below the period's minimum order of ${formatWh(period.minQuantity)}`);
+    preview = period ? glt(escrowFor(side, parsed.price, parsed.quantity, period)) : "…";
   } catch (e) {
     preview = (e as Error).message;
   }
@@ -162,8 +170,10 @@ function PlaceOrder({
       <p data-testid="escrow-preview">
         Escrow locked now: <strong>{preview}</strong>{" "}
         <small className="muted">
-          ({side === SIDE.Buy ? "bid + max(0, bid − feed-in)" : "max(0, grid price − ask)"} per kWh,
-          the worst case; released at clearing and settlement)
+          ({side === SIDE.Buy ? "max(bid, bond)" : "max(grid price − ask, bond)"} per kWh, the worst
+          case
+          {period ? `, bond ${formatToken(period.bondRate)} ${TOKEN_SYMBOL}/kWh` : ""}; the
+          unmatched part is released at tally, the rest at settlement)
         </small>
       </p>
       {!gateOpen ? <p className="muted">The gate is closed for this interval.</p> : null}
@@ -290,17 +300,22 @@ function participantTotals(
 function Clearing({
   market,
   interval,
+  period,
   orders,
   now,
 }: {
   market: DeployedContract;
   interval: MarketInterval;
+  period: MarketPeriod | undefined;
   orders: MarketOrder[];
   now?: number;
 }) {
   const tx = useTx();
-  const events = useIntervalEvents(market, interval.id, interval.status);
+  const progress = useClearingState(market, interval.id);
+  const events = useIntervalEvents(market, interval.id, interval.status, progress?.settleStage);
   const matches = events.data?.matches ?? [];
+  const remainders = events.data?.remainders ?? [];
+  const records = events.data?.records;
   const byId = new Map(orders.map((o) => [o.id, o]));
   const owners = [
     ...new Set(
@@ -309,15 +324,16 @@ function Clearing({
         .filter((x): x is Address => Boolean(x)),
     ),
   ];
+  // Positions are per delivery period: the sums over every interval trading it, after tally.
   const positions = useReadContracts({
     contracts: owners.map((o) => ({
       address: market.address,
       abi: market.abi,
       functionName: "position",
-      args: [interval.id, o],
+      args: [interval.periodId, o],
       chainId: appChain.id,
     })),
-    query: { enabled: owners.length > 0 },
+    query: { enabled: owners.length > 0, refetchInterval: 3_000 },
   });
   const position = (owner?: Address) => {
     const i = owner ? owners.indexOf(owner) : -1;
@@ -326,9 +342,21 @@ function Clearing({
       | undefined;
   };
   const summary = clearingSummary(matches);
+  const unmatchedWh = remainders.reduce((s, r) => s + r.quantity, 0n);
   const settleAfter = interval.start + interval.duration + interval.meteringWindow;
+  const tallied = progress !== undefined && progress.settleStage >= 1;
+  // `settle` tallies this interval first if needed; it pays once every interval of the period is.
+  const othersUntallied = period ? period.intervals - period.tallied - (tallied ? 0 : 1) : 0;
+  const recordsReady = records !== undefined && records.length === progress?.entryCount;
   const canClear = interval.status === 1 && now !== undefined && now >= interval.gateClosure;
-  const canSettle = interval.status === 2 && now !== undefined && now >= settleAfter;
+  const canTally = interval.status === 2 && !tallied && recordsReady;
+  const canSettle =
+    interval.status === 2 &&
+    recordsReady &&
+    progress?.settleCursor === 0 &&
+    othersUntallied <= 0 &&
+    now !== undefined &&
+    now >= settleAfter;
   const settled = new Map(
     (events.data?.settlement ?? []).map((s) => [`${s.sellOrderId}-${s.buyOrderId}`, s]),
   );
@@ -341,15 +369,19 @@ function Clearing({
       args: [interval.id, lists.renewableSells, lists.conventionalSells, lists.buys],
     });
   };
+  const tally = () =>
+    void tx.send("Tally", {
+      address: market.address,
+      abi: market.abi,
+      functionName: "tally",
+      args: [interval.id, records ?? []],
+    });
   const settle = () =>
     void tx.send("Settle", {
       address: market.address,
       abi: market.abi,
       functionName: "settle",
-      args: [
-        interval.id,
-        matches.map((m) => packMatch(m.sellOrderId, m.buyOrderId, m.quantity, m.price)),
-      ],
+      args: [interval.id, records ?? []],
     });
 
   return (
@@ -388,12 +420,20 @@ function Clearing({
                 {formatToken(summary.averagePrice)} {TOKEN_SYMBOL}/kWh
               </strong>
             </div>
+            <div>
+              <span>unmatched</span>
+              <strong data-testid="unmatched-volume">{formatWh(unmatchedWh)}</strong>
+            </div>
+            <div>
+              <span>tallied</span>
+              <strong data-testid="tally-status">{tallied ? "yes" : "no"}</strong>
+            </div>
             {events.data?.cleared ? (
               <div>
-                <span>match hash</span>
+                <span>record hash ({events.data.cleared.entryCount.toString()} records)</span>
                 <strong className="mono">
                   <a href={`#/explorer/${events.data.cleared.tx}`}>
-                    {shortHex(events.data.cleared.matchHash)}
+                    {shortHex(events.data.cleared.entryHash)}
                   </a>
                 </strong>
               </div>
@@ -428,7 +468,11 @@ function Clearing({
                       {seller?.reported ? formatWh(seller.produced) : s ? "no reading (0)" : "–"}
                     </td>
                     <td className="num">
-                      {buyer?.reported ? formatWh(buyer.consumed) : s ? "no reading (0)" : "–"}
+                      {buyer?.reported
+                        ? formatWh(buyer.consumed)
+                        : s
+                          ? "no reading (as bought)"
+                          : "–"}
                     </td>
                     <td className="num">{s ? glt(s.value) : "–"}</td>
                     <td className="num">{s ? glt(s.sellerCompensation) : "–"}</td>
@@ -438,6 +482,28 @@ function Clearing({
               })}
             </tbody>
           </table>
+          {remainders.length > 0 ? (
+            <table className="table" data-testid="unmatched">
+              <thead>
+                <tr>
+                  <th>Unmatched order</th>
+                  <th className="num">Quantity</th>
+                  <th className="num">Escrow released</th>
+                </tr>
+              </thead>
+              <tbody>
+                {remainders.map((r) => (
+                  <tr key={r.orderId.toString()}>
+                    <td>{orderSeq(r.orderId).toString()}</td>
+                    <td className="num">{formatWh(r.quantity)}</td>
+                    <td className="num">
+                      {r.released !== undefined ? glt(r.released) : "at tally"}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
           {settled.size > 0 ? (
             <table className="table" data-testid="participant-settlement">
               <thead>
@@ -468,22 +534,33 @@ function Clearing({
             </table>
           ) : null}
           <p className="muted">
-            Compensation (make-whole, {interval.bandBps / 100}% band): a seller who delivers below
-            plan pays the buyer (grid price {formatToken(interval.gridBuyPrice)} − trade price) per
-            missing kWh; a buyer who consumes below plan pays the seller (trade price − feed-in{" "}
-            {formatToken(interval.feedInPrice)}) per surplus kWh.
+            Settlement per delivery period ({interval.bandBps / 100}% band): the buyer pays the
+            trade price for delivered energy only; a seller who delivers below plan pays the buyer
+            (grid price {formatToken(interval.gridBuyPrice)} − trade price) per missing kWh beyond
+            the band; a buyer who takes less than planned pays the seller (trade price − feed-in{" "}
+            {formatToken(interval.feedInPrice)}) per surplus kWh beyond the band. Deviations are
+            measured on the whole period (every interval trading it) against its meter reading; a
+            participant without one counts as producing nothing and consuming what it bought.
           </p>
         </>
       ) : null}
       {interval.status === 2 ? (
         <p>
+          <button onClick={tally} disabled={!canTally} data-testid="tally-button">
+            Tally
+          </button>{" "}
           <button onClick={settle} disabled={!canSettle} data-testid="settle-button">
             Settle
           </button>{" "}
-          <span className="muted">
-            {canSettle
-              ? "Metering window closed."
-              : `Metering open until ${formatTime(settleAfter)}.`}
+          <span className="muted" data-testid="settle-hint">
+            {!tallied
+              ? "Tally releases the unmatched escrow and adds the traded energy to the period's positions. "
+              : ""}
+            {now !== undefined && now < settleAfter
+              ? `Metering open until ${formatTime(settleAfter)}.`
+              : othersUntallied > 0
+                ? `Waiting for ${othersUntallied} other interval(s) of period ${interval.periodId} to be tallied.`
+                : "Metering window closed."}
           </span>
         </p>
       ) : null}
@@ -503,6 +580,7 @@ export default function MarketPage({ param }: { param: string }) {
     return intervals.find((iv) => iv.status === 1) ?? intervals[0];
   }, [intervals, param]);
   const orders = useIntervalOrders(market, selected);
+  const period = usePeriod(market, selected?.periodId);
   if (!market)
     return (
       <section className="card">
@@ -526,6 +604,13 @@ export default function MarketPage({ param }: { param: string }) {
                 {INTERVAL_STATUS[selected.status]}
               </h2>
               <dl className="kv">
+                <dt>Delivery period</dt>
+                <dd data-testid="interval-period">
+                  {selected.periodId.toString()}
+                  {period
+                    ? ` · traded in ${period.intervals} interval(s), ${period.tallied} tallied`
+                    : ""}
+                </dd>
                 <dt>Delivery</dt>
                 <dd>
                   {formatTime(selected.start)} for {selected.duration / 60} min
@@ -549,6 +634,13 @@ export default function MarketPage({ param }: { param: string }) {
                 </dd>
                 <dt>Penalty band</dt>
                 <dd>{selected.bandBps / 100} %</dd>
+                <dt>Escrow bond</dt>
+                <dd>
+                  {period ? `${formatToken(period.bondRate)} ${TOKEN_SYMBOL}/kWh` : "…"}{" "}
+                  <small className="muted">(the least any order locks per kWh)</small>
+                </dd>
+                <dt>Minimum order</dt>
+                <dd>{period ? formatWh(period.minQuantity) : "…"}</dd>
                 <dt>Orders</dt>
                 <dd>
                   {selected.renewableSells} renewable asks, {selected.conventionalSells} other asks,{" "}
@@ -560,7 +652,7 @@ export default function MarketPage({ param }: { param: string }) {
             <p className="muted">Loading intervals…</p>
           ) : null}
           {selected && address ? (
-            <PlaceOrder market={market} interval={selected} gateOpen={gateOpen} />
+            <PlaceOrder market={market} interval={selected} period={period} gateOpen={gateOpen} />
           ) : null}
         </div>
         <div>
@@ -568,7 +660,13 @@ export default function MarketPage({ param }: { param: string }) {
             <OrderBook market={market} orders={orders} gateOpen={gateOpen} account={address} />
           ) : null}
           {selected ? (
-            <Clearing market={market} interval={selected} orders={orders} now={now} />
+            <Clearing
+              market={market}
+              interval={selected}
+              period={period}
+              orders={orders}
+              now={now}
+            />
           ) : null}
         </div>
       </div>

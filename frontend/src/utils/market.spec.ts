@@ -6,7 +6,9 @@ import {
   escrowFor,
   orderId,
   orderSeq,
+  orderedClearingRecords,
   packMatch,
+  packUnmatched,
   sortClearingLists,
   type MarketOrder,
 } from "./market.ts";
@@ -49,22 +51,50 @@ describe("sortClearingLists", () => {
 });
 
 describe("escrowFor", () => {
-  const prices = { gridBuyPrice: 200n, feedInPrice: 50n };
-  it("locks bid + (bid - feedIn) per Wh for a buyer and (gridBuy - ask) per Wh for a seller", () => {
-    expect(escrowFor(SIDE.Buy, 150n, 1_000n, prices)).toBe(250_000n);
-    expect(escrowFor(SIDE.Buy, 40n, 1_000n, prices)).toBe(40_000n);
-    expect(escrowFor(SIDE.Sell, 120n, 1_000n, prices)).toBe(80_000n);
-    expect(escrowFor(SIDE.Sell, 250n, 1_000n, prices)).toBe(0n);
+  const params = { gridBuyPrice: 200n, bondRate: 30n };
+  it("locks max(bid, bond) per Wh for a buyer and max(gridBuy - ask, bond) for a seller", () => {
+    expect(escrowFor(SIDE.Buy, 150n, 1_000n, params)).toBe(150_000n);
+    expect(escrowFor(SIDE.Buy, 20n, 1_000n, params)).toBe(30_000n);
+    expect(escrowFor(SIDE.Sell, 120n, 1_000n, params)).toBe(80_000n);
+    expect(escrowFor(SIDE.Sell, 190n, 1_000n, params)).toBe(30_000n);
+    expect(escrowFor(SIDE.Sell, 250n, 1_000n, params)).toBe(30_000n);
   });
 });
 
-describe("packMatch", () => {
-  it("packs sequence numbers, quantity and price as the contract's PackedOrder.packMatch", () => {
+describe("clearing records", () => {
+  it("packs matches and remainders as the contract's packMatch and packUnmatched", () => {
     const packed = packMatch(orderId(3n, 2n), orderId(3n, 5n), 7n, 135n);
     expect(packed & 0xffffffffn).toBe(2n);
     expect((packed >> 32n) & 0xffffffffn).toBe(5n);
     expect((packed >> 64n) & 0xffffffffffn).toBe(7n);
     expect(packed >> 104n).toBe(135n);
+    expect(packUnmatched(orderId(3n, 4n), 1_000n)).toBe(4n | (1_000n << 64n) | (1n << 255n));
+  });
+  it("lists an interval's Matched and Unmatched events in log order", () => {
+    const records = orderedClearingRecords([
+      {
+        eventName: "Unmatched",
+        args: { intervalId: 3n, orderId: orderId(3n, 1n), quantity: 1_000n },
+        blockNumber: 7n,
+        logIndex: 3,
+      },
+      {
+        eventName: "Matched",
+        args: {
+          intervalId: 3n,
+          sellOrderId: orderId(3n, 1n),
+          buyOrderId: orderId(3n, 2n),
+          quantity: 4_000n,
+          price: 125_000n,
+        },
+        blockNumber: 7n,
+        logIndex: 1,
+      },
+    ]).get(3n)!;
+    expect(records.map((r) => r.record)).toEqual([
+      packMatch(orderId(3n, 1n), orderId(3n, 2n), 4_000n, 125_000n),
+      packUnmatched(orderId(3n, 1n), 1_000n),
+    ]);
   });
 });
 

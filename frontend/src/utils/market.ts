@@ -1,11 +1,20 @@
 /**
  * Pure market helpers mirroring IEnergyMarket: order ids, the clearing lists in the paper's
- * order, escrow previews, packed matches for `settle`, depth curves and the clearing summary.
+ * order, escrow previews, packed clearing records for `tally` and `settle`, depth curves and the
+ * clearing summary.
  * Money inside the market is in milli-units (1 token base unit = 1000 milli-units), prices in
  * token base units per kWh, quantities in Wh, so price × quantity is exactly milli-units.
  */
 
 import { buildClearingLists, type ClearingLists } from "@services/market/clearingLists.ts";
+
+export {
+  orderedClearingRecords,
+  packMatchRecord as packMatch,
+  packUnmatchedRecord as packUnmatched,
+  recordsAfterRestart,
+  type OrderedRecord,
+} from "@services/chain/marketRecords.ts";
 
 export const SIDE = { Buy: 0, Sell: 1 } as const;
 export const INTERVAL_KIND = ["Day-ahead", "Intraday", "Real-time"] as const;
@@ -23,8 +32,8 @@ export type MarketOrder = {
   quantity: bigint;
 };
 
-/** The interval parameters the helpers need. */
-export type IntervalPrices = { gridBuyPrice: bigint; feedInPrice: bigint };
+/** The delivery-period parameters the escrow needs (`period(id)`). */
+export type EscrowParams = { gridBuyPrice: bigint; bondRate: bigint };
 
 /** Order id = intervalId << 32 | sequence (sequence from 1). */
 export function orderId(intervalId: bigint, seq: bigint): bigint {
@@ -56,37 +65,25 @@ export function sortClearingLists(orders: MarketOrder[]): ClearingLists<bigint> 
 }
 
 /**
- * Milli-units an order locks when placed (its worst case): a buyer q × (bid + max(0, bid − feedIn)),
- * a seller q × max(0, gridBuy − ask).
+ * Milli-units an order locks when placed (its worst case, at least the period's bond): a buyer
+ * q × max(bid, bond), a seller q × max(gridBuy − ask, bond). Prices are base units per kWh, the
+ * bond milli-units per Wh, so the rates compare directly.
  */
 export function escrowFor(
   side: number,
   price: bigint,
   quantity: bigint,
-  prices: IntervalPrices,
+  params: EscrowParams,
 ): bigint {
-  if (side === SIDE.Buy) {
-    const rate = price > prices.feedInPrice ? 2n * price - prices.feedInPrice : price;
-    return rate * quantity;
-  }
-  return prices.gridBuyPrice > price ? (prices.gridBuyPrice - price) * quantity : 0n;
+  const atLeastBond = (rate: bigint) => (rate > params.bondRate ? rate : params.bondRate);
+  if (side === SIDE.Buy) return atLeastBond(price) * quantity;
+  const margin = params.gridBuyPrice > price ? params.gridBuyPrice - price : 0n;
+  return atLeastBond(margin) * quantity;
 }
 
 /** Milli-units → token base units, rounded down (what a user can withdraw). */
 export function milliToUnits(milli: bigint): bigint {
   return milli / MILLI_PER_UNIT;
-}
-
-/** A match as `settle` expects it: sellSeq | buySeq << 32 | qty << 64 | price << 104. */
-export function packMatch(
-  sellOrderId: bigint,
-  buyOrderId: bigint,
-  quantity: bigint,
-  price: bigint,
-): bigint {
-  return (
-    orderSeq(sellOrderId) | (orderSeq(buyOrderId) << 32n) | (quantity << 64n) | (price << 104n)
-  );
 }
 
 /** One step of a depth curve: at this price, this much cumulative quantity (Wh). */

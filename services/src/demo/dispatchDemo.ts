@@ -170,11 +170,17 @@ async function ensureProviders(chain: DemoChain, log: (l: string) => void): Prom
       sent++;
     }
     if (record.status !== 2) {
+      const application = await chain.publicClient.readContract({
+        address: registry,
+        abi,
+        functionName: "applicationHash",
+        args: [account],
+      });
       await chain.write("approve", 0, {
         address: registry,
         abi,
         functionName: "approve",
-        args: [account, prosumerRole],
+        args: [account, prosumerRole, application],
       });
       sent++;
     }

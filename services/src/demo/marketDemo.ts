@@ -4,6 +4,7 @@ import { contractAddress } from "../chain/deployment.ts";
 import { BaseError } from "../common/errors.ts";
 import { loadShippedNetwork } from "../grid/loadNetwork.ts";
 import { buildClearingLists } from "../market/clearingLists.ts";
+import { clearingRecords, isUnmatchedRecord } from "../chain/marketRecords.ts";
 import { selectCounterparty, type Candidate } from "../evidence/selectCounterparty.ts";
 import { generateDemoDay, type DemoUnit, type UnitKind } from "./profiles.ts";
 import { decodeLogs, type BatchReceipt, type BatchTx, type DemoChain } from "./liveDevnet.ts";
@@ -11,13 +12,15 @@ import { renderReport, type Section } from "./htmlReport.ts";
 
 /**
  * `gridledger demo market`: one simulated trading day on a live devnet (MISSION.md section 2).
- * Day-ahead: every unit offers its day-ahead forecast for every interval, all intervals clear
- * on-chain. Intraday: units trade the difference between their intraday forecast and their
- * day-ahead position; the sellers admitted to each intraday interval are chosen with the evidence
- * module (power-flow safety check on the IEEE 33-bus feeder, then Dempster-Shafer fusion of each
- * seller's delivery history so far). After delivery the operator's metering head-end reports every
- * unit's energy and each interval settles with forecast compensation. Choices the papers leave
- * open are in docs/decisions/0801-market-demo-flow.md.
+ * The operator opens one delivery period per 15-minute slot (grid prices, band, escrow bond) with a
+ * day-ahead interval trading it. Day-ahead: every unit offers its day-ahead forecast for every
+ * period, all intervals clear on-chain and are tallied. Intraday: a second interval per period;
+ * units trade the difference between their intraday forecast and their day-ahead position; the
+ * sellers admitted to each intraday interval are chosen with the evidence module (power-flow
+ * safety check on the IEEE 33-bus feeder, then Dempster-Shafer fusion of each seller's delivery
+ * history so far). After delivery the operator's metering head-end reports every unit's energy
+ * once per period, and once both intervals of a period are tallied each settles with forecast
+ * compensation. Choices the papers leave open are in docs/decisions/0801-market-demo-flow.md.
  */
 
 /** First devnet account index of the demo's units (kept clear of the seeded cast and demos). */
@@ -28,6 +31,14 @@ const PRICE_SCALE = 1_000;
 const GLT = 1_000_000n;
 const DEPOSIT = 2_000n * GLT;
 const INTERVAL_S = 900;
+/** Seconds after delivery during which meters report (the demo moves the clock past it). */
+const METERING_WINDOW_S = 7 * 86_400;
+/** Penalty tolerance band of every period, basis points. */
+const BAND_BPS = 500;
+/** Minimum escrow per Wh of any order, milli-units (= 10 milli-GLT per kWh in profile units). */
+const BOND_RATE = 10 * PRICE_SCALE;
+/** Smallest order the periods accept, Wh (smaller forecasts and corrections are not offered). */
+const MIN_ORDER_WH = 10;
 
 const KIND_CODE: Record<UnitKind, number> = {
   pv: 1,
@@ -47,17 +58,24 @@ export type MarketDemoOptions = {
 };
 
 export type IntervalSummary = {
+  /** Delivery slot of the day (0-based). */
   period: number;
+  /** On-chain delivery period id (both markets of a slot trade the same period). */
+  periodId: string;
   market: "day-ahead" | "intraday";
   intervalId: string;
   orders: number;
   matches: number;
   tradedWh: number;
   renewableWh: number;
+  /** Order quantity that did not trade (its escrow was released at tally), Wh. */
+  unmatchedWh: number;
   /** Volume-weighted trade price, base units per kWh (null when nothing traded). */
   averagePrice: number | null;
   gridBuyPrice: number;
   feedInPrice: number;
+  /** What buyers paid sellers for delivered energy at settlement, base units. */
+  paidBaseUnits: string;
   compensationBaseUnits: string;
 };
 
@@ -71,7 +89,10 @@ export type MarketDemoReport = {
     renewableSharePct: number;
     dayAheadKWh: number;
     intradayKWh: number;
+    /** Traded value at the clearing prices. */
     valueGLT: number;
+    /** Paid for delivered energy at settlement (≤ valueGLT: undelivered energy is not paid). */
+    paidGLT: number;
     compensationGLT: number;
     averagePricePerKWh: number;
     orders: number;
@@ -195,6 +216,17 @@ export async function runMarketDemo(
         : [],
     ),
   );
+  // The operator approves the application it reads now (approve names it by its hash).
+  const applications = await Promise.all(
+    day.units.map((_, i) =>
+      chain.publicClient.readContract({
+        address: registry,
+        abi: abis.ParticipantRegistry,
+        functionName: "applicationHash",
+        args: [chain.address(unitIndex(i))],
+      }),
+    ),
+  );
   await batch(
     "setup",
     day.units.flatMap((u, i) => [
@@ -206,7 +238,7 @@ export async function runMarketDemo(
               address: registry,
               abi: abis.ParticipantRegistry,
               functionName: "approve",
-              args: [chain.address(unitIndex(i)), prosumerRole],
+              args: [chain.address(unitIndex(i)), prosumerRole, applications[i]!],
               gas: 200_000n,
             },
           ]
@@ -247,37 +279,69 @@ export async function runMarketDemo(
   );
   advance("participants admitted and funded");
 
-  // 2. Day-ahead: open every interval, everyone offers its day-ahead forecast, gate closes, clear.
+  // 2. Day-ahead: the operator opens one delivery period per slot (its grid prices, band and escrow
+  //    bond) and the period's day-ahead interval; everyone offers its day-ahead forecast; the gate
+  //    closes; every interval clears and its records are tallied (unmatched escrow comes back).
   const now = await chain.latestTimestamp();
   const daGate = now + 600;
   const idGate = now + 1_800;
   const deliveryStart = now + 3_600;
   const deliveryEnd = deliveryStart + intervals * INTERVAL_S;
+  const slotStart = (t: number) => deliveryStart + t * INTERVAL_S;
+  const periodReceipts = await batch(
+    "open",
+    day.gridBuyPrice.map((grid, t) => ({
+      label: `open period ${t}`,
+      signer: 0,
+      address: market,
+      abi: marketAbi,
+      functionName: "openPeriod",
+      args: [
+        slotStart(t),
+        INTERVAL_S,
+        METERING_WINDOW_S,
+        grid * PRICE_SCALE,
+        day.feedInPrice[t]! * PRICE_SCALE,
+        BAND_BPS,
+        BOND_RATE,
+        MIN_ORDER_WH,
+      ],
+      gas: 250_000n,
+    })),
+  );
+  const periodByStart = new Map<number, bigint>();
+  for (const l of decodeLogs(marketAbi, periodReceipts)) {
+    if (l.eventName !== "PeriodOpened") continue;
+    const a = l.args as { periodId: bigint; start: number };
+    periodByStart.set(Number(a.start), a.periodId);
+  }
+  const periodIds = day.gridBuyPrice.map((_, t) => periodByStart.get(slotStart(t))!);
+  /** Slot index of every interval the demo opened (day-ahead and intraday). */
+  const slotOf = new Map<bigint, number>();
   const openIntervals = async (kind: 0 | 1, gate: number) => {
     const receipts = await batch(
       "open",
-      day.gridBuyPrice.map((grid, t) => ({
+      periodIds.map((periodId, t) => ({
         label: `open ${kind === 0 ? "DA" : "ID"} ${t}`,
         signer: 0,
         address: market,
         abi: marketAbi,
-        functionName: "openIntervalWithParams",
-        args: [
-          kind,
-          deliveryStart + t * INTERVAL_S,
-          INTERVAL_S,
-          gate,
-          7 * 86_400,
-          grid * PRICE_SCALE,
-          day.feedInPrice[t]! * PRICE_SCALE,
-          500,
-        ],
-        gas: 300_000n,
+        functionName: "openInterval",
+        args: [periodId, kind, gate],
+        gas: 250_000n,
       })),
     );
-    return decodeLogs(marketAbi, receipts)
-      .filter((l) => l.eventName === "IntervalOpened")
-      .map((l) => (l.args as { intervalId: bigint }).intervalId);
+    const byPeriod = new Map<bigint, bigint>();
+    for (const l of decodeLogs(marketAbi, receipts)) {
+      if (l.eventName !== "IntervalOpened") continue;
+      const a = l.args as { intervalId: bigint; periodId: bigint };
+      byPeriod.set(a.periodId, a.intervalId);
+    }
+    return periodIds.map((periodId, t) => {
+      const id = byPeriod.get(periodId)!;
+      slotOf.set(id, t);
+      return id;
+    });
   };
   const daIds = await openIntervals(0, daGate);
   const orderTx = (unit: number, intervalId: bigint, wh: number, price: number): BatchTx => ({
@@ -302,7 +366,7 @@ export async function runMarketDemo(
   const daOrders: BatchTx[] = [];
   day.units.forEach((u, i) =>
     u.dayAheadWh.forEach((wh, t) => {
-      if (Math.abs(wh) >= 10)
+      if (Math.abs(wh) >= MIN_ORDER_WH)
         daOrders.push(orderTx(i, daIds[t]!, wh, priceFor(u, t, wh > 0 ? "sell" : "buy")));
     }),
   );
@@ -310,21 +374,23 @@ export async function runMarketDemo(
   advance("day-ahead orders placed");
   await chain.increaseTime(daGate - (await chain.latestTimestamp()));
   const daClear = await clearAll(daIds, booked);
-  advance("day-ahead cleared");
+  const daTally = await tallyAll(daIds, daClear.records);
+  advance("day-ahead cleared and tallied");
 
-  // 3. Intraday: correct towards the intraday forecast; sellers admitted by safety + evidence.
+  // 3. Intraday: a second interval for every period, correcting towards the intraday forecast;
+  //    sellers admitted by safety + evidence.
   const position = (receipts: BatchReceipt[]) => {
-    const byUnitPeriod = new Map<string, number>(); // net sold Wh
+    const byUnitSlot = new Map<string, number>(); // net sold Wh per owner and slot
     for (const l of decodeLogs(marketAbi, receipts)) {
       if (l.eventName !== "Matched") continue;
       const a = l.args as { sellOrderId: bigint; buyOrderId: bigint; quantity: bigint };
       const sell = bookedById.get(a.sellOrderId)!;
       const buy = bookedById.get(a.buyOrderId)!;
-      const key = (o: Booked) => `${o.owner}:${o.intervalId}`;
-      byUnitPeriod.set(key(sell), (byUnitPeriod.get(key(sell)) ?? 0) + Number(a.quantity));
-      byUnitPeriod.set(key(buy), (byUnitPeriod.get(key(buy)) ?? 0) - Number(a.quantity));
+      const key = (o: Booked) => `${o.owner}:${slotOf.get(o.intervalId)}`;
+      byUnitSlot.set(key(sell), (byUnitSlot.get(key(sell)) ?? 0) + Number(a.quantity));
+      byUnitSlot.set(key(buy), (byUnitSlot.get(key(buy)) ?? 0) - Number(a.quantity));
     }
-    return byUnitPeriod;
+    return byUnitSlot;
   };
   const bookedById = new Map<bigint, Booked>();
   for (const o of booked) bookedById.set(o.orderId, o);
@@ -342,9 +408,9 @@ export async function runMarketDemo(
     const sellers: { i: number; wh: number }[] = [];
     day.units.forEach((u, i) => {
       const owner = chain.address(unitIndex(i));
-      const sold = daPosition.get(`${owner}:${daIds[t]}`) ?? 0;
+      const sold = daPosition.get(`${owner}:${t}`) ?? 0;
       const correction = u.intradayWh[t]! - sold;
-      if (Math.abs(correction) < Math.max(10, 0.02 * u.capacityKW * 250)) return;
+      if (Math.abs(correction) < Math.max(MIN_ORDER_WH, 0.02 * u.capacityKW * 250)) return;
       if (correction > 0) sellers.push({ i, wh: correction });
       else idOrders.push(orderTx(i, idIds[t]!, correction, priceFor(u, t, "buy")));
     });
@@ -402,96 +468,82 @@ export async function runMarketDemo(
   advance("intraday orders placed");
   await chain.increaseTime(idGate - (await chain.latestTimestamp()));
   const idClear = await clearAll(idIds, idBooked);
-  advance("intraday cleared");
+  const idTally = await tallyAll(idIds, idClear.records);
+  advance("intraday cleared and tallied");
 
-  // 4. Delivery and metering: each unit's actual energy is shared over its day-ahead and intraday
-  //    positions pro rata (decision 0801), reported by the operator's metering head-end.
+  // 4. Delivery and metering: the operator's metering head-end reports, once per period, the
+  //    actual energy of every unit that traded in it (day-ahead, intraday or both).
   await chain.increaseTime(deliveryEnd + 1 - (await chain.latestTimestamp()));
-  const idPosition = position(idClear.receipts);
+  const traded = new Set<string>(); // `${owner}:${slot}`
+  for (const l of decodeLogs(marketAbi, [...daClear.receipts, ...idClear.receipts])) {
+    if (l.eventName !== "Matched") continue;
+    const a = l.args as { intervalId: bigint; sellOrderId: bigint; buyOrderId: bigint };
+    const t = slotOf.get(a.intervalId)!;
+    traded.add(`${bookedById.get(a.sellOrderId)!.owner}:${t}`);
+    traded.add(`${bookedById.get(a.buyOrderId)!.owner}:${t}`);
+  }
   const reports: BatchTx[] = [];
   day.units.forEach((u, i) => {
     const owner = chain.address(unitIndex(i));
     for (let t = 0; t < intervals; t++) {
-      const da = daPosition.get(`${owner}:${daIds[t]}`) ?? 0;
-      const id = idPosition.get(`${owner}:${idIds[t]}`) ?? 0;
-      const sold = Math.max(0, da) + Math.max(0, id);
-      const bought = Math.max(0, -da) + Math.max(0, -id);
-      const produced = Math.max(0, u.actualWh[t]!);
-      const consumed = Math.max(0, -u.actualWh[t]!);
-      for (const [intervalId, pos] of [
-        [daIds[t]!, da],
-        [idIds[t]!, id],
-      ] as const) {
-        if (pos === 0) continue;
-        const p = pos > 0 ? Math.floor((produced * pos) / sold) : 0;
-        const c = pos < 0 ? Math.floor((consumed * -pos) / bought) : 0;
-        reports.push({
-          label: `meter ${u.id} @${intervalId}`,
-          signer: 0,
-          address: market,
-          abi: marketAbi,
-          functionName: "reportMeter",
-          args: [intervalId, owner, p, c],
-          gas: 200_000n,
-        });
-      }
+      if (!traded.has(`${owner}:${t}`)) continue;
+      reports.push({
+        label: `meter ${u.id} @period ${periodIds[t]}`,
+        signer: 0,
+        address: market,
+        abi: marketAbi,
+        functionName: "reportMeter",
+        args: [periodIds[t]!, owner, Math.max(0, u.actualWh[t]!), Math.max(0, -u.actualWh[t]!)],
+        gas: 200_000n,
+      });
     }
   });
   await batch("meter", reports);
   advance("meters reported");
 
-  // 5. Settlement after the metering window.
-  await chain.increaseTime(7 * 86_400 + 1);
-  const matchesOf = (receipts: BatchReceipt[]) => {
-    const byInterval = new Map<bigint, bigint[]>();
-    for (const l of decodeLogs(marketAbi, receipts)) {
-      if (l.eventName !== "Matched") continue;
-      const a = l.args as {
-        intervalId: bigint;
-        sellOrderId: bigint;
-        buyOrderId: bigint;
-        quantity: bigint;
-        price: bigint;
-      };
-      const packed =
-        (a.sellOrderId & 0xffffffffn) |
-        ((a.buyOrderId & 0xffffffffn) << 32n) |
-        (a.quantity << 64n) |
-        (a.price << 104n);
-      byInterval.set(a.intervalId, [...(byInterval.get(a.intervalId) ?? []), packed]);
-    }
-    return byInterval;
-  };
-  const allMatches = new Map([...matchesOf(daClear.receipts), ...matchesOf(idClear.receipts)]);
+  // 5. Settlement after the metering window: every interval of every period is tallied, so each
+  //    interval pays its matches (the buyer pays for delivered energy, the harmed side is
+  //    compensated) from its full record list.
+  await chain.increaseTime(METERING_WINDOW_S + 1);
+  const allRecords = new Map([...daClear.records, ...idClear.records]);
   const settleReceipts = await batch(
     "settle",
-    [...daIds, ...idIds]
-      .filter((id) => (allMatches.get(id) ?? []).length > 0)
-      .map((id) => ({
+    [...daIds, ...idIds].map((id) => {
+      const records = allRecords.get(id) ?? [];
+      const matches = records.filter((r) => !isUnmatchedRecord(r)).length;
+      return {
         label: `settle ${id}`,
         signer: 0,
         address: market,
         abi: marketAbi,
         functionName: "settle",
-        args: [id, allMatches.get(id)!],
-        gas: 200_000n + 60_000n * BigInt(allMatches.get(id)!.length),
-      })),
+        args: [id, records],
+        gas: 200_000n + 60_000n * BigInt(matches) + 5_000n * BigInt(records.length),
+      };
+    }),
   );
   advance("settled");
 
   // 6. Figures.
-  const compensation = new Map<bigint, bigint>();
+  const paid = new Map<bigint, { value: bigint; compensation: bigint }>();
   for (const l of decodeLogs(marketAbi, settleReceipts)) {
     if (l.eventName !== "MatchSettled") continue;
     const a = l.args as {
       intervalId: bigint;
+      value: bigint;
       sellerCompensation: bigint;
       buyerCompensation: bigint;
     };
-    compensation.set(
-      a.intervalId,
-      (compensation.get(a.intervalId) ?? 0n) + a.sellerCompensation + a.buyerCompensation,
-    );
+    const p = paid.get(a.intervalId) ?? { value: 0n, compensation: 0n };
+    p.value += a.value;
+    p.compensation += a.sellerCompensation + a.buyerCompensation;
+    paid.set(a.intervalId, p);
+  }
+  const released = new Map<bigint, bigint>();
+  for (const l of decodeLogs(marketAbi, [...daTally, ...idTally])) {
+    if (l.eventName !== "RemainderReleased") continue;
+    const a = l.args as { intervalId: bigint; quantity: bigint };
+    released.set(a.intervalId, (released.get(a.intervalId) ?? 0n) + a.quantity);
   }
   const summaries: IntervalSummary[] = [];
   const summarise = (
@@ -502,7 +554,7 @@ export async function runMarketDemo(
   ) => {
     const matched = decodeLogs(marketAbi, receipts).filter((l) => l.eventName === "Matched");
     ids.forEach((intervalId, t) => {
-      let traded = 0;
+      let tradedWh = 0;
       let renewable = 0;
       let value = 0;
       let count = 0;
@@ -515,23 +567,27 @@ export async function runMarketDemo(
         };
         if (a.intervalId !== intervalId) continue;
         const q = Number(a.quantity);
-        traded += q;
+        tradedWh += q;
         value += q * Number(a.price);
         if (bookedById.get(a.sellOrderId)?.renewable) renewable += q;
         count++;
       }
+      const money = paid.get(intervalId) ?? { value: 0n, compensation: 0n };
       summaries.push({
         period: t,
+        periodId: periodIds[t]!.toString(),
         market: label,
         intervalId: intervalId.toString(),
         orders: orders.filter((o) => o.intervalId === intervalId).length,
         matches: count,
-        tradedWh: traded,
+        tradedWh,
         renewableWh: renewable,
-        averagePrice: traded > 0 ? Math.round(value / traded) : null,
+        unmatchedWh: Number(released.get(intervalId) ?? 0n),
+        averagePrice: tradedWh > 0 ? Math.round(value / tradedWh) : null,
         gridBuyPrice: day.gridBuyPrice[t]! * PRICE_SCALE,
         feedInPrice: day.feedInPrice[t]! * PRICE_SCALE,
-        compensationBaseUnits: ((compensation.get(intervalId) ?? 0n) / 1000n).toString(),
+        paidBaseUnits: (money.value / 1000n).toString(),
+        compensationBaseUnits: (money.compensation / 1000n).toString(),
       });
     });
   };
@@ -543,6 +599,7 @@ export async function runMarketDemo(
   const deposited = DEPOSIT * BigInt(day.units.length) * 1000n; // milli-units
   const tradedWh = summaries.reduce((s, x) => s + x.tradedWh, 0);
   const valueBase = summaries.reduce((s, x) => s + (x.averagePrice ?? 0) * x.tradedWh, 0) / 1000;
+  const paidBase = summaries.reduce((s, x) => s + Number(x.paidBaseUnits), 0);
   const compensationBase = summaries.reduce((s, x) => s + Number(x.compensationBaseUnits), 0);
   const gasTotal = Object.values(gasByPhase).reduce((a, b) => a + b, 0);
   const kinds = [...new Set(day.units.map((u) => u.kind))].map((kind) => ({
@@ -550,14 +607,18 @@ export async function runMarketDemo(
     count: day.units.filter((u) => u.kind === kind).length,
   }));
   log(
-    `traded ${(tradedWh / 1000).toFixed(1)} kWh in ${summaries.filter((s) => s.matches > 0).length} interval auctions`,
+    `traded ${(tradedWh / 1000).toFixed(1)} kWh in ${summaries.filter((s) => s.matches > 0).length} interval auctions over ${intervals} delivery periods`,
   );
 
+  /**
+   * Clears every interval, also those without orders: a period pays only once all of its
+   * intervals are tallied, and tallying needs a cleared interval. Returns each interval's
+   * clearing records (Matched and Unmatched in log order), the input of `tally` and `settle`.
+   */
   async function clearAll(ids: bigint[], orders: Booked[]) {
     const txs: BatchTx[] = [];
     for (const intervalId of ids) {
       const mine = orders.filter((o) => o.intervalId === intervalId);
-      if (mine.length === 0) continue;
       const lists = buildClearingLists(
         mine.map((o) => ({
           id: o.orderId,
@@ -577,7 +638,27 @@ export async function runMarketDemo(
         gas: 300_000n + 40_000n * BigInt(mine.length),
       });
     }
-    return { receipts: await batch("clear", txs) };
+    const receipts = await batch("clear", txs);
+    return { receipts, records: clearingRecords(decodeLogs(marketAbi, receipts)) };
+  }
+
+  /** Tallies every interval: unmatched locks are released, traded energy enters the positions. */
+  async function tallyAll(ids: bigint[], records: Map<bigint, bigint[]>) {
+    return batch(
+      "tally",
+      ids.map((intervalId) => {
+        const list = records.get(intervalId) ?? [];
+        return {
+          label: `tally ${intervalId}`,
+          signer: 0,
+          address: market,
+          abi: marketAbi,
+          functionName: "tally",
+          args: [intervalId, list],
+          gas: 150_000n + 60_000n * BigInt(list.length),
+        };
+      }),
+    );
   }
 
   return {
@@ -597,6 +678,7 @@ export async function runMarketDemo(
       intradayKWh:
         summaries.filter((s) => s.market === "intraday").reduce((s, x) => s + x.tradedWh, 0) / 1000,
       valueGLT: Math.round(valueBase) / 1e6,
+      paidGLT: paidBase / 1e6,
       compensationGLT: compensationBase / 1e6,
       averagePricePerKWh: tradedWh > 0 ? Math.round((valueBase * 1000) / tradedWh) : 0,
       orders: booked.length + idBooked.length,
@@ -659,6 +741,7 @@ export function renderMarketReport(report: MarketDemoReport): string {
             "intraday kWh",
             "renewable %",
             "value GLT",
+            "paid GLT (delivered)",
             "compensation GLT",
             "avg price (base units/kWh)",
             "orders",
@@ -677,6 +760,7 @@ export function renderMarketReport(report: MarketDemoReport): string {
               t.intradayKWh,
               t.renewableSharePct,
               t.valueGLT,
+              t.paidGLT,
               t.compensationGLT,
               t.averagePricePerKWh,
               t.orders,

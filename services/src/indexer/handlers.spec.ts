@@ -96,6 +96,109 @@ describe("graphWritesFor", () => {
     ]);
   });
 
+  it("links a delivery period to the intervals trading it and to its meter readings", () => {
+    const period = graphWritesFor(
+      log("EnergyMarket", "PeriodOpened", {
+        periodId: 2n,
+        start: 1_700_003_600,
+        duration: 900,
+        meteringWindow: 3_600,
+        gridBuyPrice: 250_000,
+        feedInPrice: 50_000,
+        bandBps: 500,
+        bondRate: 10_000,
+        minQuantity: 10,
+      }),
+    );
+    expect(period.nodes).toEqual([
+      expect.objectContaining({
+        label: "MarketRecord",
+        id: "period:2",
+        kind: "period",
+        props: expect.objectContaining({ bondRate: 10_000, minQuantity: 10, status: "open" }),
+      }),
+    ]);
+    for (const [intervalId, kind] of [
+      [3n, 0],
+      [4n, 1],
+    ] as const) {
+      const w = graphWritesFor(
+        log("EnergyMarket", "IntervalOpened", {
+          intervalId,
+          periodId: 2n,
+          kind,
+          gateClosure: 1_700_000_600,
+        }),
+      );
+      expect(w.nodes.find((n) => n.id === `interval:${intervalId}`)?.props).toMatchObject({
+        periodId: "2",
+        kind,
+        status: "open",
+      });
+      expect(w.edges).toEqual([
+        {
+          type: "LEADS_TO",
+          from: { label: "MarketRecord", id: "period:2" },
+          to: { label: "MarketRecord", id: `interval:${intervalId}` },
+        },
+      ]);
+    }
+    const reading = log("EnergyMarket", "MeterReported", {
+      periodId: 2n,
+      participant: ALICE,
+      reporter: BOB,
+      produced: 3_000n,
+      consumed: 0n,
+    });
+    const m = graphWritesFor(reading);
+    const id = `meter:2:${ALICE.toLowerCase()}`;
+    expect(m.nodes.find((n) => n.id === id)).toMatchObject({
+      kind: "meter-report",
+      props: { periodId: "2", produced: "3000", reporter: BOB.toLowerCase() },
+    });
+    expect(m.edges.map((e) => `${e.type}:${e.from.id}->${e.to.id}`).sort()).toEqual([
+      `LEADS_TO:period:2->${id}`,
+      `PARTY_TO:${ALICE.toLowerCase()}->${id}`,
+    ]);
+    expect(graphWritesFor({ ...reading, logIndex: 5 }).nodes.map((n) => n.id)).toContain(id);
+  });
+
+  it("follows an interval through clearing records, restart, tally and settlement", () => {
+    const props = (eventName: string, args: Record<string, unknown>, id: string) =>
+      graphWritesFor(log("EnergyMarket", eventName, args)).nodes.find((n) => n.id === id)?.props;
+    expect(
+      props("Unmatched", { intervalId: 3n, orderId: 7n, quantity: 1_000n }, "order:3:7"),
+    ).toMatchObject({ unmatched: "1000", unmatchedAt: { blockNumber: 12, logIndex: 0 } });
+    expect(
+      props("ClearingRestarted", { intervalId: 3n, epoch: 1, omittedOrderId: 8n }, "interval:3"),
+    ).toMatchObject({
+      clearingEpoch: 1,
+      omittedOrderId: "8",
+      restartedAt: { blockNumber: 12, logIndex: 0 },
+    });
+    expect(
+      props(
+        "IntervalCleared",
+        { intervalId: 3n, entryCount: 2n, entryHash: `0x${"33".repeat(32)}` },
+        "interval:3",
+      ),
+    ).toMatchObject({ status: "cleared", entryCount: "2", entryHash: `0x${"33".repeat(32)}` });
+    expect(
+      props(
+        "RemainderReleased",
+        { intervalId: 3n, orderId: 7n, quantity: 1_000n, released: 150_000n },
+        "order:3:7",
+      ),
+    ).toMatchObject({ unmatched: "1000", released: "150000" });
+    expect(props("IntervalTallied", { intervalId: 3n, periodId: 2n }, "interval:3")).toMatchObject({
+      status: "tallied",
+      periodId: "2",
+    });
+    expect(props("IntervalSettled", { intervalId: 3n }, "interval:3")).toMatchObject({
+      status: "settled",
+    });
+  });
+
   it("maps the four TDVA stages with the provider as party to its offer and settlement", () => {
     const offer = graphWritesFor(
       log("DispatchRegistry", "OfferAccepted", {

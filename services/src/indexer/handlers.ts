@@ -138,14 +138,40 @@ export function graphWritesFor(log: IndexedLog): GraphWrites {
     case "EnergyMarket.Withdrawn":
       party(a.account, market(logId, log.eventName.toLowerCase(), args));
       break;
-    case "EnergyMarket.IntervalOpened":
-      market(`interval:${str(a.intervalId)}`, "interval", { ...args, status: "open" });
+    case "EnergyMarket.PeriodOpened":
+      market(`period:${str(a.periodId)}`, "period", { ...args, status: "open" });
       break;
+    case "EnergyMarket.IntervalOpened": {
+      // Several intervals (day-ahead, intraday, real-time) may trade one delivery period.
+      const interval = market(`interval:${str(a.intervalId)}`, "interval", {
+        ...args,
+        status: "open",
+      });
+      leads({ label: "MarketRecord", id: `period:${str(a.periodId)}` }, interval);
+      break;
+    }
     case "EnergyMarket.IntervalCleared":
       market(`interval:${str(a.intervalId)}`, "interval", {
         status: "cleared",
-        matchCount: str(a.matchCount),
-        matchHash: str(a.matchHash),
+        entryCount: str(a.entryCount),
+        entryHash: str(a.entryHash),
+      });
+      break;
+    case "EnergyMarket.ClearingRestarted":
+      // The partial walk before this log was discarded: its Matched and Unmatched records (those
+      // of this interval logged before restartedAt) are void; the next walk rewrites the ones it
+      // repeats under the same ids.
+      market(`interval:${str(a.intervalId)}`, "interval", {
+        clearingEpoch: Number(a.epoch),
+        omittedOrderId: str(a.omittedOrderId),
+        restartedAt: { blockNumber: log.blockNumber, logIndex: log.logIndex },
+      });
+      break;
+    case "EnergyMarket.IntervalTallied":
+      market(`interval:${str(a.intervalId)}`, "interval", {
+        status: "tallied",
+        periodId: str(a.periodId),
+        talliedTx: log.txHash,
       });
       break;
     case "EnergyMarket.IntervalSettled":
@@ -164,10 +190,18 @@ export function graphWritesFor(log: IndexedLog): GraphWrites {
     case "EnergyMarket.OrderCancelled":
       market(`order:${str(a.intervalId)}:${str(a.orderId)}`, "order", { status: "cancelled" });
       break;
+    case "EnergyMarket.Unmatched":
+      // A clearing record: the order's remainder that did not trade (its lock is freed at tally).
+      market(`order:${str(a.intervalId)}:${str(a.orderId)}`, "order", {
+        unmatched: str(a.quantity),
+        unmatchedAt: { blockNumber: log.blockNumber, logIndex: log.logIndex },
+      });
+      break;
     case "EnergyMarket.RemainderReleased":
       market(`order:${str(a.intervalId)}:${str(a.orderId)}`, "order", {
         unmatched: str(a.quantity),
         released: str(a.released),
+        releasedTx: log.txHash,
       });
       break;
     case "EnergyMarket.Matched": {
@@ -177,9 +211,17 @@ export function graphWritesFor(log: IndexedLog): GraphWrites {
       leads({ label: "MarketRecord", id: `order:${i}:${str(a.buyOrderId)}` }, match);
       break;
     }
-    case "EnergyMarket.MeterReported":
-      party(a.participant, market(logId, "meter-report", args));
+    case "EnergyMarket.MeterReported": {
+      // One reading per participant and delivery period (covers every interval trading it).
+      const report = market(`meter:${str(a.periodId)}:${who(a.participant)}`, "meter-report", {
+        ...args,
+        participant: who(a.participant),
+        reporter: who(a.reporter),
+      });
+      party(a.participant, report);
+      leads({ label: "MarketRecord", id: `period:${str(a.periodId)}` }, report);
       break;
+    }
     case "EnergyMarket.MatchSettled": {
       const key = `${str(a.intervalId)}:${str(a.sellOrderId)}:${str(a.buyOrderId)}`;
       const settlement = market(`settlement:${key}`, "settlement", args);
