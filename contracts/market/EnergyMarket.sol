@@ -485,9 +485,13 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
                     _recordUnmatched(w, w.buySeq, w.buyRem);
                     w.buyRem = 0;
                 }
+                // List by list, whatever the chunking: the records (and their hash) are then a
+                // function of the book alone. Ids of a later list wait for the next call.
                 _recordTail(w, 0, r, idx[0]);
-                _recordTail(w, 1, c, idx[1]);
-                _recordTail(w, 2, b, idx[2]);
+                if (w.seen[0] == w.total[0]) _recordTail(w, 1, c, idx[1]);
+                if (w.seen[0] == w.total[0] && w.seen[1] == w.total[1]) {
+                    _recordTail(w, 2, b, idx[2]);
+                }
                 if (w.seen[0] == w.total[0] && w.seen[1] == w.total[1] && w.seen[2] == w.total[2]) {
                     w.phase = _PHASE_DONE;
                 }

@@ -2,17 +2,19 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
 import {
-  FEED_IN,
+  BOND_RATE,
+  DURATION,
   GRID_BUY,
+  METERING_WINDOW,
   Side,
   UNIT,
   clearingLists,
   deployMarketFixture,
   fund,
-  matchesOf,
   openInterval,
-  packMatches,
+  recordsOf,
 } from "./marketFixtures";
+import { isUnmatchedRecord, lockAmount, lockRate } from "./reference";
 
 type Cmd =
   | { t: "deposit"; who: number; amount: number }
@@ -50,22 +52,34 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant("cancel" as const), k: fc.nat(40) }) },
 );
 
+const MARKET = { gridBuyPrice: GRID_BUY, bondRate: BOND_RATE };
+
 describe("EnergyMarket escrow conservation (property)", () => {
-  it("keeps deposits = balances + locks through random deposits, orders, cancels, clearing, metering and settlement", async () => {
+  it("keeps deposits = balances + locks after every step of random deposits, orders, cancels, chunked clearing, tally, metering and settlement", async () => {
     let totalMatches = 0;
     let cancels = 0;
+    let rejected = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.array(cmd, { minLength: 5, maxLength: 22 }),
+        fc.array(fc.tuple(fc.nat(3), fc.nat(3), fc.nat(3)), { minLength: 1, maxLength: 8 }),
         fc.array(fc.tuple(fc.nat(6000), fc.nat(6000)), { minLength: 15, maxLength: 15 }),
-        async (cmds, readings) => {
+        async (cmds, chunks, readings) => {
           const f = await loadFixture(deployMarketFixture);
           const { market, token } = f;
           const people = [...f.renewables, ...f.conventionals, ...f.consumers];
           const marketAddress = await market.getAddress();
-          const { id, gateClosure, start } = await openInterval(market);
-          const orders: { id: bigint; who: number; lock: bigint; cancelled: boolean }[] = [];
+          const { id, periodId, gateClosure, start } = await openInterval(market);
+          const orders: {
+            id: bigint;
+            who: number;
+            side: "buy" | "sell";
+            price: bigint;
+            lock: bigint;
+            cancelled: boolean;
+          }[] = [];
 
+          /** The escrow identity; optionally the total locked. */
           const check = async (expectedLocked?: bigint) => {
             let available = 0n;
             let locked = 0n;
@@ -89,27 +103,26 @@ describe("EnergyMarket escrow conservation (property)", () => {
               const tx = market.connect(who).withdraw(BigInt(c.amount));
               if (BigInt(c.amount) * UNIT > available) {
                 await expect(tx).to.be.revertedWithCustomError(market, "MarketInsufficientBalance");
+                rejected++;
               } else {
                 await tx;
               }
             } else if (c.t === "place") {
               const price = BigInt(c.price);
               const qty = BigInt(c.qty);
-              const lock = c.sell
-                ? qty * (GRID_BUY > price ? GRID_BUY - price : 0n)
-                : qty * (price + (price > FEED_IN ? price - FEED_IN : 0n));
+              const side = c.sell ? ("sell" as const) : ("buy" as const);
+              const lock = lockAmount({ side, price, quantity: qty }, MARKET);
               const [available] = await market.balanceOf(who.address);
-              const side = c.sell ? Side.Sell : Side.Buy;
+              const s = c.sell ? Side.Sell : Side.Buy;
               if (lock > available) {
                 await expect(
-                  market.connect(who).placeOrder(id, side, price, qty),
+                  market.connect(who).placeOrder(id, s, price, qty),
                 ).to.be.revertedWithCustomError(market, "MarketInsufficientBalance");
+                rejected++;
               } else {
-                const orderId = await market
-                  .connect(who)
-                  .placeOrder.staticCall(id, side, price, qty);
-                await market.connect(who).placeOrder(id, side, price, qty);
-                orders.push({ id: orderId, who: c.who, lock, cancelled: false });
+                const orderId = await market.connect(who).placeOrder.staticCall(id, s, price, qty);
+                await market.connect(who).placeOrder(id, s, price, qty);
+                orders.push({ id: orderId, who: c.who, side, price, lock, cancelled: false });
               }
             } else if (orders.length > 0) {
               const o = orders[c.k % orders.length]!;
@@ -122,43 +135,69 @@ describe("EnergyMarket escrow conservation (property)", () => {
             await check(liveLocks());
           }
 
+          // Clearing in random chunks moves no balance: every live lock stays until tally.
           await time.increaseTo(gateClosure);
           const lists = await clearingLists(market, id);
-          const tx = await market.clear(id, lists.renewable, lists.conventional, lists.buys);
-          const matches = await matchesOf(market, tx.hash);
+          const hashes: string[] = [];
+          for (let round = 0; ; round++) {
+            const st = await market.clearingState(id);
+            const [a, b, c] = round < chunks.length ? chunks[round]! : [1e9, 1e9, 1e9];
+            const slice = (l: bigint[], k: number, n: number) =>
+              l.slice(Number(st.seen[k]), Number(st.seen[k]) + n);
+            const args = [
+              id,
+              slice(lists.renewable, 0, a),
+              slice(lists.conventional, 1, b),
+              slice(lists.buys, 2, c),
+            ] as const;
+            const done = await market.clearChunk.staticCall(...args);
+            hashes.push((await market.clearChunk(...args)).hash);
+            await check(liveLocks());
+            if (done) break;
+          }
+          const records = await recordsOf(market, hashes);
+          const matches = records.filter((r) => !isUnmatchedRecord(r));
           totalMatches += matches.length;
-          // After clearing exactly the matched worst case stays locked.
+
+          // Tally releases the unmatched remainders: exactly the matched worst case stays locked.
+          await market.tally(id, records);
           let reserved = 0n;
-          for (const m of matches) {
-            const s = await market.order(m.sell);
-            const b = await market.order(m.buy);
-            reserved += m.quantity * (GRID_BUY > s.price ? GRID_BUY - s.price : 0n);
-            reserved += m.quantity * (b.price + (b.price > FEED_IN ? b.price - FEED_IN : 0n));
-            expect(s.price <= m.price && m.price <= b.price).to.equal(true);
+          const byId = new Map(orders.map((o) => [o.id & 0xffffffffn, o]));
+          for (const r of matches) {
+            const q = (r >> 64n) & ((1n << 40n) - 1n);
+            const p = (r >> 104n) & ((1n << 40n) - 1n);
+            const s = byId.get(r & 0xffffffffn)!;
+            const b = byId.get((r >> 32n) & 0xffffffffn)!;
+            reserved += q * (lockRate(s, MARKET) + lockRate(b, MARKET));
+            expect(s.side === "sell" && b.side === "buy" && s.price <= p && p <= b.price).to.equal(
+              true,
+            );
           }
           await check(reserved);
 
-          await time.increaseTo(start + 900n);
+          await time.increaseTo(start + DURATION);
           for (let i = 0; i < people.length; i++) {
             const [produced, consumed] = readings[i]!;
             if ((produced + consumed) % 5 !== 0) {
               await market.reportMeter(
-                id,
+                periodId,
                 people[i]!.address,
                 BigInt(produced * 100),
                 BigInt(consumed * 100),
               );
+              await check(reserved);
             }
           }
-          await time.increaseTo(start + 900n + 3600n);
-          await market.settle(id, packMatches(matches));
+          await time.increaseTo(start + DURATION + METERING_WINDOW);
+          await market.settle(id, records);
           await check(0n);
         },
       ),
       { seed: 20261122, numRuns: 8 },
     );
-    // The generated sequences really trade and cancel, so the invariant is exercised.
+    // The generated sequences really trade, cancel and hit the balance checks.
     expect(totalMatches).to.be.greaterThan(3);
     expect(cancels).to.be.greaterThan(0);
+    expect(rejected).to.be.greaterThan(0);
   });
 });

@@ -1,0 +1,190 @@
+/**
+ * The TypeScript market reference (services/src/market, ESM) loaded once into Hardhat's CommonJS
+ * runtime through tsx, re-exported with types.
+ *
+ * The types below mirror services/src/market/matchOrders.ts and settlement.ts instead of
+ * `import type`-ing them: importing those files (even type-only) pulls them into this project's
+ * type check (tsconfig.json), whose compiler options reject their `.ts`-suffixed value imports
+ * (TS5097, allowImportingTsExtensions is off here). Keep them in step with the services files.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { require: tsxRequire } = require("tsx/cjs/api") as {
+  require: (id: string, fromFile: string) => unknown;
+};
+
+/** An order as the walk sees it (services `BookOrder`): may have been cancelled before clearing. */
+export type BookOrder = {
+  id: string;
+  side: "buy" | "sell";
+  price: number;
+  quantity: number;
+  renewable?: boolean;
+  cancelled?: boolean;
+};
+
+/** One match (services `AuctionMatch`). */
+export type AuctionMatch = { sell: string; buy: string; quantity: number; price: number };
+
+/** One clearing record in the contract's walk order (services `ClearingRecord`). */
+export type ClearingRecord =
+  | { kind: "match"; sell: string; buy: string; quantity: number; price: number }
+  | { kind: "unmatched"; order: string; quantity: number };
+
+/** `walkBook`'s result (services `BookWalk`). */
+export type BookWalk = { matches: AuctionMatch[]; records: ClearingRecord[] };
+
+type Int = number | bigint;
+
+/** Settlement parameters of a delivery period (services `SettlementParams`). */
+export type SettlementParams = { gridBuyPrice: Int; feedInPrice: Int; bandBps: Int };
+
+/** An order with its owner (services `SettlementOrder`). */
+export type SettlementOrder = BookOrder & { owner: string };
+
+/** One interval of the period (services `SettlementInterval`). */
+export type SettlementInterval = { orders: readonly SettlementOrder[] };
+
+/** A meter reading, Wh (services `MeterReading`). */
+export type MeterReading = { producedWh: Int; consumedWh: Int };
+
+/** A match with its owners and flows, milli-units (services `MatchSettlement`). */
+export type MatchSettlement = AuctionMatch & {
+  seller: string;
+  buyer: string;
+  energy: bigint;
+  sellerCompensation: bigint;
+  buyerCompensation: bigint;
+};
+
+/** A participant's period position (services `Position`). */
+export type Position = {
+  owner: string;
+  sold: bigint;
+  bought: bigint;
+  reported: boolean;
+  produced: bigint;
+  consumed: bigint;
+  shortfall: bigint;
+  underUse: bigint;
+};
+
+/** What a participant received and paid, milli-units (services `ParticipantSettlement`). */
+export type ParticipantSettlement = { owner: string; received: bigint; paid: bigint; net: bigint };
+
+/** `settlePeriod`'s result (services `PeriodSettlement`). */
+export type PeriodSettlement = {
+  intervals: { matches: AuctionMatch[]; records: ClearingRecord[]; flows: MatchSettlement[] }[];
+  positions: Position[];
+  participants: ParticipantSettlement[];
+};
+
+type MatchOrdersModule = { walkBook(orders: readonly BookOrder[]): BookWalk };
+type SettlementModule = {
+  settlePeriod(
+    params: SettlementParams,
+    intervals: readonly SettlementInterval[],
+    meters: Readonly<Record<string, MeterReading>>,
+  ): PeriodSettlement;
+  lockAmount(
+    order: { side: "buy" | "sell"; price: Int; quantity: Int },
+    market: { gridBuyPrice: Int; bondRate: Int },
+  ): bigint;
+  lockRate(
+    order: { side: "buy" | "sell"; price: Int },
+    market: { gridBuyPrice: Int; bondRate: Int },
+  ): bigint;
+};
+
+const matchOrders = tsxRequire(
+  "../../services/src/market/matchOrders.ts",
+  __filename,
+) as MatchOrdersModule;
+const settlement = tsxRequire(
+  "../../services/src/market/settlement.ts",
+  __filename,
+) as SettlementModule;
+
+/** The contract's clearing walk over one interval's book (services `walkBook`). */
+export const walkBook: MatchOrdersModule["walkBook"] = (orders) => matchOrders.walkBook(orders);
+
+/** Settles a delivery period (services `settlePeriod`). */
+export const settlePeriod: SettlementModule["settlePeriod"] = (params, intervals, meters) =>
+  settlement.settlePeriod(params, intervals, meters);
+
+/** Escrow an order locks: lockRate × quantity, milli-units (services `lockAmount`). */
+export const lockAmount: SettlementModule["lockAmount"] = (order, market) =>
+  settlement.lockAmount(order, market);
+
+/** Escrow rate per Wh, milli-units (services `lockRate`). */
+export const lockRate: SettlementModule["lockRate"] = (order, market) =>
+  settlement.lockRate(order, market);
+
+const M32 = 0xffffffffn;
+/** Bit 255 marks an unmatched-remainder record (EnergyMarket.packUnmatched). */
+export const UNMATCHED_FLAG = 1n << 255n;
+
+/** Packs a match record as `tally` and `settle` take it (EnergyMarket.packMatch). */
+export function packMatchRecord(
+  sell: bigint,
+  buy: bigint,
+  quantity: bigint,
+  price: bigint,
+): bigint {
+  return (sell & M32) | ((buy & M32) << 32n) | (quantity << 64n) | (price << 104n);
+}
+
+/** Packs an unmatched-remainder record (EnergyMarket.packUnmatched). */
+export function packUnmatchedRecord(orderId: bigint, quantity: bigint): bigint {
+  return (orderId & M32) | (quantity << 64n) | UNMATCHED_FLAG;
+}
+
+/** Packs reference records, mapping the reference's order labels to on-chain order ids. */
+export function packReferenceRecords(
+  records: readonly ClearingRecord[],
+  idOf: (label: string) => bigint,
+): bigint[] {
+  return records.map((r) =>
+    r.kind === "match"
+      ? packMatchRecord(idOf(r.sell), idOf(r.buy), BigInt(r.quantity), BigInt(r.price))
+      : packUnmatchedRecord(idOf(r.order), BigInt(r.quantity)),
+  );
+}
+
+/** Whether a packed record is an unmatched remainder; its order's sequence number is `seqOf`. */
+export const isUnmatchedRecord = (record: bigint): boolean => (record & UNMATCHED_FLAG) !== 0n;
+
+/** How a record list compares with the reference's: see `compareRecords`. */
+export type RecordComparison = { ok: true } | { ok: false; at: number; reason: string };
+
+/**
+ * Compares clearing records (packed, in log order) with the reference's: they must be equal (the
+ * contract records the unmatched tail list by list whatever the chunking, so the records are a
+ * function of the book alone). With `prefix`, `actual` may be an unfinished walk: a prefix of the
+ * reference's records.
+ */
+export function compareRecords(
+  actual: readonly bigint[],
+  expected: readonly bigint[],
+  prefix = false,
+): RecordComparison {
+  const j = firstDifference(actual, expected);
+  if (j === actual.length && (prefix || j === expected.length)) return { ok: true };
+  if (j === actual.length)
+    return { ok: false, at: j, reason: `${actual.length} records, reference ${expected.length}` };
+  return {
+    ok: false,
+    at: j,
+    reason:
+      j === expected.length
+        ? "more records than the reference"
+        : isUnmatchedRecord(actual[j]!)
+          ? "an unmatched record differs from the reference"
+          : "a match differs from the reference",
+  };
+}
+
+function firstDifference(a: readonly bigint[], b: readonly bigint[]): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}
