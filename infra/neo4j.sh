@@ -48,7 +48,9 @@ install() {
   rm -rf "$BUILD_DIR"
   mkdir -p "$BUILD_DIR"
   cp -r "$HERE/neo4j/pom.xml" "$HERE/neo4j/src" "$BUILD_DIR/"
-  (cd "$BUILD_DIR" && mvn -q -B -ntp package -DskipTests)
+  # stdout carries the NEO4J_* exports that ci-setup.sh sources: Maven's output (even with -q it
+  # writes colour reset codes) goes to stderr.
+  (cd "$BUILD_DIR" && mvn -q -B -ntp -Dstyle.color=never package -DskipTests) >&2
   echo "$stamp" >"$BUILD_DIR/.stamp"
   log "built in $((SECONDS - started)) s"
 }
