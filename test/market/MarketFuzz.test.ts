@@ -4,12 +4,12 @@ import { formatSummary, runMarketFuzz } from "../../scripts/fuzz/marketFuzz";
 
 /** A CI slice of `npm run fuzz:market` (the same runner, fewer sequences). */
 describe("EnergyMarket stateful fuzz (slice of npm run fuzz:market)", () => {
-  it("keeps escrow, locks, clearing and settlement equal to the reference over 100 seeded sequences", async function () {
-    this.timeout(300_000);
+  it("keeps escrow, locks, clearing and settlement equal to the reference over 300 seeded sequences", async function () {
+    this.timeout(900_000);
     const lines: string[] = [];
     const summary = await runMarketFuzz(hre, {
-      sequences: Number(process.env.FUZZ_TEST_SEQUENCES ?? 100),
-      seed: Number(process.env.FUZZ_SEED ?? 20_260_101),
+      sequences: Number(process.env.FUZZ_TEST_SEQUENCES ?? 300),
+      seed: Number(process.env.FUZZ_SEED ?? 1),
       log: (line) => lines.push(line),
     });
     expect(summary.violations, `${lines.join("\n")}\n${formatSummary(summary)}`).to.equal(0);
