@@ -1,19 +1,19 @@
 import type { Logger } from "pino";
-import { decodeEventLog, type Abi, type Address, type Hex, type Log } from "viem";
+import type { Address, Log } from "viem";
 import type { ChainClients } from "../chain/clients.ts";
 import { ConflictError, UpstreamError } from "../common/errors.ts";
-import { abis } from "../contracts/abis.ts";
 import type { GraphStore } from "../graph/graphStore.ts";
 import type { FileCursor } from "./cursor.ts";
-import { graphWritesFor, type IndexedLog } from "./handlers.ts";
+import {
+  decodeContractLog,
+  graphWritesFor,
+  INDEXED_CONTRACTS,
+  type IndexedContract,
+  type IndexedLog,
+} from "./handlers.ts";
 
-/** The contracts whose events the indexer follows (those present in the deployment). */
-export const INDEXED_CONTRACTS = [
-  "ParticipantRegistry",
-  "EnergyMarket",
-  "DispatchRegistry",
-  "DataAnchor",
-] as const;
+/** The graph writes the indexer makes (idempotent upserts). */
+export type IndexerGraph = Pick<GraphStore, "upsertNodes" | "addEdges">;
 
 export type IndexerOptions = {
   /** Blocks that must be mined on top of a block before it is read. */
@@ -54,9 +54,10 @@ export class ChainReorgError extends ConflictError {
 
 /**
  * Follows the GridLedger contracts' events into the graph: participants, orders, matches,
- * settlements, TDVA stages and anchors (`handlers.ts` says what each event becomes). Reads block
- * ranges of at most `batchBlocks` up to `head - confirmations`, applies each range's logs in chain
- * order as idempotent upserts, then moves the cursor. After a restart it continues from the
+ * settlements, TDVA stages and anchors; each log is decoded with its contract's ABI and
+ * `handlers/<contract>.ts` says what each event becomes. Reads block ranges of at most
+ * `batchBlocks` up to `head - confirmations`, applies each range's logs in chain order as
+ * idempotent upserts, then moves the cursor. After a restart it continues from the
  * cursor, so there are no gaps, and a range applied twice leaves the graph unchanged.
  *
  * @example
@@ -66,11 +67,11 @@ export class ChainReorgError extends ConflictError {
  */
 export class ChainIndexer {
   readonly #clients: ChainClients;
-  readonly #graph: GraphStore;
+  readonly #graph: IndexerGraph;
   readonly #cursor: FileCursor;
   readonly #options: IndexerOptions;
   readonly #logger: Logger | undefined;
-  readonly #contracts: { name: string; address: Address; abi: Abi; fromBlock: number }[];
+  readonly #contracts: { name: IndexedContract; address: Address; fromBlock: number }[];
   #lastBlock: number | undefined;
   /** Hash of #lastBlock when it was indexed (null for a cursor written before hashes were kept). */
   #lastBlockHash: string | null = null;
@@ -84,7 +85,7 @@ export class ChainIndexer {
 
   constructor(deps: {
     clients: ChainClients;
-    graph: GraphStore;
+    graph: IndexerGraph;
     cursor: FileCursor;
     options: IndexerOptions;
     logger?: Logger;
@@ -94,13 +95,9 @@ export class ChainIndexer {
     this.#cursor = deps.cursor;
     this.#options = deps.options;
     this.#logger = deps.logger;
-    const table = abis as unknown as Record<string, Abi>;
     this.#contracts = INDEXED_CONTRACTS.flatMap((name) => {
       const entry = deps.clients.deployment.contracts[name];
-      const abi = table[name];
-      return entry && abi
-        ? [{ name, address: entry.address, abi, fromBlock: entry.deployedOnBlock }]
-        : [];
+      return entry ? [{ name, address: entry.address, fromBlock: entry.deployedOnBlock }] : [];
     });
   }
 
@@ -239,15 +236,10 @@ export class ChainIndexer {
         (c) => c.address.toLowerCase() === log.address.toLowerCase(),
       );
       if (!contract || log.blockNumber === null || log.transactionHash === null) continue;
-      let decoded: { eventName: string; args: unknown };
-      try {
-        decoded = decodeEventLog({ abi: contract.abi, data: log.data, topics: log.topics }) as {
-          eventName: string;
-          args: unknown;
-        };
-      } catch {
-        continue; // an event of an inherited interface we do not index (e.g. RoleGranted)
-      }
+      // A log its contract's ABI does not decode (an unknown signature, or topics and data that
+      // do not fit the event) is not ours to interpret: skipped like events without a handler.
+      const decoded = decodeContractLog(contract.name, log);
+      if (!decoded) continue;
       let at = timestamps.get(log.blockNumber);
       if (at === undefined) {
         const block = await publicClient.getBlock({ blockNumber: log.blockNumber });
@@ -255,10 +247,8 @@ export class ChainIndexer {
         timestamps.set(log.blockNumber, at);
       }
       const indexed: IndexedLog = {
-        contract: contract.name,
-        eventName: decoded.eventName,
-        args: (decoded.args ?? {}) as Record<string, unknown>,
-        txHash: log.transactionHash as Hex,
+        ...decoded,
+        txHash: log.transactionHash,
         logIndex: log.logIndex ?? 0,
         blockNumber: Number(log.blockNumber),
         at,

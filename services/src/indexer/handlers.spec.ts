@@ -1,16 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { stringToHex } from "viem";
-import { graphWritesFor, type IndexedLog } from "./handlers.ts";
+import { stringToHex, type ContractEventName } from "viem";
+import type { abis } from "../contracts/abis.ts";
+import type { EventArgs, EventHandlers } from "./eventHandlers.ts";
+import { graphWritesFor, type IndexedContract, type IndexedLog } from "./handlers.ts";
 
+type Abis = typeof abis;
 const ALICE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const BOB = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+const HASH = (byte: string) => `0x${byte.repeat(32)}` as const;
 
-function log(
-  contract: string,
-  eventName: string,
-  args: Record<string, unknown>,
+function log<C extends IndexedContract, E extends ContractEventName<Abis[C]>>(
+  contract: C,
+  eventName: E,
+  args: EventArgs<Abis[C], E>,
   logIndex = 0,
-): IndexedLog {
+): IndexedLog<C, E> {
   return {
     contract,
     eventName,
@@ -31,15 +35,15 @@ describe("graphWritesFor", () => {
         owner: ALICE,
         side: 1,
         renewable: true,
-        price: 120n,
-        quantity: 5000n,
+        price: 120,
+        quantity: 5000,
         locked: 600n,
       }),
     );
     const order = w.nodes.find((n) => n.label === "MarketRecord" && n.id === "order:3:7");
     expect(order).toMatchObject({
       kind: "order",
-      props: { owner: ALICE.toLowerCase(), price: "120", status: "open" },
+      props: { owner: ALICE.toLowerCase(), price: 120, status: "open" },
     });
     expect(w.edges).toEqual(
       expect.arrayContaining([
@@ -164,8 +168,11 @@ describe("graphWritesFor", () => {
   });
 
   it("follows an interval through clearing records, restart, tally and settlement", () => {
-    const props = (eventName: string, args: Record<string, unknown>, id: string) =>
-      graphWritesFor(log("EnergyMarket", eventName, args)).nodes.find((n) => n.id === id)?.props;
+    const props = <E extends ContractEventName<Abis["EnergyMarket"]>>(
+      eventName: E,
+      args: EventArgs<Abis["EnergyMarket"], E>,
+      id: string,
+    ) => graphWritesFor(log("EnergyMarket", eventName, args)).nodes.find((n) => n.id === id)?.props;
     expect(
       props("Unmatched", { intervalId: 3n, orderId: 7n, quantity: 1_000n }, "order:3:7"),
     ).toMatchObject({ unmatched: "1000", unmatchedAt: { blockNumber: 12, logIndex: 0 } });
@@ -179,10 +186,10 @@ describe("graphWritesFor", () => {
     expect(
       props(
         "IntervalCleared",
-        { intervalId: 3n, entryCount: 2n, entryHash: `0x${"33".repeat(32)}` },
+        { intervalId: 3n, entryCount: 2n, entryHash: HASH("33") },
         "interval:3",
       ),
-    ).toMatchObject({ status: "cleared", entryCount: "2", entryHash: `0x${"33".repeat(32)}` });
+    ).toMatchObject({ status: "cleared", entryCount: "2", entryHash: HASH("33") });
     expect(
       props(
         "RemainderReleased",
@@ -205,8 +212,17 @@ describe("graphWritesFor", () => {
         eventId: 1n,
         provider: BOB,
         index: 0n,
+        offerDigest: HASH("44"),
         allocationW: 1500,
         cost: 9n,
+        offer: {
+          provider: BOB,
+          maxPowerW: 2000,
+          maxEnergyWh: 4000n,
+          signedAt: 1_700_000_000,
+          segments: [1500n],
+          signature: "0x",
+        },
       }),
     );
     expect(offer.edges).toEqual(
@@ -223,22 +239,75 @@ describe("graphWritesFor", () => {
         },
       ]),
     );
+    const recordHash = HASH("11");
     const stages = [
-      ["TdvaDispatched", "dispatch", "tdva:1:trigger"],
-      ["TdvaVerified", "verify", "tdva:1:dispatch"],
-      ["TdvaSettled", "settle", "tdva:1:verify"],
+      [
+        "dispatch",
+        "tdva:1:trigger",
+        graphWritesFor(
+          log("DispatchRegistry", "TdvaDispatched", {
+            eventId: 1n,
+            record: {
+              prev: HASH("01"),
+              allocationsHash: HASH("02"),
+              safetyReportHash: HASH("03"),
+              cost: 1n,
+              allocatedW: 1500n,
+              providerCount: 1,
+              meritOrder: true,
+              dispatchedAt: 1_700_000_100,
+              safetyReportCid: "bafy-safety",
+            },
+            recordHash,
+          }),
+        ),
+        { prev: HASH("01"), cost: "1", allocatedW: "1500", providerCount: 1 },
+      ],
+      [
+        "verify",
+        "tdva:1:dispatch",
+        graphWritesFor(
+          log("DispatchRegistry", "TdvaVerified", {
+            eventId: 1n,
+            record: {
+              prev: HASH("04"),
+              deliveriesHash: HASH("05"),
+              meterDataHash: HASH("06"),
+              deliveredWh: 1n,
+              verifiedAt: 1_700_000_200,
+              reporter: ALICE,
+              meterDataCid: "bafy-meter",
+            },
+            recordHash,
+            deliveredWh: [1n],
+          }),
+        ),
+        { prev: HASH("04"), deliveredWh: "1", reporter: ALICE },
+      ],
+      [
+        "settle",
+        "tdva:1:verify",
+        graphWritesFor(
+          log("DispatchRegistry", "TdvaSettled", {
+            eventId: 1n,
+            record: {
+              prev: HASH("07"),
+              paymentsHash: HASH("08"),
+              paid: 1n,
+              penalties: 0n,
+              refund: 2n,
+              settledAt: 1_700_000_300,
+            },
+            recordHash,
+          }),
+        ),
+        { prev: HASH("07"), paid: "1", penalties: "0", refund: "2" },
+      ],
     ] as const;
-    for (const [event, kind, previous] of stages) {
-      const w = graphWritesFor(
-        log("DispatchRegistry", event, {
-          eventId: 1n,
-          record: { a: 1n },
-          recordHash: `0x${"11".repeat(32)}`,
-        }),
-      );
+    for (const [kind, previous, w, record] of stages) {
       const node = w.nodes.find((n) => n.id === `tdva:1:${kind}`);
       expect(node?.kind).toBe(kind);
-      expect(node?.props?.record).toEqual({ a: "1" });
+      expect(node?.props?.record).toMatchObject(record);
       expect(w.edges[0]?.from.id).toBe(previous);
     }
   });
@@ -247,7 +316,7 @@ describe("graphWritesFor", () => {
     const a = graphWritesFor(
       log("DataAnchor", "DataAnchored", {
         anchorId: 4n,
-        root: `0x${"22".repeat(32)}`,
+        root: HASH("22"),
         submitter: ALICE,
         kind: stringToHex("gridledger.trace", { size: 32 }),
         recordCount: 10n,
@@ -266,6 +335,7 @@ describe("graphWritesFor", () => {
         busId: 6,
         detailsHash: "0x00",
         detailsCid: "bafy",
+        applicationHash: HASH("55"),
       }),
     );
     expect(p.nodes[0]).toMatchObject({
@@ -273,9 +343,22 @@ describe("graphWritesFor", () => {
       kind: "supplier",
       props: { busId: 6, status: "applied" },
     });
-    expect(graphWritesFor(log("EnergyMarket", "RoleGranted", {}))).toEqual({
+    const granted = { role: HASH("00"), account: ALICE, sender: BOB } as const;
+    expect(graphWritesFor(log("EnergyMarket", "RoleGranted", granted))).toEqual({
       nodes: [],
       edges: [],
     });
+  });
+});
+
+describe("EventHandlers", () => {
+  it("rejects, at compile time, an event the ABI lacks and a field the event lacks", () => {
+    const handlers = {
+      // @ts-expect-error: EnergyMarket has no event OrderPlacd
+      OrderPlacd: () => undefined,
+      // @ts-expect-error: Matched has no field seller
+      Matched: (a) => void a.seller,
+    } satisfies EventHandlers<Abis["EnergyMarket"]>;
+    expect(Object.keys(handlers)).toEqual(["OrderPlacd", "Matched"]);
   });
 });
