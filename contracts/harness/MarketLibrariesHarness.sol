@@ -10,13 +10,11 @@ import {RecordChain} from "../libraries/RecordChain.sol";
 /// @notice Test-only: exposes the market's libraries (walk, record chain, settlement arithmetic)
 /// so test/libraries can check them on their own, against the TypeScript reference. Not deployed.
 contract MarketLibrariesHarness {
-    mapping(uint256 orderId => uint256 packedOrder) private _orders;
-    mapping(uint256 key => uint256 bits) private _consumed;
-    mapping(uint256 k => bytes32 hash) private _checkpoints;
+    ClearingWalk.Books private _books;
 
     /// @notice Stores packed order words under their ids, as placement would.
     function store(uint256[] calldata ids, uint256[] calldata words) external {
-        for (uint256 i = 0; i < ids.length; ++i) _orders[ids[i]] = words[i];
+        for (uint256 i = 0; i < ids.length; ++i) _books.orders[ids[i]] = words[i];
     }
 
     /// @notice One walk of a whole book in one call, from an empty cursor.
@@ -36,18 +34,22 @@ contract MarketLibrariesHarness {
         w.intervalId = intervalId;
         w.epoch = epoch;
         w.total = totals;
-        ClearingWalk.run(w, _orders, _consumed, _checkpoints, r, c, b);
+        ClearingWalk.run(w, _books, r, c, b);
         return (w.phase, w.entryCount, w.entryHash);
     }
 
-    /// @notice Whether attempt `epoch` consumed sequence `seq`.
-    function isConsumed(uint256 epoch, uint256 seq) external view returns (bool) {
-        return ClearingWalk.isConsumed(_consumed, epoch, seq);
+    /// @notice Whether attempt `epoch` of `intervalId` consumed sequence `seq`.
+    function isConsumed(
+        uint256 intervalId,
+        uint256 epoch,
+        uint256 seq
+    ) external view returns (bool) {
+        return ClearingWalk.isConsumed(_books, intervalId, epoch, seq);
     }
 
-    /// @notice The stored checkpoint `k` (hash after k × 256 records).
-    function checkpoint(uint256 k) external view returns (bytes32) {
-        return _checkpoints[k];
+    /// @notice The stored checkpoint `k` of `intervalId` (hash after k × 256 records).
+    function checkpoint(uint256 intervalId, uint256 k) external view returns (bytes32) {
+        return _books.checkpoints[intervalId][k];
     }
 
     /// @notice ClearingWalk.key.

@@ -40,13 +40,21 @@ library ClearingWalk {
         uint256 buySeq;
     }
 
+    /// @dev The storage the walk reads and writes; one instance in the market, so the library
+    /// gets one storage pointer (a constant slot) instead of three mapping arguments.
+    struct Books {
+        mapping(uint256 orderId => uint256 packedOrder) orders;
+        /// Bit per order consumed by the current clearing attempt: key epoch << 24 | seq >> 8.
+        mapping(uint256 intervalId => mapping(uint256 key => uint256 bits)) consumed;
+        /// Running record hash after every CHECKPOINT_INTERVAL records.
+        mapping(uint256 intervalId => mapping(uint256 k => bytes32 hash)) checkpoints;
+    }
+
     /// @notice Walks as far as the given lists reach; `w.phase == PHASE_DONE` when the book is
     /// exhausted. Reverts on any id that is not the next one of its list.
     function run(
         Walk memory w,
-        mapping(uint256 => uint256) storage orders,
-        mapping(uint256 => uint256) storage consumed,
-        mapping(uint256 => bytes32) storage checkpoints,
+        Books storage books,
         uint256[] calldata r,
         uint256[] calldata c,
         uint256[] calldata b
@@ -63,7 +71,7 @@ library ClearingWalk {
                     }
                     uint256[] calldata ids = list == 0 ? r : c;
                     if (idx[list] == ids.length) break; // needs the next chunk
-                    uint256 word = next(w, orders, consumed, uint8(list), ids[idx[list]++]);
+                    uint256 word = next(w, books, uint8(list), ids[idx[list]++]);
                     if (word.isCancelled()) continue;
                     w.sellWord = word;
                     w.sellSeq = w.last[list];
@@ -75,7 +83,7 @@ library ClearingWalk {
                         continue;
                     }
                     if (idx[2] == b.length) break;
-                    uint256 word = next(w, orders, consumed, 2, b[idx[2]++]);
+                    uint256 word = next(w, books, 2, b[idx[2]++]);
                     if (word.isCancelled()) continue;
                     w.buyWord = word;
                     w.buySeq = w.last[2];
@@ -87,7 +95,7 @@ library ClearingWalk {
                     if (w.phase == PHASE_RENEWABLE) {
                         // Asks only rise and bids only fall: no renewable left can trade. The
                         // current renewable's remainder is recorded; conventionals continue.
-                        _recordUnmatched(w, checkpoints, w.sellSeq, w.sellRem);
+                        _recordUnmatched(w, books, w.sellSeq, w.sellRem);
                         w.sellRem = 0;
                         w.phase = PHASE_CONVENTIONAL;
                     } else {
@@ -95,23 +103,22 @@ library ClearingWalk {
                     }
                     continue;
                 }
-                _match(w, checkpoints, ask, bid);
+                _match(w, books, ask, bid);
             } else if (w.phase == PHASE_TAIL) {
                 if (w.sellRem != 0) {
-                    _recordUnmatched(w, checkpoints, w.sellSeq, w.sellRem);
+                    _recordUnmatched(w, books, w.sellSeq, w.sellRem);
                     w.sellRem = 0;
                 }
                 if (w.buyRem != 0) {
-                    _recordUnmatched(w, checkpoints, w.buySeq, w.buyRem);
+                    _recordUnmatched(w, books, w.buySeq, w.buyRem);
                     w.buyRem = 0;
                 }
                 // List by list, whatever the chunking: the records (and their hash) are then a
                 // function of the book alone. Ids of a later list wait for the next call.
-                _recordTail(w, orders, consumed, checkpoints, 0, r, idx[0]);
-                if (w.seen[0] == w.total[0])
-                    _recordTail(w, orders, consumed, checkpoints, 1, c, idx[1]);
+                _recordTail(w, books, 0, r, idx[0]);
+                if (w.seen[0] == w.total[0]) _recordTail(w, books, 1, c, idx[1]);
                 if (w.seen[0] == w.total[0] && w.seen[1] == w.total[1]) {
-                    _recordTail(w, orders, consumed, checkpoints, 2, b, idx[2]);
+                    _recordTail(w, books, 2, b, idx[2]);
                 }
                 if (w.seen[0] == w.total[0] && w.seen[1] == w.total[1] && w.seen[2] == w.total[2]) {
                     w.phase = PHASE_DONE;
@@ -138,27 +145,27 @@ library ClearingWalk {
         return word.isRenewable() ? 0 : 1;
     }
 
-    /// @notice Whether clearing attempt `epoch` consumed sequence `seq`.
+    /// @notice Whether clearing attempt `epoch` of `intervalId` consumed sequence `seq`.
     function isConsumed(
-        mapping(uint256 => uint256) storage consumed,
+        Books storage books,
+        uint256 intervalId,
         uint256 epoch,
         uint256 seq
     ) internal view returns (bool) {
-        return (consumed[(epoch << 24) | (seq >> 8)] >> (seq & 255)) & 1 == 1;
+        return (books.consumed[intervalId][(epoch << 24) | (seq >> 8)] >> (seq & 255)) & 1 == 1;
     }
 
     /// @notice Verifies that `orderId` is the next id of `list` and consumes it.
     function next(
         Walk memory w,
-        mapping(uint256 => uint256) storage orders,
-        mapping(uint256 => uint256) storage consumed,
+        Books storage books,
         uint8 list,
         uint256 orderId
     ) internal returns (uint256 word) {
         uint256 index = w.seen[list];
         if (index == w.total[list]) revert IEnergyMarket.MarketListTooLong(list, w.total[list]);
         uint256 seq = orderId & 0xffffffff;
-        word = orders[orderId];
+        word = books.orders[orderId];
         if ((orderId >> 32) != w.intervalId || word == 0 || listOf(word) != list)
             revert IEnergyMarket.MarketOrderNotInList(list, index, orderId);
         uint256 k = key(list, word) | seq;
@@ -167,19 +174,14 @@ library ClearingWalk {
         w.lastKey[list] = k;
         w.last[list] = seq;
         // Remember the consumption, so a skipped order can later be told from a replayed one.
-        consumed[(w.epoch << 24) | (seq >> 8)] |= 1 << (seq & 255);
+        books.consumed[w.intervalId][(w.epoch << 24) | (seq >> 8)] |= 1 << (seq & 255);
         // index < total ≤ 2^32.
         unchecked {
             w.seen[list] = index + 1;
         }
     }
 
-    function _match(
-        Walk memory w,
-        mapping(uint256 => bytes32) storage checkpoints,
-        uint256 ask,
-        uint256 bid
-    ) private {
+    function _match(Walk memory w, Books storage books, uint256 ask, uint256 bid) private {
         uint256 qty = w.sellRem < w.buyRem ? w.sellRem : w.buyRem;
         // ask, bid < 2^40, so the sum cannot overflow.
         uint256 tradePrice;
@@ -188,7 +190,7 @@ library ClearingWalk {
             w.sellRem -= qty;
             w.buyRem -= qty;
         }
-        _append(w, checkpoints, PackedOrder.packMatch(w.sellSeq, w.buySeq, qty, tradePrice));
+        _append(w, books, PackedOrder.packMatch(w.sellSeq, w.buySeq, qty, tradePrice));
         emit IEnergyMarket.Matched(
             w.intervalId,
             PackedOrder.orderId(w.intervalId, w.sellSeq),
@@ -200,43 +202,37 @@ library ClearingWalk {
 
     function _recordUnmatched(
         Walk memory w,
-        mapping(uint256 => bytes32) storage checkpoints,
+        Books storage books,
         uint256 seq,
         uint256 qty
     ) private {
-        _append(w, checkpoints, PackedOrder.packUnmatched(seq, qty));
+        _append(w, books, PackedOrder.packUnmatched(seq, qty));
         emit IEnergyMarket.Unmatched(w.intervalId, PackedOrder.orderId(w.intervalId, seq), qty);
     }
 
     /// @dev Appends a record to the hash chain and stores the chain hash at every checkpoint, so
     /// tally and settlement can run in verified chunks.
-    function _append(
-        Walk memory w,
-        mapping(uint256 => bytes32) storage checkpoints,
-        uint256 record
-    ) private {
+    function _append(Walk memory w, Books storage books, uint256 record) private {
         w.entryHash = RecordChain.append(w.entryHash, record);
         unchecked {
             ++w.entryCount;
         }
         if (RecordChain.isCheckpoint(w.entryCount)) {
-            checkpoints[w.entryCount / RecordChain.CHECKPOINT_INTERVAL] = w.entryHash;
+            books.checkpoints[w.intervalId][w.entryCount / RecordChain.CHECKPOINT_INTERVAL] = w
+                .entryHash;
         }
     }
 
     function _recordTail(
         Walk memory w,
-        mapping(uint256 => uint256) storage orders,
-        mapping(uint256 => uint256) storage consumed,
-        mapping(uint256 => bytes32) storage checkpoints,
+        Books storage books,
         uint8 list,
         uint256[] calldata ids,
         uint256 from
     ) private {
         for (uint256 i = from; i < ids.length; ++i) {
-            uint256 word = next(w, orders, consumed, list, ids[i]);
-            if (!word.isCancelled())
-                _recordUnmatched(w, checkpoints, w.last[list], word.quantity());
+            uint256 word = next(w, books, list, ids[i]);
+            if (!word.isCancelled()) _recordUnmatched(w, books, w.last[list], word.quantity());
         }
     }
 }

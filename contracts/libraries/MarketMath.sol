@@ -63,10 +63,8 @@ library MarketMath {
         uint256 produced,
         uint256 consumed
     ) internal pure returns (uint256 shortfall, uint256 underUse) {
-        return
-            reported
-                ? deviation(sold, bought, produced, consumed)
-                : deviation(sold, bought, 0, bought);
+        if (!reported) (produced, consumed) = (0, bought);
+        return deviation(sold, bought, produced, consumed);
     }
 
     /// @notice Money of one match of q Wh at price p between a seller with totals (S, shortfall

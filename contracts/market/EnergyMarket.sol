@@ -99,12 +99,10 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
     mapping(uint256 periodId => Period) private _periods;
     mapping(uint256 periodId => uint32) private _minQuantities;
     mapping(uint256 intervalId => Interval) private _intervals;
-    mapping(uint256 orderId => uint256 packedOrder) private _orders;
     mapping(address account => Account) private _accounts;
     mapping(uint256 periodId => mapping(address participant => Position)) private _positions;
-    mapping(uint256 intervalId => mapping(uint256 k => bytes32 hash)) private _checkpoints;
-    /// @dev Bit per order consumed by the current clearing attempt: key epoch << 24 | seq >> 8.
-    mapping(uint256 intervalId => mapping(uint256 key => uint256 bits)) private _consumed;
+    /// @dev Orders, consumed-order bitmaps and record checkpoints (ClearingWalk.Books).
+    ClearingWalk.Books private _books;
 
     /// @param operator Receives DEFAULT_ADMIN_ROLE and OPERATOR_ROLE.
     /// @param settlementToken ERC-20 the market settles in.
@@ -274,7 +272,7 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
         (uint256 seq, uint256 lock) = _book(iv, sell, renewable, price, quantity);
         _lock(lock);
         orderId = PackedOrder.orderId(intervalId, seq);
-        _orders[orderId] = PackedOrder.pack(msg.sender, price, quantity, sell, renewable);
+        _books.orders[orderId] = PackedOrder.pack(msg.sender, price, quantity, sell, renewable);
         emit OrderPlaced(intervalId, orderId, msg.sender, side, renewable, price, quantity, lock);
     }
 
@@ -314,14 +312,14 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
 
     /// @inheritdoc IEnergyMarket
     function cancelOrder(uint256 orderId) external {
-        uint256 word = _orders[orderId];
+        uint256 word = _books.orders[orderId];
         if (word == 0) revert MarketUnknownOrder(orderId);
         if (word.owner() != msg.sender) revert MarketNotOrderOwner(orderId, msg.sender);
         if (word.isCancelled()) revert MarketOrderAlreadyCancelled(orderId);
         uint256 intervalId = orderId >> 32;
         Interval storage iv = _intervals[intervalId];
         if (block.timestamp >= iv.gateClosure) revert MarketGateClosed(intervalId, iv.gateClosure);
-        _orders[orderId] = word | PackedOrder.CANCELLED_BIT;
+        _books.orders[orderId] = word | PackedOrder.CANCELLED_BIT;
         uint256 released =
             MarketMath.lockRate(word, iv.gridBuyPrice, iv.bondRate) * word.quantity();
         _release(msg.sender, released);
@@ -360,7 +358,7 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
     /// @inheritdoc IEnergyMarket
     function restartClearing(uint256 intervalId, uint256 omittedOrderId) external {
         Interval storage iv = _openAfterGate(intervalId);
-        uint256 word = _orders[omittedOrderId];
+        uint256 word = _books.orders[omittedOrderId];
         if (word == 0 || (omittedOrderId >> 32) != intervalId)
             revert MarketNoOmission(intervalId, omittedOrderId);
         uint256 list = ClearingWalk.listOf(word);
@@ -372,9 +370,11 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
         bool passed =
             seen[list] != 0 &&
                 (ClearingWalk.key(list, word) | seq) <
-                    (ClearingWalk.key(list, _orders[PackedOrder.orderId(intervalId, last[list])]) |
-                        last[list]);
-        if (!passed || ClearingWalk.isConsumed(_consumed[intervalId], iv.epoch, seq))
+                    (ClearingWalk.key(
+                        list,
+                        _books.orders[PackedOrder.orderId(intervalId, last[list])]
+                    ) | last[list]);
+        if (!passed || ClearingWalk.isConsumed(_books, intervalId, iv.epoch, seq))
             revert MarketNoOmission(intervalId, omittedOrderId);
         // A partial walk changed no balance (locks move only at tally), so discarding it is safe.
         uint32 epoch = iv.epoch + 1;
@@ -410,7 +410,7 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
     ) private returns (bool) {
         Interval storage iv = _openAfterGate(intervalId);
         ClearingWalk.Walk memory w = _loadWalk(iv, intervalId);
-        ClearingWalk.run(w, _orders, _consumed[intervalId], _checkpoints[intervalId], r, c, b);
+        ClearingWalk.run(w, _books, r, c, b);
         _storeWalk(iv, w);
         if (w.phase == ClearingWalk.PHASE_DONE) {
             iv.status = IntervalStatus.Cleared;
@@ -438,7 +438,8 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
                 // compare equal to itself and could be passed again after a chunk boundary.
                 uint256 seq = w.last[list];
                 w.lastKey[list] =
-                    ClearingWalk.key(list, _orders[PackedOrder.orderId(intervalId, seq)]) | seq;
+                    ClearingWalk.key(list, _books.orders[PackedOrder.orderId(intervalId, seq)]) |
+                    seq;
             }
         }
         if (w.phase == ClearingWalk.PHASE_RENEWABLE || w.phase == ClearingWalk.PHASE_CONVENTIONAL) {
@@ -446,11 +447,11 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
             w.buyRem = iv.buyRem;
             if (w.sellRem != 0) {
                 w.sellSeq = w.last[w.phase == ClearingWalk.PHASE_RENEWABLE ? 0 : 1];
-                w.sellWord = _orders[PackedOrder.orderId(intervalId, w.sellSeq)];
+                w.sellWord = _books.orders[PackedOrder.orderId(intervalId, w.sellSeq)];
             }
             if (w.buyRem != 0) {
                 w.buySeq = w.last[2];
-                w.buyWord = _orders[PackedOrder.orderId(intervalId, w.buySeq)];
+                w.buyWord = _books.orders[PackedOrder.orderId(intervalId, w.buySeq)];
             }
         }
     }
@@ -575,11 +576,11 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
             revert MarketSettlementChunkMisaligned(intervalId, from, records.length);
         }
         bytes32 h = RecordChain.fold(
-            from == 0 ? bytes32(0) : _checkpoints[intervalId][from / CHECKPOINT_INTERVAL],
+            from == 0 ? bytes32(0) : _books.checkpoints[intervalId][from / CHECKPOINT_INTERVAL],
             records
         );
         bytes32 expected =
-            to == count ? iv.entryHash : _checkpoints[intervalId][to / CHECKPOINT_INTERVAL];
+            to == count ? iv.entryHash : _books.checkpoints[intervalId][to / CHECKPOINT_INTERVAL];
         if (h != expected) revert MarketRecordListMismatch(intervalId, records.length, count);
 
         // [gridBuy, feedIn, bandBps, bondRate] of the period.
@@ -619,14 +620,14 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
         (uint256 sellSeq, uint256 buySeq, uint256 qty, ) = PackedOrder.unpackMatch(record);
         if (record.isUnmatched()) {
             uint256 orderId = PackedOrder.orderId(intervalId, sellSeq);
-            uint256 word = _orders[orderId];
+            uint256 word = _books.orders[orderId];
             uint256 released = MarketMath.lockRate(word, prices[0], prices[3]) * qty;
             _release(word.owner(), released);
             emit RemainderReleased(intervalId, orderId, qty, released);
             return;
         }
-        address seller = _orders[PackedOrder.orderId(intervalId, sellSeq)].owner();
-        address buyer = _orders[PackedOrder.orderId(intervalId, buySeq)].owner();
+        address seller = _books.orders[PackedOrder.orderId(intervalId, sellSeq)].owner();
+        address buyer = _books.orders[PackedOrder.orderId(intervalId, buySeq)].owner();
         _positions[periodId][seller].sold += uint64(qty);
         _positions[periodId][buyer].bought += uint64(qty);
     }
@@ -668,8 +669,8 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
         Flows memory f;
         f.sellId = PackedOrder.orderId(intervalId, sellSeq);
         f.buyId = PackedOrder.orderId(intervalId, buySeq);
-        f.sellWord = _orders[f.sellId];
-        f.buyWord = _orders[f.buyId];
+        f.sellWord = _books.orders[f.sellId];
+        f.buyWord = _books.orders[f.buyId];
         _flows(f, periodId, qty, tradePrice, prices);
         // Each side's reservation for this match is its order's lock rate × qty (linear, so the
         // reservations of an order's matches plus its unmatched remainder add up exactly to its
@@ -758,7 +759,7 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
 
     /// @inheritdoc IEnergyMarket
     function order(uint256 orderId) external view returns (OrderView memory v) {
-        uint256 word = _orders[orderId];
+        uint256 word = _books.orders[orderId];
         if (word == 0) revert MarketUnknownOrder(orderId);
         v.owner = word.owner();
         v.side = word.isSell() ? Side.Sell : Side.Buy;

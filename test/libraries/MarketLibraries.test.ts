@@ -122,8 +122,8 @@ describe("ClearingWalk (library)", function () {
         expect(hash).to.equal(chainHash(expected));
         await harness.walk(...args);
         for (let seq = 1n; seq <= BigInt(orders.length); seq++) {
-          expect(await harness.isConsumed(0n, seq)).to.equal(true);
-          expect(await harness.isConsumed(1n, seq)).to.equal(false);
+          expect(await harness.isConsumed(book.intervalId, 0n, seq)).to.equal(true);
+          expect(await harness.isConsumed(book.intervalId, 1n, seq)).to.equal(false);
         }
       }),
       RUNS,
@@ -144,9 +144,9 @@ describe("ClearingWalk (library)", function () {
     expect(phase).to.equal(1n); // still matching renewables: needs the next buy
     expect(count).to.equal(1n);
     await harness.walk(...args);
-    expect(await harness.isConsumed(5n, 1n)).to.equal(true);
-    expect(await harness.isConsumed(5n, 2n)).to.equal(true);
-    expect(await harness.isConsumed(5n, 3n)).to.equal(false);
+    expect(await harness.isConsumed(7n, 5n, 1n)).to.equal(true);
+    expect(await harness.isConsumed(7n, 5n, 2n)).to.equal(true);
+    expect(await harness.isConsumed(7n, 5n, 3n)).to.equal(false);
   });
 
   it("rejects replays, reorderings, foreign and wrong-list ids and overlong lists with custom errors", async function () {
@@ -232,8 +232,8 @@ describe("RecordChain (library)", function () {
     await harness.walk(9n, 0n, l.totals, [], [], l.buys);
     const expected = referenceRecords(book);
     expect(expected).to.have.length(300);
-    expect(await harness.checkpoint(1n)).to.equal(chainHash(expected.slice(0, 256)));
-    expect(await harness.checkpoint(2n)).to.equal(ethers.ZeroHash);
+    expect(await harness.checkpoint(9n, 1n)).to.equal(chainHash(expected.slice(0, 256)));
+    expect(await harness.checkpoint(9n, 2n)).to.equal(ethers.ZeroHash);
     expect(await harness.isChunkEnd(256n, 300n)).to.equal(true);
     expect(await harness.isChunkEnd(300n, 300n)).to.equal(true);
     expect(await harness.isChunkEnd(255n, 300n)).to.equal(false);
