@@ -33,12 +33,23 @@ const config: HardhatUserConfig = {
     ],
     // The market's loops (clearing, tally, settlement) are its hot path: the IR pipeline with a
     // high run count keeps the walk state in registers (measured in docs/decisions/0104).
-    overrides: {
-      "contracts/market/EnergyMarket.sol": {
-        version: SOLC_VERSION,
-        settings: { optimizer: { enabled: true, runs: 1000 }, evmVersion: "cancun", viaIR: true },
-      },
-    },
+    // The market's hot loops, and the test-only harness that runs the same library code, go
+    // through the IR pipeline (decision 0104).
+    overrides: Object.fromEntries(
+      ["contracts/market/EnergyMarket.sol", "contracts/harness/MarketLibrariesHarness.sol"].map(
+        (file) => [
+          file,
+          {
+            version: SOLC_VERSION,
+            settings: {
+              optimizer: { enabled: true, runs: 1000 },
+              evmVersion: "cancun",
+              viaIR: true,
+            },
+          },
+        ],
+      ),
+    ),
   },
   networks: {
     hardhat: { chainId: 31337 },

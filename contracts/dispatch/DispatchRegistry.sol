@@ -10,6 +10,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {IDispatchRegistry} from "../interfaces/IDispatchRegistry.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {TdvaMath} from "../libraries/TdvaMath.sol";
+import {TdvaRecords} from "../libraries/TdvaRecords.sol";
 
 /// @title DispatchRegistry
 /// @notice TDVA flexibility events: Trigger → Dispatch → Verify → Settle, hash-linked records,
@@ -133,7 +134,7 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
         }
         eventId = ++_eventCount;
         TriggerRecord storage t = _events[eventId].trigger;
-        t.prev = keccak256(abi.encode(block.chainid, address(this), eventId));
+        t.prev = TdvaRecords.genesis(block.chainid, address(this), eventId);
         t.operator = msg.sender;
         t.stage = Stage.Triggered;
         t.reason = p.reason;
@@ -150,7 +151,7 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
         _locked += p.budget;
         _TOKEN.safeTransferFrom(msg.sender, address(this), p.budget);
         TriggerRecord memory record = t;
-        emit TdvaTriggered(eventId, p.feederId, record, _hashTrigger(record));
+        emit TdvaTriggered(eventId, p.feederId, record, TdvaRecords.hashTrigger(record));
     }
 
     // ---------------------------------------------------------------- stage 2: Dispatch
@@ -170,7 +171,7 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
         Scan memory scan = _scanOffers(eventId, t, offers, allocationsW);
         _checkTotals(t, scan, meritOrder);
         DispatchRecord storage d = _events[eventId].dispatch;
-        d.prev = _hashTrigger(t);
+        d.prev = TdvaRecords.hashTrigger(t);
         d.allocationsHash = scan.allocationsHash;
         d.safetyReportHash = safetyReportHash;
         // cost ≤ budget < 2^128 and allocatedW = |int64| < 2^64 were checked in _checkTotals.
@@ -182,7 +183,7 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
         if (bytes(safetyReportCid).length != 0) d.safetyReportCid = safetyReportCid;
         t.stage = Stage.Dispatched;
         DispatchRecord memory record = d;
-        emit TdvaDispatched(eventId, record, _hashDispatch(record));
+        emit TdvaDispatched(eventId, record, TdvaRecords.hashDispatch(record));
     }
 
     /// @dev Checks every offer and allocation and returns the folded scan.
@@ -248,7 +249,7 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
                 uint40(scan.quoteDeadline)
             );
         }
-        bytes32 segmentsHash = keccak256(abi.encodePacked(o.segments));
+        bytes32 segmentsHash = TdvaRecords.segmentsHash(o.segments);
         bytes32 digest = _offerDigest(
             scan.eventId,
             provider,
@@ -263,7 +264,7 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
         }
         _requireEligible(i, provider, scan.feederId);
         uint256 cost = _fold(scan, i, o, allocW);
-        line = keccak256(abi.encode(provider, allocW, segmentsHash));
+        line = TdvaRecords.allocationLine(provider, allocW, segmentsHash);
         emit OfferAccepted(scan.eventId, provider, i, digest, uint32(allocW), cost, o);
     }
 
@@ -326,7 +327,7 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
         }
         uint256 total = _sumDeliveries(eventId, e.dispatch.providerCount, deliveredWh);
         VerifyRecord storage v = e.verification;
-        v.prev = _hashDispatch(e.dispatch);
+        v.prev = TdvaRecords.hashDispatch(e.dispatch);
         v.deliveriesHash = keccak256(abi.encodePacked(deliveredWh));
         v.meterDataHash = meterDataHash;
         // k ≤ 1,024 values below 2^64 each: the sum is below 2^74; stored capped to 64 bits.
@@ -336,7 +337,7 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
         if (bytes(meterDataCid).length != 0) v.meterDataCid = meterDataCid;
         e.trigger.stage = Stage.Verified;
         VerifyRecord memory record = v;
-        emit TdvaVerified(eventId, record, _hashVerify(record), deliveredWh);
+        emit TdvaVerified(eventId, record, TdvaRecords.hashVerify(record), deliveredWh);
     }
 
     /// @inheritdoc IDispatchRegistry
@@ -397,7 +398,7 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
         _balances[t.operator] += refund;
         _locked -= budget;
         SettleRecord storage a = e.settlement;
-        a.prev = _hashVerify(e.verification);
+        a.prev = TdvaRecords.hashVerify(e.verification);
         a.paymentsHash = keccak256(abi.encodePacked(net));
         a.paid = uint128(paid);
         a.penalties = uint128(ctx.penalties);
@@ -405,7 +406,7 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
         a.settledAt = uint40(block.timestamp);
         t.stage = Stage.Settled;
         SettleRecord memory record = a;
-        emit TdvaSettled(eventId, record, _hashSettle(record));
+        emit TdvaSettled(eventId, record, TdvaRecords.hashSettle(record));
     }
 
     /// @dev Pays one provider: line hash, net payment credited, penalty withheld.
@@ -414,24 +415,21 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
         SettleLine calldata line,
         uint64 deliveredWh
     ) private returns (bytes32 lineHash, uint256 net) {
-        lineHash = keccak256(
-            abi.encode(line.provider, line.allocationW, keccak256(abi.encodePacked(line.segments)))
+        lineHash = TdvaRecords.allocationLine(
+            line.provider,
+            line.allocationW,
+            TdvaRecords.segmentsHash(line.segments)
         );
-        (uint256 payment, uint256 marginalPrice) = TdvaMath.deliveredPayment(
+        uint256 payment;
+        uint256 withheld;
+        uint256 penalty;
+        (payment, net, withheld, penalty) = TdvaMath.settleLine(
             line.segments,
             line.allocationW,
             ctx.duration,
-            deliveredWh
+            deliveredWh,
+            ctx.toleranceBps
         );
-        uint256 penalty =
-            (TdvaMath.shortfallWs(line.allocationW, ctx.duration, deliveredWh, ctx.toleranceBps) *
-                marginalPrice) / TdvaMath.WS_PER_KWH;
-        uint256 withheld = penalty < payment ? penalty : payment;
-        // withheld ≤ payment and withheld ≤ penalty, so neither subtraction can underflow.
-        unchecked {
-            net = payment - withheld;
-            penalty -= withheld;
-        }
         ctx.paid += net;
         ctx.penalties += withheld;
         if (net != 0) _balances[line.provider] += net;
@@ -490,10 +488,10 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
         v = e.verification;
         a = e.settlement;
         uint8 written = _recordsWritten(t.stage);
-        if (written >= 1) hashes[0] = _hashTrigger(t);
-        if (written >= 2) hashes[1] = _hashDispatch(d);
-        if (written >= 3) hashes[2] = _hashVerify(v);
-        if (written >= 4) hashes[3] = _hashSettle(a);
+        if (written >= 1) hashes[0] = TdvaRecords.hashTrigger(t);
+        if (written >= 2) hashes[1] = TdvaRecords.hashDispatch(d);
+        if (written >= 3) hashes[2] = TdvaRecords.hashVerify(v);
+        if (written >= 4) hashes[3] = TdvaRecords.hashSettle(a);
     }
 
     /// @inheritdoc IDispatchRegistry
@@ -501,30 +499,32 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
         TdvaEvent storage e = _events[eventId];
         stagesWritten = _recordsWritten(e.trigger.stage);
         if (stagesWritten == 0) return (false, 0);
-        ok = e.trigger.prev == keccak256(abi.encode(block.chainid, address(this), eventId));
-        if (stagesWritten >= 2) ok = ok && e.dispatch.prev == _hashTrigger(e.trigger);
-        if (stagesWritten >= 3) ok = ok && e.verification.prev == _hashDispatch(e.dispatch);
-        if (stagesWritten >= 4) ok = ok && e.settlement.prev == _hashVerify(e.verification);
+        ok = e.trigger.prev == TdvaRecords.genesis(block.chainid, address(this), eventId);
+        if (stagesWritten >= 2) ok = ok && e.dispatch.prev == TdvaRecords.hashTrigger(e.trigger);
+        if (stagesWritten >= 3)
+            ok = ok && e.verification.prev == TdvaRecords.hashDispatch(e.dispatch);
+        if (stagesWritten >= 4)
+            ok = ok && e.settlement.prev == TdvaRecords.hashVerify(e.verification);
     }
 
     /// @inheritdoc IDispatchRegistry
     function hashTrigger(TriggerRecord calldata t) external pure returns (bytes32) {
-        return _hashTrigger(t);
+        return TdvaRecords.hashTrigger(t);
     }
 
     /// @inheritdoc IDispatchRegistry
     function hashDispatch(DispatchRecord calldata d) external pure returns (bytes32) {
-        return _hashDispatch(d);
+        return TdvaRecords.hashDispatch(d);
     }
 
     /// @inheritdoc IDispatchRegistry
     function hashVerify(VerifyRecord calldata v) external pure returns (bytes32) {
-        return _hashVerify(v);
+        return TdvaRecords.hashVerify(v);
     }
 
     /// @inheritdoc IDispatchRegistry
     function hashSettle(SettleRecord calldata a) external pure returns (bytes32) {
-        return _hashSettle(a);
+        return TdvaRecords.hashSettle(a);
     }
 
     /// @inheritdoc IDispatchRegistry
@@ -543,7 +543,7 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
                 maxPowerW,
                 maxEnergyWh,
                 signedAt,
-                keccak256(abi.encodePacked(segments))
+                TdvaRecords.segmentsHash(segments)
             );
     }
 
@@ -616,63 +616,6 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
                         segmentsHash
                     )
                 )
-            );
-    }
-
-    function _hashTrigger(TriggerRecord memory t) private pure returns (bytes32) {
-        return
-            keccak256(
-                bytes.concat(
-                    abi.encode(t.prev, t.operator, t.reason, t.feederId, t.createdAt, t.requestedW),
-                    abi.encode(
-                        t.start,
-                        t.duration,
-                        t.quoteDeadline,
-                        t.toleranceBps,
-                        t.budget,
-                        t.dataHash,
-                        keccak256(bytes(t.dataCid))
-                    )
-                )
-            );
-    }
-
-    function _hashDispatch(DispatchRecord memory d) private pure returns (bytes32) {
-        return
-            keccak256(
-                abi.encode(
-                    d.prev,
-                    d.allocationsHash,
-                    d.safetyReportHash,
-                    d.cost,
-                    d.allocatedW,
-                    d.providerCount,
-                    d.meritOrder,
-                    d.dispatchedAt,
-                    keccak256(bytes(d.safetyReportCid))
-                )
-            );
-    }
-
-    function _hashVerify(VerifyRecord memory v) private pure returns (bytes32) {
-        return
-            keccak256(
-                abi.encode(
-                    v.prev,
-                    v.deliveriesHash,
-                    v.meterDataHash,
-                    v.deliveredWh,
-                    v.verifiedAt,
-                    v.reporter,
-                    keccak256(bytes(v.meterDataCid))
-                )
-            );
-    }
-
-    function _hashSettle(SettleRecord memory a) private pure returns (bytes32) {
-        return
-            keccak256(
-                abi.encode(a.prev, a.paymentsHash, a.paid, a.penalties, a.refund, a.settledAt)
             );
     }
 }

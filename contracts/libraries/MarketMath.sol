@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {PackedOrder} from "./PackedOrder.sol";
 
 /// @title MarketMath
 /// @notice Escrow and settlement formulas of the energy market, in milli-units (1 token base
@@ -9,7 +10,15 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// derived in docs/decisions/0105-market-settlement.md; services/src/market/settlement.ts is the
 /// same arithmetic in TypeScript.
 library MarketMath {
+    using PackedOrder for uint256;
+
     uint256 internal constant BPS = 10_000;
+
+    /// @notice Lock per Wh of a packed order (buyerRate or sellerRate by its side).
+    function lockRate(uint256 word, uint256 gridBuy, uint256 bond) internal pure returns (uint256) {
+        return
+            word.isSell() ? sellerRate(word.price(), gridBuy, bond) : buyerRate(word.price(), bond);
+    }
 
     /// @notice Lock per Wh of a buy: the most it can pay per Wh is its bid (energy plus any
     /// under-use compensation never exceeds the trade price), and at least the period's bond.
@@ -42,6 +51,20 @@ library MarketMath {
         uint256 actual = bought + produced;
         if (planned > actual) shortfall = Math.min(sold, planned - actual);
         else underUse = Math.min(bought, actual - planned);
+    }
+
+    /// @notice deviation() of a participant whose reading may be missing: a missing reading counts
+    /// as producing nothing and consuming everything bought, so it is never cheaper than an honest
+    /// one (decision 0105).
+    function deviationOf(
+        uint256 sold,
+        uint256 bought,
+        bool reported,
+        uint256 produced,
+        uint256 consumed
+    ) internal pure returns (uint256 shortfall, uint256 underUse) {
+        if (!reported) (produced, consumed) = (0, bought);
+        return deviation(sold, bought, produced, consumed);
     }
 
     /// @notice Money of one match of q Wh at price p between a seller with totals (S, shortfall

@@ -123,6 +123,37 @@ library TdvaMath {
         payment /= WS_PER_KWH;
     }
 
+    /// @notice One provider's settlement: pay for delivered energy, and a penalty for the
+    /// shortfall below the band at the marginal segment price, withheld from the payment as far
+    /// as it reaches (decision 0201).
+    /// @return payment deliveredPayment().
+    /// @return net What the provider is credited: payment − withheld.
+    /// @return withheld min(payment, penalty).
+    /// @return unpaidPenalty The part of the penalty the payment could not cover.
+    function settleLine(
+        uint96[] calldata segments,
+        uint256 allocW,
+        uint256 durationS,
+        uint256 deliveredWh,
+        uint256 toleranceBps
+    )
+        internal
+        pure
+        returns (uint256 payment, uint256 net, uint256 withheld, uint256 unpaidPenalty)
+    {
+        uint256 marginalPrice;
+        (payment, marginalPrice) = deliveredPayment(segments, allocW, durationS, deliveredWh);
+        uint256 penalty =
+            (shortfallWs(allocW, durationS, deliveredWh, toleranceBps) * marginalPrice) /
+                WS_PER_KWH;
+        withheld = penalty < payment ? penalty : payment;
+        // withheld ≤ payment and withheld ≤ penalty, so neither subtraction can underflow.
+        unchecked {
+            net = payment - withheld;
+            unpaidPenalty = penalty - withheld;
+        }
+    }
+
     /// @notice Energy missing below the tolerance band: max(0, allocW·T·(1 − band) − delivered).
     /// @param allocW Allocation ΔP_i.
     /// @param durationS Event duration T.

@@ -11,6 +11,8 @@ import {IEnergyMarket} from "../interfaces/IEnergyMarket.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {PackedOrder} from "../libraries/PackedOrder.sol";
 import {MarketMath} from "../libraries/MarketMath.sol";
+import {ClearingWalk} from "../libraries/ClearingWalk.sol";
+import {RecordChain} from "../libraries/RecordChain.sol";
 
 /// @title EnergyMarket
 /// @notice Double auction with forecast compensation, settled per delivery period. See
@@ -24,16 +26,10 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
     /// @notice Milli-units per token base unit.
     uint256 public constant UNIT = 1000;
     /// @notice Records between two stored hash-chain checkpoints; settlement chunks end on them.
-    uint256 public constant CHECKPOINT_INTERVAL = 256;
+    uint256 public constant CHECKPOINT_INTERVAL = RecordChain.CHECKPOINT_INTERVAL;
     /// @notice Bound on the intervals trading one period (day-ahead, intraday rounds, real-time),
     /// so a period's settlement readiness is two small counters.
     uint256 public constant MAX_INTERVALS_PER_PERIOD = 8;
-
-    uint8 private constant _PHASE_NONE = 0;
-    uint8 private constant _PHASE_RENEWABLE = 1;
-    uint8 private constant _PHASE_CONVENTIONAL = 2;
-    uint8 private constant _PHASE_TAIL = 3;
-    uint8 private constant _PHASE_DONE = 4;
 
     /// @dev One slot: 40+32+32+40+40+16+40+8+8 = 256 bits.
     struct Period {
@@ -96,25 +92,6 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
         bool reported;
     }
 
-    /// @dev In-memory state of one clearing call.
-    struct Walk {
-        uint256 intervalId;
-        uint256 epoch;
-        uint256[3] total;
-        uint256[3] seen;
-        uint256[3] last;
-        uint256[3] lastKey;
-        uint256 phase;
-        uint256 entryCount;
-        bytes32 entryHash;
-        uint256 sellRem;
-        uint256 sellWord;
-        uint256 sellSeq;
-        uint256 buyRem;
-        uint256 buyWord;
-        uint256 buySeq;
-    }
-
     IERC20 private immutable _token;
     IParticipantRegistry private immutable _registry;
     uint256 private _periodCount;
@@ -122,12 +99,10 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
     mapping(uint256 periodId => Period) private _periods;
     mapping(uint256 periodId => uint32) private _minQuantities;
     mapping(uint256 intervalId => Interval) private _intervals;
-    mapping(uint256 orderId => uint256 packedOrder) private _orders;
     mapping(address account => Account) private _accounts;
     mapping(uint256 periodId => mapping(address participant => Position)) private _positions;
-    mapping(uint256 intervalId => mapping(uint256 k => bytes32 hash)) private _checkpoints;
-    /// @dev Bit per order consumed by the current clearing attempt: key epoch << 24 | seq >> 8.
-    mapping(uint256 intervalId => mapping(uint256 key => uint256 bits)) private _consumed;
+    /// @dev Orders, consumed-order bitmaps and record checkpoints (ClearingWalk.Books).
+    ClearingWalk.Books private _books;
 
     /// @param operator Receives DEFAULT_ADMIN_ROLE and OPERATOR_ROLE.
     /// @param settlementToken ERC-20 the market settles in.
@@ -297,7 +272,7 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
         (uint256 seq, uint256 lock) = _book(iv, sell, renewable, price, quantity);
         _lock(lock);
         orderId = PackedOrder.orderId(intervalId, seq);
-        _orders[orderId] = PackedOrder.pack(msg.sender, price, quantity, sell, renewable);
+        _books.orders[orderId] = PackedOrder.pack(msg.sender, price, quantity, sell, renewable);
         emit OrderPlaced(intervalId, orderId, msg.sender, side, renewable, price, quantity, lock);
     }
 
@@ -337,15 +312,16 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
 
     /// @inheritdoc IEnergyMarket
     function cancelOrder(uint256 orderId) external {
-        uint256 word = _orders[orderId];
+        uint256 word = _books.orders[orderId];
         if (word == 0) revert MarketUnknownOrder(orderId);
         if (word.owner() != msg.sender) revert MarketNotOrderOwner(orderId, msg.sender);
         if (word.isCancelled()) revert MarketOrderAlreadyCancelled(orderId);
         uint256 intervalId = orderId >> 32;
         Interval storage iv = _intervals[intervalId];
         if (block.timestamp >= iv.gateClosure) revert MarketGateClosed(intervalId, iv.gateClosure);
-        _orders[orderId] = word | PackedOrder.CANCELLED_BIT;
-        uint256 released = _lockRate(word, iv.gridBuyPrice, iv.bondRate) * word.quantity();
+        _books.orders[orderId] = word | PackedOrder.CANCELLED_BIT;
+        uint256 released =
+            MarketMath.lockRate(word, iv.gridBuyPrice, iv.bondRate) * word.quantity();
         _release(msg.sender, released);
         emit OrderCancelled(intervalId, orderId, released);
     }
@@ -382,10 +358,10 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
     /// @inheritdoc IEnergyMarket
     function restartClearing(uint256 intervalId, uint256 omittedOrderId) external {
         Interval storage iv = _openAfterGate(intervalId);
-        uint256 word = _orders[omittedOrderId];
+        uint256 word = _books.orders[omittedOrderId];
         if (word == 0 || (omittedOrderId >> 32) != intervalId)
             revert MarketNoOmission(intervalId, omittedOrderId);
-        uint256 list = _listOf(word);
+        uint256 list = ClearingWalk.listOf(word);
         uint256 seq = omittedOrderId & 0xffffffff;
         uint256[3] memory seen = [uint256(iv.seenR), iv.seenC, iv.seenB];
         uint256[3] memory last = [uint256(iv.lastR), iv.lastC, iv.lastB];
@@ -393,14 +369,17 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
         // current attempt never consumed it (the walk only moves to strictly larger keys).
         bool passed =
             seen[list] != 0 &&
-                (_key(list, word) | seq) <
-                    (_key(list, _orders[PackedOrder.orderId(intervalId, last[list])]) | last[list]);
-        if (!passed || _isConsumed(intervalId, iv.epoch, seq))
+                (ClearingWalk.key(list, word) | seq) <
+                    (ClearingWalk.key(
+                        list,
+                        _books.orders[PackedOrder.orderId(intervalId, last[list])]
+                    ) | last[list]);
+        if (!passed || ClearingWalk.isConsumed(_books, intervalId, iv.epoch, seq))
             revert MarketNoOmission(intervalId, omittedOrderId);
         // A partial walk changed no balance (locks move only at tally), so discarding it is safe.
         uint32 epoch = iv.epoch + 1;
         iv.epoch = epoch;
-        iv.phase = _PHASE_NONE;
+        iv.phase = ClearingWalk.PHASE_NONE;
         iv.entryCount = 0;
         iv.sellRem = 0;
         iv.buyRem = 0;
@@ -430,79 +409,10 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
         uint256[] calldata b
     ) private returns (bool) {
         Interval storage iv = _openAfterGate(intervalId);
-        Walk memory w = _loadWalk(iv, intervalId);
-        uint256[3] memory idx; // ids consumed from each calldata list in this call
-        while (true) {
-            if (w.phase == _PHASE_RENEWABLE || w.phase == _PHASE_CONVENTIONAL) {
-                if (w.sellRem == 0) {
-                    uint256 list = w.phase == _PHASE_RENEWABLE ? 0 : 1;
-                    if (w.seen[list] == w.total[list]) {
-                        // Stream exhausted: renewables hand over to conventionals; no sells left ends the walk.
-                        w.phase = list == 0 ? _PHASE_CONVENTIONAL : _PHASE_TAIL;
-                        continue;
-                    }
-                    uint256[] calldata ids = list == 0 ? r : c;
-                    if (idx[list] == ids.length) break; // needs the next chunk
-                    uint256 word = _next(w, uint8(list), ids[idx[list]++]);
-                    if (word.isCancelled()) continue;
-                    w.sellWord = word;
-                    w.sellSeq = w.last[list];
-                    w.sellRem = word.quantity();
-                }
-                if (w.buyRem == 0) {
-                    if (w.seen[2] == w.total[2]) {
-                        w.phase = _PHASE_TAIL;
-                        continue;
-                    }
-                    if (idx[2] == b.length) break;
-                    uint256 word = _next(w, 2, b[idx[2]++]);
-                    if (word.isCancelled()) continue;
-                    w.buyWord = word;
-                    w.buySeq = w.last[2];
-                    w.buyRem = word.quantity();
-                }
-                uint256 ask = w.sellWord.price();
-                uint256 bid = w.buyWord.price();
-                if (ask > bid) {
-                    if (w.phase == _PHASE_RENEWABLE) {
-                        // Asks only rise and bids only fall: no renewable left can trade. The
-                        // current renewable's remainder is recorded; conventionals continue.
-                        _recordUnmatched(w, w.sellSeq, w.sellRem);
-                        w.sellRem = 0;
-                        w.phase = _PHASE_CONVENTIONAL;
-                    } else {
-                        w.phase = _PHASE_TAIL;
-                    }
-                    continue;
-                }
-                _match(w, ask, bid);
-            } else if (w.phase == _PHASE_TAIL) {
-                if (w.sellRem != 0) {
-                    _recordUnmatched(w, w.sellSeq, w.sellRem);
-                    w.sellRem = 0;
-                }
-                if (w.buyRem != 0) {
-                    _recordUnmatched(w, w.buySeq, w.buyRem);
-                    w.buyRem = 0;
-                }
-                // List by list, whatever the chunking: the records (and their hash) are then a
-                // function of the book alone. Ids of a later list wait for the next call.
-                _recordTail(w, 0, r, idx[0]);
-                if (w.seen[0] == w.total[0]) _recordTail(w, 1, c, idx[1]);
-                if (w.seen[0] == w.total[0] && w.seen[1] == w.total[1]) {
-                    _recordTail(w, 2, b, idx[2]);
-                }
-                if (w.seen[0] == w.total[0] && w.seen[1] == w.total[1] && w.seen[2] == w.total[2]) {
-                    w.phase = _PHASE_DONE;
-                }
-                break;
-            } else {
-                // _PHASE_NONE: start with the renewable sellers.
-                w.phase = _PHASE_RENEWABLE;
-            }
-        }
+        ClearingWalk.Walk memory w = _loadWalk(iv, intervalId);
+        ClearingWalk.run(w, _books, r, c, b);
         _storeWalk(iv, w);
-        if (w.phase == _PHASE_DONE) {
+        if (w.phase == ClearingWalk.PHASE_DONE) {
             iv.status = IntervalStatus.Cleared;
             emit IntervalCleared(intervalId, w.entryCount, w.entryHash);
             return true;
@@ -513,7 +423,7 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
     function _loadWalk(
         Interval storage iv,
         uint256 intervalId
-    ) private view returns (Walk memory w) {
+    ) private view returns (ClearingWalk.Walk memory w) {
         w.intervalId = intervalId;
         w.epoch = iv.epoch;
         w.total = [uint256(iv.renewableSells), iv.conventionalSells, iv.buys];
@@ -527,24 +437,26 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
                 // The full key, sequence included: without it the last consumed order would
                 // compare equal to itself and could be passed again after a chunk boundary.
                 uint256 seq = w.last[list];
-                w.lastKey[list] = _key(list, _orders[PackedOrder.orderId(intervalId, seq)]) | seq;
+                w.lastKey[list] =
+                    ClearingWalk.key(list, _books.orders[PackedOrder.orderId(intervalId, seq)]) |
+                    seq;
             }
         }
-        if (w.phase == _PHASE_RENEWABLE || w.phase == _PHASE_CONVENTIONAL) {
+        if (w.phase == ClearingWalk.PHASE_RENEWABLE || w.phase == ClearingWalk.PHASE_CONVENTIONAL) {
             w.sellRem = iv.sellRem;
             w.buyRem = iv.buyRem;
             if (w.sellRem != 0) {
-                w.sellSeq = w.last[w.phase == _PHASE_RENEWABLE ? 0 : 1];
-                w.sellWord = _orders[PackedOrder.orderId(intervalId, w.sellSeq)];
+                w.sellSeq = w.last[w.phase == ClearingWalk.PHASE_RENEWABLE ? 0 : 1];
+                w.sellWord = _books.orders[PackedOrder.orderId(intervalId, w.sellSeq)];
             }
             if (w.buyRem != 0) {
                 w.buySeq = w.last[2];
-                w.buyWord = _orders[PackedOrder.orderId(intervalId, w.buySeq)];
+                w.buyWord = _books.orders[PackedOrder.orderId(intervalId, w.buySeq)];
             }
         }
     }
 
-    function _storeWalk(Interval storage iv, Walk memory w) private {
+    function _storeWalk(Interval storage iv, ClearingWalk.Walk memory w) private {
         // Counters are bounded by the uint32 order counters they are compared with.
         iv.seenR = uint32(w.seen[0]);
         iv.seenC = uint32(w.seen[1]);
@@ -557,97 +469,6 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
         iv.sellRem = uint40(w.sellRem);
         iv.buyRem = uint40(w.buyRem);
         iv.entryHash = w.entryHash;
-    }
-
-    /// @dev Sort key: sells ascending (price, seq); buys descending price then ascending seq,
-    /// expressed as an ascending key. Strictly increasing keys also rule out duplicates.
-    function _key(uint256 list, uint256 word) private pure returns (uint256) {
-        uint256 p = word.price();
-        return list == 2 ? ((PackedOrder.MAX40 - p) << 32) : (p << 32);
-    }
-
-    function _listOf(uint256 word) private pure returns (uint256) {
-        if (!word.isSell()) return 2;
-        return word.isRenewable() ? 0 : 1;
-    }
-
-    function _isConsumed(
-        uint256 intervalId,
-        uint256 epoch,
-        uint256 seq
-    ) private view returns (bool) {
-        return (_consumed[intervalId][(epoch << 24) | (seq >> 8)] >> (seq & 255)) & 1 == 1;
-    }
-
-    /// @dev Verifies that `orderId` is the next id of `list` and consumes it.
-    function _next(Walk memory w, uint8 list, uint256 orderId) private returns (uint256 word) {
-        uint256 index = w.seen[list];
-        if (index == w.total[list]) revert MarketListTooLong(list, w.total[list]);
-        uint256 seq = orderId & 0xffffffff;
-        word = _orders[orderId];
-        if ((orderId >> 32) != w.intervalId || word == 0 || _listOf(word) != list)
-            revert MarketOrderNotInList(list, index, orderId);
-        uint256 key = _key(list, word) | seq;
-        if (index != 0 && key <= w.lastKey[list])
-            revert MarketOrderOutOfSequence(list, index, orderId);
-        w.lastKey[list] = key;
-        w.last[list] = seq;
-        // Remember the consumption, so a skipped order can later be told from a replayed one.
-        _consumed[w.intervalId][(w.epoch << 24) | (seq >> 8)] |= 1 << (seq & 255);
-        // index < total ≤ 2^32.
-        unchecked {
-            w.seen[list] = index + 1;
-        }
-    }
-
-    function _match(Walk memory w, uint256 ask, uint256 bid) private {
-        uint256 qty = w.sellRem < w.buyRem ? w.sellRem : w.buyRem;
-        // ask, bid < 2^40, so the sum cannot overflow.
-        uint256 tradePrice;
-        unchecked {
-            tradePrice = (ask + bid) / 2;
-            w.sellRem -= qty;
-            w.buyRem -= qty;
-        }
-        _append(w, PackedOrder.packMatch(w.sellSeq, w.buySeq, qty, tradePrice));
-        emit Matched(
-            w.intervalId,
-            PackedOrder.orderId(w.intervalId, w.sellSeq),
-            PackedOrder.orderId(w.intervalId, w.buySeq),
-            qty,
-            tradePrice
-        );
-    }
-
-    function _recordUnmatched(Walk memory w, uint256 seq, uint256 qty) private {
-        _append(w, PackedOrder.packUnmatched(seq, qty));
-        emit Unmatched(w.intervalId, PackedOrder.orderId(w.intervalId, seq), qty);
-    }
-
-    /// @dev Appends a record to the hash chain; every CHECKPOINT_INTERVAL records the chain hash
-    /// is stored (one slot per 256 records), so tally and settlement can run in verified chunks.
-    function _append(Walk memory w, uint256 record) private {
-        w.entryHash = keccak256(abi.encode(w.entryHash, record));
-        unchecked {
-            ++w.entryCount;
-        }
-        if (w.entryCount % CHECKPOINT_INTERVAL == 0) {
-            _checkpoints[w.intervalId][w.entryCount / CHECKPOINT_INTERVAL] = w.entryHash;
-        }
-    }
-
-    function _recordTail(Walk memory w, uint8 list, uint256[] calldata ids, uint256 from) private {
-        for (uint256 i = from; i < ids.length; ++i) {
-            uint256 word = _next(w, list, ids[i]);
-            if (!word.isCancelled()) _recordUnmatched(w, w.last[list], word.quantity());
-        }
-    }
-
-    function _lockRate(uint256 word, uint256 gridBuy, uint256 bond) private pure returns (uint256) {
-        return
-            word.isSell()
-                ? MarketMath.sellerRate(word.price(), gridBuy, bond)
-                : MarketMath.buyerRate(word.price(), bond);
     }
 
     function _release(address account, uint256 amount) private {
@@ -751,13 +572,15 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
         uint256 from = iv.settleCursor;
         uint256 to = from + records.length;
         uint256 count = iv.entryCount;
-        if (to > count || (to != count && to % CHECKPOINT_INTERVAL != 0)) {
+        if (!RecordChain.isChunkEnd(to, count)) {
             revert MarketSettlementChunkMisaligned(intervalId, from, records.length);
         }
-        bytes32 h = from == 0 ? bytes32(0) : _checkpoints[intervalId][from / CHECKPOINT_INTERVAL];
-        for (uint256 i = 0; i < records.length; ++i) h = keccak256(abi.encode(h, records[i]));
+        bytes32 h = RecordChain.fold(
+            from == 0 ? bytes32(0) : _books.checkpoints[intervalId][from / CHECKPOINT_INTERVAL],
+            records
+        );
         bytes32 expected =
-            to == count ? iv.entryHash : _checkpoints[intervalId][to / CHECKPOINT_INTERVAL];
+            to == count ? iv.entryHash : _books.checkpoints[intervalId][to / CHECKPOINT_INTERVAL];
         if (h != expected) revert MarketRecordListMismatch(intervalId, records.length, count);
 
         // [gridBuy, feedIn, bandBps, bondRate] of the period.
@@ -797,29 +620,31 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
         (uint256 sellSeq, uint256 buySeq, uint256 qty, ) = PackedOrder.unpackMatch(record);
         if (record.isUnmatched()) {
             uint256 orderId = PackedOrder.orderId(intervalId, sellSeq);
-            uint256 word = _orders[orderId];
-            uint256 released = _lockRate(word, prices[0], prices[3]) * qty;
+            uint256 word = _books.orders[orderId];
+            uint256 released = MarketMath.lockRate(word, prices[0], prices[3]) * qty;
             _release(word.owner(), released);
             emit RemainderReleased(intervalId, orderId, qty, released);
             return;
         }
-        address seller = _orders[PackedOrder.orderId(intervalId, sellSeq)].owner();
-        address buyer = _orders[PackedOrder.orderId(intervalId, buySeq)].owner();
+        address seller = _books.orders[PackedOrder.orderId(intervalId, sellSeq)].owner();
+        address buyer = _books.orders[PackedOrder.orderId(intervalId, buySeq)].owner();
         _positions[periodId][seller].sold += uint64(qty);
         _positions[periodId][buyer].bought += uint64(qty);
     }
 
-    /// @dev A participant's totals and deviation; a missing reading counts as producing nothing
-    /// and consuming everything bought, so it is never cheaper than an honest one.
+    /// @dev A participant's totals and deviation (MarketMath.deviationOf: missing readings).
     function _totals(
         Position storage pos
     ) private view returns (uint256 sold, uint256 bought, uint256 shortfall, uint256 underUse) {
         sold = pos.sold;
         bought = pos.bought;
-        (uint256 produced, uint256 consumed) = pos.reported
-            ? (uint256(pos.produced), uint256(pos.consumed))
-            : (0, bought);
-        (shortfall, underUse) = MarketMath.deviation(sold, bought, produced, consumed);
+        (shortfall, underUse) = MarketMath.deviationOf(
+            sold,
+            bought,
+            pos.reported,
+            pos.produced,
+            pos.consumed
+        );
     }
 
     /// @dev Money of one match, kept in memory to keep the stack shallow.
@@ -844,8 +669,8 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
         Flows memory f;
         f.sellId = PackedOrder.orderId(intervalId, sellSeq);
         f.buyId = PackedOrder.orderId(intervalId, buySeq);
-        f.sellWord = _orders[f.sellId];
-        f.buyWord = _orders[f.buyId];
+        f.sellWord = _books.orders[f.sellId];
+        f.buyWord = _books.orders[f.buyId];
         _flows(f, periodId, qty, tradePrice, prices);
         // Each side's reservation for this match is its order's lock rate × qty (linear, so the
         // reservations of an order's matches plus its unmatched remainder add up exactly to its
@@ -853,13 +678,13 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
         // sellerComp ≤ (gridBuy − ask) × qty ≤ the seller's reservation (decision 0105).
         _payOut(
             f.buyWord.owner(),
-            _lockRate(f.buyWord, prices[0], prices[3]) * qty,
+            MarketMath.lockRate(f.buyWord, prices[0], prices[3]) * qty,
             f.value + f.buyerComp,
             f.sellerComp
         );
         _payOut(
             f.sellWord.owner(),
-            _lockRate(f.sellWord, prices[0], prices[3]) * qty,
+            MarketMath.lockRate(f.sellWord, prices[0], prices[3]) * qty,
             f.sellerComp,
             f.value + f.buyerComp
         );
@@ -934,7 +759,7 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
 
     /// @inheritdoc IEnergyMarket
     function order(uint256 orderId) external view returns (OrderView memory v) {
-        uint256 word = _orders[orderId];
+        uint256 word = _books.orders[orderId];
         if (word == 0) revert MarketUnknownOrder(orderId);
         v.owner = word.owner();
         v.side = word.isSell() ? Side.Sell : Side.Buy;

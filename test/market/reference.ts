@@ -79,6 +79,21 @@ export type PeriodSettlement = {
 };
 
 type MatchOrdersModule = { walkBook(orders: readonly BookOrder[]): BookWalk };
+/** An order as the clearing caller sees it (services `SequencedOrder`). */
+export type SequencedOrder<Id> = {
+  id: Id;
+  seq: number;
+  side: "buy" | "sell";
+  price: number;
+  renewable: boolean;
+};
+type ClearingListsModule = {
+  buildClearingLists<Id>(orders: readonly SequencedOrder<Id>[]): {
+    renewableSells: Id[];
+    conventionalSells: Id[];
+    buys: Id[];
+  };
+};
 type SettlementModule = {
   settlePeriod(
     params: SettlementParams,
@@ -93,12 +108,28 @@ type SettlementModule = {
     order: { side: "buy" | "sell"; price: Int },
     market: { gridBuyPrice: Int; bondRate: Int },
   ): bigint;
+  deviation(
+    sold: bigint,
+    bought: bigint,
+    reading: MeterReading | undefined,
+  ): { produced: bigint; consumed: bigint; shortfall: bigint; underUse: bigint };
+  matchFlows(
+    price: bigint,
+    quantity: bigint,
+    seller: { sold: bigint; shortfall: bigint },
+    buyer: { bought: bigint; underUse: bigint },
+    params: SettlementParams,
+  ): { energy: bigint; sellerCompensation: bigint; buyerCompensation: bigint };
 };
 
 const matchOrders = tsxRequire(
   "../../services/src/market/matchOrders.ts",
   __filename,
 ) as MatchOrdersModule;
+const clearingLists = tsxRequire(
+  "../../services/src/market/clearingLists.ts",
+  __filename,
+) as ClearingListsModule;
 const settlement = tsxRequire(
   "../../services/src/market/settlement.ts",
   __filename,
@@ -106,6 +137,23 @@ const settlement = tsxRequire(
 
 /** The contract's clearing walk over one interval's book (services `walkBook`). */
 export const walkBook: MatchOrdersModule["walkBook"] = (orders) => matchOrders.walkBook(orders);
+
+/** The three lists `clear` expects, in the contract's order (services `buildClearingLists`). */
+export const buildClearingLists: ClearingListsModule["buildClearingLists"] = (orders) =>
+  clearingLists.buildClearingLists(orders);
+
+/** A participant's shortfall and under-use, Wh (services `deviation`). */
+export const deviation: SettlementModule["deviation"] = (sold, bought, reading) =>
+  settlement.deviation(sold, bought, reading);
+
+/** Money of one match, milli-units (services `matchFlows`). */
+export const matchFlows: SettlementModule["matchFlows"] = (
+  price,
+  quantity,
+  seller,
+  buyer,
+  params,
+) => settlement.matchFlows(price, quantity, seller, buyer, params);
 
 /** Settles a delivery period (services `settlePeriod`). */
 export const settlePeriod: SettlementModule["settlePeriod"] = (params, intervals, meters) =>
