@@ -14,7 +14,7 @@ export default tseslint.config(
       "bench-results/",
       "test-output/",
       "**/dist/",
-      "**/src/contracts/",
+      "packages/protocol/src/generated/",
       ".gridledger/",
     ],
   },

@@ -20,6 +20,7 @@ import {
   type OfferTerms,
 } from "../../test/dispatch/tdvaHelpers";
 import { buildStandardTree, encodeReading, standardLeaf } from "../../test/data/standardTree";
+import { protocol } from "../../test/helpers/protocol";
 
 const { ethers } = hre;
 
@@ -300,20 +301,9 @@ async function main() {
   const commitGas = await gasOf(readings.connect(chainMeter).commit(commitment(1)));
   const ROUNDS = 6;
   const { chainId } = await ethers.provider.getNetwork();
-  const domain = {
-    name: "GridLedger MeterReadings",
-    version: "1",
-    chainId,
-    verifyingContract: await readings.getAddress(),
-  };
-  const types = {
-    MeterReading: [
-      { name: "meter", type: "address" },
-      { name: "seq", type: "uint48" },
-      { name: "readingTime", type: "uint64" },
-      { name: "value", type: "int96" },
-    ],
-  };
+  const signing = protocol.typedData.MeterReadings;
+  const domain = { ...signing.domain, chainId, verifyingContract: await readings.getAddress() };
+  const types = { MeterReading: signing.types.MeterReading.map((field) => ({ ...field })) };
   let chainGas = 0n;
   let signedGas = 0n;
   for (let i = 1; i <= ROUNDS; i++) {

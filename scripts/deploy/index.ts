@@ -6,7 +6,7 @@ import path from "node:path";
 import hre from "hardhat";
 import { deployAll } from "./deployAll";
 import { seedDevnet } from "./seedDevnet";
-import { generateContractBindings } from "../generate-abis";
+import { generateContractBindings } from "../generate-protocol";
 
 async function main(): Promise<void> {
   const deployment = await deployAll(hre);

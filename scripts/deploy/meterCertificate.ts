@@ -1,15 +1,14 @@
 // The EIP-712 meter certificate of the participant registry (001 eq. 5): the operator signs
 // (meter, participant, expiry, nonce); anyone submits it to bindMeter. One definition for the
-// deploy/seed scripts and the contract tests, matching METER_CERTIFICATE_TYPEHASH.
+// deploy/seed scripts and the contract tests; domain and types come from the protocol package,
+// which reads them from the contract (METER_CERTIFICATE_TYPEHASH and its EIP712 constructor).
 import type { Signer, TypedDataDomain } from "ethers";
+import { protocol } from "../../test/helpers/protocol";
 
+const { domain, types } = protocol.typedData.ParticipantRegistry;
+/** Mutable copy, as ethers' signTypedData takes it. */
 export const METER_CERTIFICATE_TYPES = {
-  MeterCertificate: [
-    { name: "meter", type: "address" },
-    { name: "participant", type: "address" },
-    { name: "expiry", type: "uint64" },
-    { name: "nonce", type: "uint256" },
-  ],
+  MeterCertificate: types.MeterCertificate.map((field) => ({ ...field })),
 };
 
 export type MeterCertificate = {
@@ -22,8 +21,7 @@ export type MeterCertificate = {
 /** The registry's EIP-712 domain on `chainId` at `registry`. */
 export function meterCertificateDomain(chainId: bigint, registry: string): TypedDataDomain {
   return {
-    name: "GridLedger ParticipantRegistry",
-    version: "1",
+    ...domain,
     chainId,
     verifyingContract: registry,
   };

@@ -1,6 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Deployment } from "./deployAll";
 import { signMeterCertificate } from "./meterCertificate";
+import { protocol } from "../../test/helpers/protocol";
 
 /** One seeded devnet account and what it is for. */
 export type SeededAccount = {
@@ -15,16 +16,8 @@ export type SeededAccount = {
 const GLT = 1_000_000n; // 6 decimals
 const FEEDER_ID = 1;
 
-// Kinds follow IParticipantRegistry.ParticipantKind.
-const KIND = {
-  PV: 1,
-  Wind: 2,
-  Storage: 5,
-  FlexibleLoad: 6,
-  Consumer: 8,
-  Aggregator: 9,
-  Supplier: 10,
-};
+// IParticipantRegistry.ParticipantKind, from the protocol package.
+const KIND = protocol.ParticipantKind;
 
 /**
  * The devnet's cast, on the 6-node demonstration feeder (feeder 1): account #0 is the operator;

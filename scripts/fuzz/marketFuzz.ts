@@ -44,6 +44,7 @@ import {
   type SettlementOrder,
 } from "../../test/market/reference";
 import { admit } from "../../test/market/marketFixtures";
+import { protocol } from "../../test/helpers/protocol";
 
 // ------------------------------------------------------------------ seeded PRNG
 
@@ -352,11 +353,10 @@ export class ClearingTracker {
         if (log.price !== (s.price + b.price) / 2n)
           bad.push(`match ${log.sell}/${log.buy}: price ${log.price}`);
       }
-      record =
-        (log.sell & M32) | ((log.buy & M32) << 32n) | (log.quantity << 64n) | (log.price << 104n);
+      record = protocol.packMatchRecord(log.sell, log.buy, log.quantity, log.price);
     } else {
       use(log.order, log.quantity);
-      record = (log.order & M32) | (log.quantity << 64n) | (1n << 255n);
+      record = protocol.packUnmatchedRecord(log.order, log.quantity);
     }
     this.records.push(record);
     this.hash = chainHash(this.hash, record);

@@ -1,6 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { HDNodeWallet, Signer, TransactionReceipt } from "ethers";
 import type { EnergyMarket, GridToken, ParticipantRegistry } from "../../typechain-types";
+import { protocol } from "../../test/helpers/protocol";
 
 /** One order of a book, as the CLI input and the benchmark describe it. */
 export type BookOrder = {
@@ -29,8 +30,6 @@ const DURATION = 900;
 const METERING_WINDOW = 3600;
 /** Osaka's cap on one transaction's gas (EIP-7825). */
 export const TX_GAS_CAP = 16_777_216n;
-const M32 = 0xffffffffn;
-const UNMATCHED_FLAG = 1n << 255n;
 
 /** Clearing records (Matched and Unmatched, packed as `tally`/`settle` take them) in log order. */
 export function recordsFromReceipts(
@@ -42,10 +41,10 @@ export function recordsFromReceipts(
     const parsed = market.interface.parseLog(log);
     if (parsed?.name === "Matched") {
       const [, sell, buy, q, p] = parsed.args as unknown as bigint[];
-      out.push((sell! & M32) | ((buy! & M32) << 32n) | (q! << 64n) | (p! << 104n));
+      out.push(protocol.packMatchRecord(sell!, buy!, q!, p!));
     } else if (parsed?.name === "Unmatched") {
       const [, orderId, q] = parsed.args as unknown as bigint[];
-      out.push((orderId! & M32) | (q! << 64n) | UNMATCHED_FLAG);
+      out.push(protocol.packUnmatchedRecord(orderId!, q!));
     } else if (parsed?.name === "ClearingRestarted") {
       out.length = 0; // records of a discarded walk
     }

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
+import { protocol } from "../helpers/protocol";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ParticipantRegistry } from "../../typechain-types";
@@ -9,15 +10,11 @@ import {
   signMeterCertificate,
 } from "../../scripts/deploy/meterCertificate";
 
-const Kind = {
-  Unspecified: 0,
-  PV: 1,
-  Wind: 2,
-  Storage: 5,
-  ConventionalGenerator: 7,
-  Consumer: 8,
-} as const;
-const Status = { None: 0n, Applied: 1n, Approved: 2n, Rejected: 3n } as const;
+const Kind = protocol.ParticipantKind;
+/** ParticipantStatus as the typechain getters return it (bigint). */
+const Status = Object.fromEntries(
+  Object.entries(protocol.ParticipantStatus).map(([name, v]) => [name, BigInt(v)]),
+) as { [K in keyof typeof protocol.ParticipantStatus]: bigint };
 const DETAILS = ethers.keccak256(ethers.toUtf8Bytes('{"name":"roof PV 12"}'));
 const CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
 const REASON = ethers.keccak256(ethers.toUtf8Bytes("incomplete grid connection papers"));

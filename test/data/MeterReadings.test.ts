@@ -4,6 +4,7 @@ import { loadFixture, setStorageAt, time } from "@nomicfoundation/hardhat-networ
 import type { Signer } from "ethers";
 import type { MeterReadings } from "../../typechain-types";
 import { admit, bindMeter } from "./registryHelpers";
+import { protocol } from "../helpers/protocol";
 
 const coder = ethers.AbiCoder.defaultAbiCoder();
 const ZERO20 = ethers.ZeroHash.slice(0, 42);
@@ -30,18 +31,14 @@ async function signReading(
   const { chainId } = await ethers.provider.getNetwork();
   return signer.signTypedData(
     {
-      name: "GridLedger MeterReadings",
-      version: "1",
+      ...protocol.typedData.MeterReadings.domain,
       chainId,
       verifyingContract: await readings.getAddress(),
     },
     {
-      MeterReading: [
-        { name: "meter", type: "address" },
-        { name: "seq", type: "uint48" },
-        { name: "readingTime", type: "uint64" },
-        { name: "value", type: "int96" },
-      ],
+      MeterReading: protocol.typedData.MeterReadings.types.MeterReading.map((field) => ({
+        ...field,
+      })),
     },
     { meter, seq, readingTime, value },
   );

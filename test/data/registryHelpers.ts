@@ -1,10 +1,11 @@
 import { ethers } from "hardhat";
+import { protocol } from "../helpers/protocol";
 import type { Signer } from "ethers";
 import type { ParticipantRegistry } from "../../typechain-types";
 import { signMeterCertificate } from "../../scripts/deploy/meterCertificate";
 
-/** ParticipantKind.Storage / FlexibleLoad etc. as numbered in IParticipantRegistry. */
-export const KIND_PV = 1;
+/** ParticipantKind.PV, from the protocol package. */
+export const KIND_PV = protocol.ParticipantKind.PV;
 
 /** Applies `account` on `feederId` and has the operator approve it as a prosumer. */
 export async function admit(

@@ -1,4 +1,5 @@
 import { ethers } from "hardhat";
+import { protocol } from "../helpers/protocol";
 import type { Signer } from "ethers";
 import type { DispatchRegistry } from "../../typechain-types";
 
@@ -26,12 +27,11 @@ export type SignedOffer = {
 
 export const WS_PER_KWH = 3_600_000n;
 
-/** Packs a segment as `capacityW << 64 | pricePerKWh` (the contract's uint96 layout). */
-export function packSegment(segment: Segment): bigint {
-  return (segment.capacityW << 64n) | segment.pricePerKWh;
-}
+/** Packs a segment as the contract takes it (protocol `packSegment`). */
+export const packSegment = (segment: Segment): bigint =>
+  protocol.packSegment(segment.capacityW, segment.pricePerKWh);
 
-/** Signs an offer with the provider's key (EIP-712, domain "GridLedger DispatchRegistry"). */
+/** Signs an offer with the provider's key (EIP-712 typed data from the protocol package). */
 export async function signOffer(
   registry: DispatchRegistry,
   signer: Signer,
@@ -42,21 +42,11 @@ export async function signOffer(
   const segments = terms.segments.map(packSegment);
   const signature = await signer.signTypedData(
     {
-      name: "GridLedger DispatchRegistry",
-      version: "1",
+      ...protocol.typedData.DispatchRegistry.domain,
       chainId,
       verifyingContract: await registry.getAddress(),
     },
-    {
-      Offer: [
-        { name: "eventId", type: "uint256" },
-        { name: "provider", type: "address" },
-        { name: "maxPowerW", type: "uint32" },
-        { name: "maxEnergyWh", type: "uint64" },
-        { name: "signedAt", type: "uint40" },
-        { name: "segments", type: "uint96[]" },
-      ],
-    },
+    { Offer: protocol.typedData.DispatchRegistry.types.Offer.map((field) => ({ ...field })) },
     {
       eventId,
       provider: terms.provider,

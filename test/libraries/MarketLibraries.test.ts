@@ -16,18 +16,14 @@ import {
   walkBook,
   type BookOrder,
 } from "../market/reference";
+import { protocol } from "../helpers/protocol";
 
 const PHASE_DONE = 4n;
 const RUNS = { seed: 18, numRuns: 25 };
-const coder = ethers.AbiCoder.defaultAbiCoder();
 
-/** The chain hash the contract keeps: h = keccak256(abi.encode(h, record)). */
-function chainHash(records: bigint[], from = ethers.ZeroHash): string {
-  return records.reduce<string>(
-    (h, r) => ethers.keccak256(coder.encode(["bytes32", "uint256"], [h, r])),
-    from,
-  );
-}
+/** The chain hash the contract keeps (protocol `recordChainHash`). */
+const chainHash = (records: bigint[], from = ethers.ZeroHash): string =>
+  protocol.recordChainHash(records, from as `0x${string}`);
 
 async function deployHarness() {
   const harness = (await (
@@ -139,7 +135,14 @@ describe("ClearingWalk (library)", function () {
     ];
     const book = await storeBook(harness, owner, 7n, orders);
     const l = listsOf(book);
-    const args = [7n, 5n, l.totals, l.renewableSells, [], [l.buys[0]!]] as const;
+    const args: [bigint, bigint, [bigint, bigint, bigint], bigint[], bigint[], bigint[]] = [
+      7n,
+      5n,
+      l.totals,
+      l.renewableSells,
+      [],
+      [l.buys[0]!],
+    ];
     const [phase, count] = await harness.walk.staticCall(...args);
     expect(phase).to.equal(1n); // still matching renewables: needs the next buy
     expect(count).to.equal(1n);

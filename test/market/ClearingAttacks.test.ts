@@ -30,6 +30,7 @@ import {
   type TrackedOrder,
 } from "../../scripts/fuzz/marketFuzz";
 import { isUnmatchedRecord, lockRate, settlePeriod, type MeterReading } from "./reference";
+import { protocol } from "../helpers/protocol";
 
 /**
  * Hostile clearing callers against the reference walk. A clearing call may revert; when it does
@@ -156,13 +157,8 @@ function recordsFromEvents(f: AttackFixture, receipts: readonly TransactionRecei
     for (const log of clearingLogs(f.market, r, f.target.id)) {
       if (log.name === "ClearingRestarted") out = [];
       else if (log.name === "Matched")
-        out.push(
-          (log.sell & 0xffffffffn) |
-            ((log.buy & 0xffffffffn) << 32n) |
-            (log.quantity << 64n) |
-            (log.price << 104n),
-        );
-      else out.push((log.order & 0xffffffffn) | (log.quantity << 64n) | (1n << 255n));
+        out.push(protocol.packMatchRecord(log.sell, log.buy, log.quantity, log.price));
+      else out.push(protocol.packUnmatchedRecord(log.order, log.quantity));
     }
   }
   return out;

@@ -24,12 +24,13 @@ import {
   recordsOf,
 } from "./marketFixtures";
 import { signMeterCertificate } from "../../scripts/deploy/meterCertificate";
+import { protocol } from "../helpers/protocol";
 
 const max = (a: bigint, b: bigint) => (a > b ? a : b);
 const buyLock = (bid: bigint, q: bigint) => q * max(bid, BOND_RATE);
 const sellLock = (ask: bigint, q: bigint) =>
   q * max(GRID_BUY > ask ? GRID_BUY - ask : 0n, BOND_RATE);
-const UNMATCHED = 1n << 255n;
+const UNMATCHED = protocol.constants.PackedOrder.UNMATCHED_FLAG;
 const M32 = 0xffffffffn;
 const unmatched = (orderId: bigint, q: bigint) => (orderId & M32) | (q << 64n) | UNMATCHED;
 
@@ -955,7 +956,7 @@ describe("EnergyMarket", () => {
         .to.be.revertedWithCustomError(market, "MarketRecordListMismatch")
         .withArgs(id, 6n, 7n);
       const tampered = [...records];
-      tampered[0] = tampered[0]! + (1n << 104n); // raise the first trade price by 1
+      tampered[0] = tampered[0]! + (1n << 104n); // raise the first trade price by 1 (protocol-fact-ok: tampering)
       await expect(market.settle(id, tampered))
         .to.be.revertedWithCustomError(market, "MarketRecordListMismatch")
         .withArgs(id, 7n, 7n);

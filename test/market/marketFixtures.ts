@@ -1,12 +1,17 @@
 import { ethers } from "hardhat";
+import { protocol } from "../helpers/protocol";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { EnergyMarket, GridToken, ParticipantRegistry } from "../../typechain-types";
 
-export const Side = { Buy: 0, Sell: 1 } as const;
-export const IntervalKind = { DayAhead: 0, Intraday: 1, RealTime: 2 } as const;
-export const Status = { None: 0n, Open: 1n, Cleared: 2n, Settled: 3n } as const;
-export const Kind = { PV: 1, Wind: 2, Storage: 5, ConventionalGenerator: 7, Consumer: 8 } as const;
+export const { Side, IntervalKind, ParticipantKind: Kind } = protocol;
+/** IntervalStatus as the typechain getters return it (bigint). */
+export const Status = {
+  None: BigInt(protocol.IntervalStatus.None),
+  Open: BigInt(protocol.IntervalStatus.Open),
+  Cleared: BigInt(protocol.IntervalStatus.Cleared),
+  Settled: BigInt(protocol.IntervalStatus.Settled),
+} as const;
 export const UNIT = 1000n;
 export const GRID_BUY = 300n;
 export const FEED_IN = 80n;
@@ -203,14 +208,9 @@ export async function matchesOf(market: EnergyMarket, txHash: string): Promise<M
   return out;
 }
 
-const M32 = 0xffffffffn;
-const UNMATCHED_FLAG = 1n << 255n;
-
 /** Packs matches the way `tally` and `settle` expect them. */
 export function packMatches(matches: MatchEvent[]): bigint[] {
-  return matches.map(
-    (m) => (m.sell & M32) | ((m.buy & M32) << 32n) | (m.quantity << 64n) | (m.price << 104n),
-  );
+  return matches.map((m) => protocol.packMatchRecord(m.sell, m.buy, m.quantity, m.price));
 }
 
 /** The clearing records (Matched and Unmatched, packed, in log order) of the given receipts. */
@@ -222,10 +222,10 @@ export async function recordsOf(market: EnergyMarket, txHashes: string[]): Promi
       const parsed = market.interface.parseLog(log);
       if (parsed?.name === "Matched") {
         const [, sell, buy, q, p] = parsed.args as unknown as bigint[];
-        out.push((sell! & M32) | ((buy! & M32) << 32n) | (q! << 64n) | (p! << 104n));
+        out.push(protocol.packMatchRecord(sell!, buy!, q!, p!));
       } else if (parsed?.name === "Unmatched") {
         const [, orderId, q] = parsed.args as unknown as bigint[];
-        out.push((orderId! & M32) | (q! << 64n) | UNMATCHED_FLAG);
+        out.push(protocol.packUnmatchedRecord(orderId!, q!));
       }
     }
   }

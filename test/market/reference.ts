@@ -7,6 +7,8 @@
  * type check (tsconfig.json), whose compiler options reject their `.ts`-suffixed value imports
  * (TS5097, allowImportingTsExtensions is off here). Keep them in step with the services files.
  */
+import { protocol } from "../helpers/protocol";
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { require: tsxRequire } = require("tsx/cjs/api") as {
   require: (id: string, fromFile: string) => unknown;
@@ -167,24 +169,9 @@ export const lockAmount: SettlementModule["lockAmount"] = (order, market) =>
 export const lockRate: SettlementModule["lockRate"] = (order, market) =>
   settlement.lockRate(order, market);
 
-const M32 = 0xffffffffn;
-/** Bit 255 marks an unmatched-remainder record (EnergyMarket.packUnmatched). */
-export const UNMATCHED_FLAG = 1n << 255n;
-
-/** Packs a match record as `tally` and `settle` take it (EnergyMarket.packMatch). */
-export function packMatchRecord(
-  sell: bigint,
-  buy: bigint,
-  quantity: bigint,
-  price: bigint,
-): bigint {
-  return (sell & M32) | ((buy & M32) << 32n) | (quantity << 64n) | (price << 104n);
-}
-
-/** Packs an unmatched-remainder record (EnergyMarket.packUnmatched). */
-export function packUnmatchedRecord(orderId: bigint, quantity: bigint): bigint {
-  return (orderId & M32) | (quantity << 64n) | UNMATCHED_FLAG;
-}
+/** Record packing and the unmatched flag, from the protocol package. */
+export const { packMatchRecord, packUnmatchedRecord } = protocol;
+export const UNMATCHED_FLAG = protocol.constants.PackedOrder.UNMATCHED_FLAG;
 
 /** Packs reference records, mapping the reference's order labels to on-chain order ids. */
 export function packReferenceRecords(
@@ -199,7 +186,7 @@ export function packReferenceRecords(
 }
 
 /** Whether a packed record is an unmatched remainder; its order's sequence number is `seqOf`. */
-export const isUnmatchedRecord = (record: bigint): boolean => (record & UNMATCHED_FLAG) !== 0n;
+export const isUnmatchedRecord = protocol.isUnmatchedRecord;
 
 /** How a record list compares with the reference's: see `compareRecords`. */
 export type RecordComparison = { ok: true } | { ok: false; at: number; reason: string };

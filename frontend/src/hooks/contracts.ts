@@ -1,7 +1,7 @@
 import type { Abi, AbiEvent, AbiItem, Address } from "viem";
 import { toEventSelector, toFunctionSelector, formatAbiItem } from "viem/utils";
-import { abis } from "../contracts/abis.ts";
-import { deployedContracts } from "../contracts/deployedContracts.ts";
+import { abis } from "@gridledger/protocol";
+import { deployedContracts } from "@gridledger/protocol/deployments";
 
 /** A deployed GridLedger contract on one chain, as recorded by the deploy script. */
 export type DeployedContract = {

@@ -21,6 +21,7 @@ import { getParsedError } from "../utils/parseError.ts";
 import { PARTICIPANT_KINDS, PARTICIPANT_STATUS } from "../utils/participants.ts";
 import { INTERVAL_KIND } from "../utils/market.ts";
 import { usePeriods } from "../hooks/useMarket.ts";
+import { meterCertificateTypedData } from "@gridledger/protocol";
 
 const ASSIGNABLE = ["PROSUMER_ROLE", "AGGREGATOR_ROLE", "SUPPLIER_ROLE"] as const;
 
@@ -216,21 +217,7 @@ function Meters({ registry, operator }: { registry: DeployedContract; operator?:
     try {
       const signature = await signTypedData(config, {
         account: operator,
-        domain: {
-          name: "GridLedger ParticipantRegistry",
-          version: "1",
-          chainId: appChain.id,
-          verifyingContract: registry.address,
-        },
-        types: {
-          MeterCertificate: [
-            { name: "meter", type: "address" },
-            { name: "participant", type: "address" },
-            { name: "expiry", type: "uint64" },
-            { name: "nonce", type: "uint256" },
-          ],
-        },
-        primaryType: "MeterCertificate",
+        ...meterCertificateTypedData(appChain.id, registry.address),
         message: { meter, participant, expiry, nonce },
       });
       await tx.send("Bind meter", {

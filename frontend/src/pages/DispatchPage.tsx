@@ -6,7 +6,7 @@ import type { Address, Hex } from "viem";
 import { fingerprintJson } from "@services/common/fingerprint.ts";
 import { solvePowerFlow } from "@services/grid/solvePowerFlow.ts";
 import { optimiseDispatch, type DispatchResult } from "@services/dispatch/optimiseDispatch.ts";
-import { offerTypedData } from "@services/dispatch/offerTypedData.ts";
+import { offerTypedData } from "@gridledger/protocol";
 import { appChain } from "../config/wagmi.ts";
 import { contractOf, type DeployedContract } from "../hooks/contracts.ts";
 import { useChainTime } from "../hooks/useChainTime.ts";

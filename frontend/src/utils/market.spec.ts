@@ -68,6 +68,7 @@ describe("clearing records", () => {
     expect((packed >> 32n) & 0xffffffffn).toBe(5n);
     expect((packed >> 64n) & 0xffffffffffn).toBe(7n);
     expect(packed >> 104n).toBe(135n);
+    // protocol-fact-ok: an independent oracle of the packing
     expect(packUnmatched(orderId(3n, 4n), 1_000n)).toBe(4n | (1_000n << 64n) | (1n << 255n));
   });
   it("lists an interval's Matched and Unmatched events in log order", () => {

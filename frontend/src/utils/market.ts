@@ -14,7 +14,7 @@ export {
   packUnmatchedRecord as packUnmatched,
   recordsAfterRestart,
   type OrderedRecord,
-} from "@services/chain/marketRecords.ts";
+} from "@gridledger/protocol";
 
 export const SIDE = { Buy: 0, Sell: 1 } as const;
 export const INTERVAL_KIND = ["Day-ahead", "Intraday", "Real-time"] as const;

@@ -7,7 +7,7 @@ import {
   type Address,
   type Hex,
 } from "viem";
-import { abis } from "../contracts/abis.ts";
+import { abis } from "@gridledger/protocol";
 import { UnavailableError, UpstreamError } from "../common/errors.ts";
 import type { ChainClients } from "./clients.ts";
 import { contractAddress } from "./deployment.ts";

@@ -1,5 +1,5 @@
 import { keccak256, stringToHex, type Address, type Hex } from "viem";
-import { abis } from "../contracts/abis.ts";
+import { abis } from "@gridledger/protocol";
 import { UpstreamError } from "../common/errors.ts";
 import type { ChainClients } from "./clients.ts";
 import { contractAddress } from "./deployment.ts";

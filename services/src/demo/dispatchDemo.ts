@@ -1,6 +1,6 @@
-import { offerTypedData } from "../dispatch/offerTypedData.ts";
+import { meterCertificateTypedData, offerTypedData } from "@gridledger/protocol";
 import { parseEventLogs, type Address, type Hex } from "viem";
-import { abis } from "../contracts/abis.ts";
+import { abis } from "@gridledger/protocol";
 import { contractAddress } from "../chain/deployment.ts";
 import { BaseError } from "../common/errors.ts";
 import { fingerprintJson } from "../common/fingerprint.ts";
@@ -197,21 +197,7 @@ async function ensureProviders(chain: DemoChain, log: (l: string) => void): Prom
         `0x${(await fingerprintJson({ meter, account, expiry: expiry.toString() })).keccak256.slice(2, 18)}`,
       );
       const signature = await chain.wallet(0).signTypedData({
-        domain: {
-          name: "GridLedger ParticipantRegistry",
-          version: "1",
-          chainId: chain.deployment.chainId,
-          verifyingContract: registry,
-        },
-        types: {
-          MeterCertificate: [
-            { name: "meter", type: "address" },
-            { name: "participant", type: "address" },
-            { name: "expiry", type: "uint64" },
-            { name: "nonce", type: "uint256" },
-          ],
-        },
-        primaryType: "MeterCertificate",
+        ...meterCertificateTypedData(chain.deployment.chainId, registry),
         message: { meter, participant: account, expiry, nonce },
       });
       // Anyone may submit the operator-signed certificate; the operator pays the gas here.

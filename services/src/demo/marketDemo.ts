@@ -1,10 +1,10 @@
 import type { Address } from "viem";
-import { abis } from "../contracts/abis.ts";
+import { abis } from "@gridledger/protocol";
 import { contractAddress } from "../chain/deployment.ts";
 import { BaseError } from "../common/errors.ts";
 import { loadShippedNetwork } from "../grid/loadNetwork.ts";
 import { buildClearingLists } from "../market/clearingLists.ts";
-import { clearingRecords, isUnmatchedRecord } from "../chain/marketRecords.ts";
+import { clearingRecords, isUnmatchedRecord } from "@gridledger/protocol";
 import { selectCounterparty, type Candidate } from "../evidence/selectCounterparty.ts";
 import { generateDemoDay, type DemoUnit, type UnitKind } from "./profiles.ts";
 import { decodeLogs, type BatchReceipt, type BatchTx, type DemoChain } from "./liveDevnet.ts";

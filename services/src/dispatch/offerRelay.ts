@@ -4,9 +4,9 @@ import type { ChainClients } from "../chain/clients.ts";
 import { contractAddress } from "../chain/deployment.ts";
 import { ConflictError, NotFoundError, UpstreamError, ValidationError } from "../common/errors.ts";
 import { parseWith } from "../common/validate.ts";
-import { abis } from "../contracts/abis.ts";
+import { abis, constants } from "@gridledger/protocol";
 import type { GraphNode, GraphStore } from "../graph/graphStore.ts";
-import { offerTypedData } from "./offerTypedData.ts";
+import { offerTypedData } from "@gridledger/protocol";
 
 const uint = (bits: number) =>
   z
@@ -29,7 +29,7 @@ export const SignedOfferSchema = z.strictObject({
     .min(0)
     .max(2 ** 40 - 1),
   /** Packed price segments (capacityW << 64 | price per kWh), as the contract takes them. */
-  segments: z.array(uint(96)).min(1).max(16),
+  segments: z.array(uint(96)).min(1).max(constants.TdvaMath.MAX_SEGMENTS),
   signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, "a 65-byte signature"),
 });
 export type SignedOffer = z.output<typeof SignedOfferSchema> & { eventId: string };

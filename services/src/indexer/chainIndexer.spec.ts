@@ -15,7 +15,7 @@ import {
   type Hex,
 } from "viem";
 import { hardhat } from "viem/chains";
-import { abis } from "../contracts/abis.ts";
+import { abis } from "@gridledger/protocol";
 import type { GraphEdge, GraphNode } from "../graph/graphStore.ts";
 import { ChainIndexer, type IndexerGraph } from "./chainIndexer.ts";
 import { FileCursor } from "./cursor.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { stringToHex, type ContractEventName } from "viem";
-import type { abis } from "../contracts/abis.ts";
+import type { abis } from "@gridledger/protocol";
 import type { EventArgs, EventHandlers } from "./eventHandlers.ts";
 import { graphWritesFor, type IndexedContract, type IndexedLog } from "./handlers.ts";
 

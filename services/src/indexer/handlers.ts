@@ -1,5 +1,5 @@
 import { decodeEventLog, type ContractEventName, type Hex } from "viem";
-import { abis } from "../contracts/abis.ts";
+import { abis } from "@gridledger/protocol";
 import {
   applyHandler,
   type DecodedEvent,

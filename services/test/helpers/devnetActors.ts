@@ -9,7 +9,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import { abis } from "../../src/contracts/abis.ts";
+import { abis } from "@gridledger/protocol";
 import type { Devnet } from "../../src/chain/devnet.ts";
 
 /** Drives the devnet contracts as real accounts would (for tests of the services that read them). */

@@ -1,5 +1,5 @@
 import { hexToString } from "viem";
-import type { abis } from "../../contracts/abis.ts";
+import type { abis } from "@gridledger/protocol";
 import { who, type EventHandlers } from "../eventHandlers.ts";
 
 /** Anchors: one node per anchored Merkle root. */

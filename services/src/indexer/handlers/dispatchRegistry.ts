@@ -1,4 +1,4 @@
-import type { abis } from "../../contracts/abis.ts";
+import type { abis } from "@gridledger/protocol";
 import type { NodeRef } from "../../graph/graphStore.ts";
 import { jsonProps, who, type EventHandlers } from "../eventHandlers.ts";
 

@@ -1,22 +1,10 @@
-import type { abis } from "../../contracts/abis.ts";
+import { ParticipantKindNames, type abis } from "@gridledger/protocol";
 import { participant, who, type EventHandlers } from "../eventHandlers.ts";
 
-// protocol fact: moves to packages/protocol
-// IParticipantRegistry.ParticipantKind in enum order (the ABI carries it only as a uint8).
-const PARTICIPANT_KINDS = [
-  "unspecified",
-  "pv",
-  "wind",
-  "hydro",
-  "biomass",
-  "storage",
-  "flexible-load",
-  "conventional-generator",
-  "consumer",
-  "aggregator",
-  "supplier",
-  "other",
-];
+// IParticipantRegistry.ParticipantKind in enum order, as kebab-case graph labels ("flexible-load").
+const PARTICIPANT_KINDS = ParticipantKindNames.map((name) =>
+  name.replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase(),
+);
 
 /** Participants: admission, approval or rejection, and the meters bound to them. */
 export const participantRegistryHandlers = {

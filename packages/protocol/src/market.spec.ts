@@ -7,7 +7,7 @@ import {
   packUnmatchedRecord,
   recordsAfterRestart,
   type ClearingLog,
-} from "./marketRecords.ts";
+} from "./market.js";
 
 const id = (interval: bigint, seq: bigint) => (interval << 32n) | seq;
 const log = (

@@ -10,8 +10,11 @@
  * The sequence is the low 32 bits of an order id (order id = intervalId << 32 | sequence).
  */
 
+import { encodeAbiParameters, keccak256, zeroHash, type Hex } from "viem";
+import { constants } from "./generated/facts.js";
+
 const SEQ_MASK = 0xffffffffn;
-const UNMATCHED_FLAG = 1n << 255n;
+const UNMATCHED_FLAG = constants.PackedOrder.UNMATCHED_FLAG;
 
 /** A match record: sellSeq | buySeq << 32 | quantity << 64 | price << 104. */
 export function packMatchRecord(
@@ -36,6 +39,14 @@ export function packUnmatchedRecord(orderId: bigint, quantity: bigint): bigint {
 /** Whether a packed record is an unmatched remainder (bit 255). */
 export function isUnmatchedRecord(record: bigint): boolean {
   return (record & UNMATCHED_FLAG) !== 0n;
+}
+
+/** RecordChain: h = keccak256(abi.encode(h, record)) over `records`, from `start` (default 0). */
+export function recordChainHash(records: readonly bigint[], start: Hex = zeroHash): Hex {
+  return records.reduce<Hex>(
+    (h, r) => keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint256" }], [h, r])),
+    start,
+  );
 }
 
 /** A decoded market log as viem returns it (only what the records need). */
