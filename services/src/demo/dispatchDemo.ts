@@ -1,14 +1,12 @@
-import { offerTypedData } from "../dispatch/offerTypedData.ts";
+import { offerTypedData, fingerprintJson } from "@gridledger/domain/protocol";
 import { parseEventLogs, type Address, type Hex } from "viem";
 import { abis } from "../contracts/abis.ts";
 import { contractAddress } from "../chain/deployment.ts";
-import { BaseError } from "../common/errors.ts";
-import { fingerprintJson } from "../common/fingerprint.ts";
+import { BaseError } from "@gridledger/domain/errors";
 import type { ContentStore } from "../storage/contentStore.ts";
-import { loadShippedNetwork } from "../grid/loadNetwork.ts";
-import { applyInjections } from "../grid/safetyCheck.ts";
-import { solvePowerFlow, type PowerFlowResult } from "../grid/solvePowerFlow.ts";
-import { optimiseDispatch, type DispatchResult } from "../dispatch/optimiseDispatch.ts";
+import { loadShippedNetwork } from "@gridledger/domain/networks";
+import { applyInjections, solvePowerFlow, type PowerFlowResult } from "@gridledger/domain/grid";
+import { optimiseDispatch, type DispatchResult } from "@gridledger/domain/dispatch";
 import type { DemoChain } from "./liveDevnet.ts";
 import { renderReport, type Section } from "./htmlReport.ts";
 

@@ -11,7 +11,7 @@ import { startDevnet, type Devnet } from "../../src/chain/devnet.ts";
 import { contractAddress } from "../../src/chain/deployment.ts";
 import { abis } from "../../src/contracts/abis.ts";
 import { connectDemoChain, type DemoChain } from "../../src/demo/liveDevnet.ts";
-import { offerTypedData } from "../../src/dispatch/offerTypedData.ts";
+import { offerTypedData } from "@gridledger/domain/protocol";
 import { devnetConfig } from "../helpers/traceStack.ts";
 
 /** The provider side of the relay: sign an offer as devnet account `index`, as a wallet would. */
