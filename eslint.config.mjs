@@ -1,6 +1,67 @@
 // ESLint (flat config) with typescript-eslint for every TypeScript file of the repository.
+import { builtinModules } from "node:module";
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+
+// packages/domain runs in the browser as well as in Node: no Node built-ins, no drivers or servers,
+// no chain clients (viem's pure helpers are fine), nothing from the workspaces that depend on it.
+const domainOnly = "packages/domain is pure and browser-safe; do this in services";
+const domainRestrictions = {
+  "no-restricted-imports": [
+    "error",
+    {
+      paths: [
+        ...builtinModules.map((name) => ({ name, message: domainOnly })),
+        {
+          name: "viem",
+          importNames: [
+            "createClient",
+            "createPublicClient",
+            "createWalletClient",
+            "createTestClient",
+            "http",
+            "webSocket",
+            "fallback",
+            "custom",
+          ],
+          message: domainOnly,
+        },
+      ],
+      patterns: [
+        {
+          group: [
+            "node:*",
+            "viem/accounts",
+            "kuzu",
+            "neo4j-driver",
+            "helia",
+            "@helia/*",
+            "kubo-rpc-client",
+            "blockstore-*",
+            "datastore-*",
+            "ipfs-unixfs-*",
+            "express",
+            "pino",
+            "commander",
+            "hardhat",
+            "@gridledger/services",
+            "@gridledger/services/*",
+            "@gridledger/frontend",
+            "@gridledger/frontend/*",
+          ],
+          message: domainOnly,
+        },
+      ],
+    },
+  ],
+  "no-restricted-globals": [
+    "error",
+    ...["process", "Buffer", "require", "__dirname", "__filename", "global"].map((name) => ({
+      name,
+      message: domainOnly,
+    })),
+  ],
+};
 
 export default tseslint.config(
   {
@@ -54,5 +115,10 @@ export default tseslint.config(
       "frontend/e2e/**/*.ts",
     ],
     rules: { "no-console": "off", "@typescript-eslint/no-unused-expressions": "off" },
+  },
+  {
+    // Its own tests (test/) lint fixtures through ESLint's Node API, so only the sources are pure.
+    files: ["packages/domain/src/**/*.ts"],
+    rules: domainRestrictions,
   },
 );

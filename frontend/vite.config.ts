@@ -3,7 +3,6 @@
 // the same build works on a laptop, a phone on the LAN, or behind any reverse proxy.
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
-import { fileURLToPath } from "node:url";
 
 const rpcTarget = process.env.RPC_URL ?? "http://127.0.0.1:8545";
 const apiTarget = process.env.API_URL ?? "http://127.0.0.1:8787";
@@ -26,12 +25,6 @@ export default defineConfig({
   // The workspace root hoists an older React for a wallet SDK; the app must use exactly one.
   resolve: {
     dedupe: ["react", "react-dom"],
-    // Pure, browser-safe TypeScript of the services workspace (power flow, dispatch optimiser,
-    // fingerprints) and its shipped feeders are imported directly, never copied.
-    alias: {
-      "@services": fileURLToPath(new URL("../services/src", import.meta.url)),
-      "@feeders": fileURLToPath(new URL("../services/data/networks", import.meta.url)),
-    },
   },
   server: { proxy, strictPort: true },
   preview: { proxy, strictPort: true },

@@ -2,15 +2,15 @@
 // runs, after a warm-up), printed as a table and written to bench-results/grid.json.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { admmDispatch } from "../src/dispatch/admmDispatch.ts";
-import { capacityW, type Offer } from "../src/dispatch/dispatchTypes.ts";
-import { meritOrder } from "../src/dispatch/meritOrder.ts";
-import { combineMasses } from "../src/evidence/combineMasses.ts";
-import { fullSet, type MassFunction } from "../src/evidence/massFunction.ts";
-import { generateNetwork, seededRandom } from "../src/grid/generateNetwork.ts";
-import { loadShippedNetwork } from "../src/grid/loadNetwork.ts";
-import type { Network } from "../src/grid/network.ts";
-import { solvePowerFlow } from "../src/grid/solvePowerFlow.ts";
+import { admmDispatch, capacityW, type Offer, meritOrder } from "@gridledger/domain/dispatch";
+import { combineMasses, fullSet, type MassFunction } from "@gridledger/domain/evidence";
+import {
+  generateNetwork,
+  seededRandom,
+  type Network,
+  solvePowerFlow,
+} from "@gridledger/domain/grid";
+import { loadShippedNetwork } from "@gridledger/domain/networks";
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);

@@ -304,12 +304,12 @@ describe("DispatchRegistry", () => {
       expect(written).to.equal(4n);
     });
 
-    it("settles the reference 6-node event (services/data/networks/six-node-dispatch.json) by hand", async () => {
+    it("settles the reference 6-node event (packages/domain/data/networks/six-node-dispatch.json) by hand", async () => {
       // 700 kW less injection for 1 h; the safety-capped allocation of decision 0301 is
       // 0 / 33 / 400 / 267 kW (not merit order: the cheap DER at nodes 1 and 2 do not relieve node 6).
       const event = JSON.parse(
         readFileSync(
-          join(__dirname, "../../services/data/networks/six-node-dispatch.json"),
+          join(__dirname, "../../packages/domain/data/networks/six-node-dispatch.json"),
           "utf8",
         ),
       ) as {

@@ -157,7 +157,7 @@ export async function place(
   return { id, owner, side, price, quantity };
 }
 
-/** Builds the three clearing lists from decoded orders (the same rule as services/src/market). */
+/** Builds the three clearing lists from decoded orders (the same rule as @gridledger/domain/market). */
 export async function clearingLists(market: EnergyMarket, intervalId: bigint) {
   const iv = await market.interval(intervalId);
   const total = Number(iv.renewableSells + iv.conventionalSells + iv.buys);

@@ -1,11 +1,11 @@
 /**
- * The TypeScript market reference (services/src/market, ESM) loaded once into Hardhat's CommonJS
- * runtime through tsx, re-exported with types.
+ * The TypeScript market reference (packages/domain/src/market, ESM) loaded once into Hardhat's
+ * CommonJS runtime through tsx, re-exported with types.
  *
- * The types below mirror services/src/market/matchOrders.ts and settlement.ts instead of
+ * The types below mirror packages/domain/src/market/matchOrders.ts and settlement.ts instead of
  * `import type`-ing them: importing those files (even type-only) pulls them into this project's
  * type check (tsconfig.json), whose compiler options reject their `.ts`-suffixed value imports
- * (TS5097, allowImportingTsExtensions is off here). Keep them in step with the services files.
+ * (TS5097, allowImportingTsExtensions is off here). Keep them in step with the domain files.
  */
 import { protocol } from "../helpers/protocol";
 
@@ -14,7 +14,7 @@ const { require: tsxRequire } = require("tsx/cjs/api") as {
   require: (id: string, fromFile: string) => unknown;
 };
 
-/** An order as the walk sees it (services `BookOrder`): may have been cancelled before clearing. */
+/** An order as the walk sees it (domain `BookOrder`): may have been cancelled before clearing. */
 export type BookOrder = {
   id: string;
   side: "buy" | "sell";
@@ -24,32 +24,32 @@ export type BookOrder = {
   cancelled?: boolean;
 };
 
-/** One match (services `AuctionMatch`). */
+/** One match (domain `AuctionMatch`). */
 export type AuctionMatch = { sell: string; buy: string; quantity: number; price: number };
 
-/** One clearing record in the contract's walk order (services `ClearingRecord`). */
+/** One clearing record in the contract's walk order (domain `ClearingRecord`). */
 export type ClearingRecord =
   | { kind: "match"; sell: string; buy: string; quantity: number; price: number }
   | { kind: "unmatched"; order: string; quantity: number };
 
-/** `walkBook`'s result (services `BookWalk`). */
+/** `walkBook`'s result (domain `BookWalk`). */
 export type BookWalk = { matches: AuctionMatch[]; records: ClearingRecord[] };
 
 type Int = number | bigint;
 
-/** Settlement parameters of a delivery period (services `SettlementParams`). */
+/** Settlement parameters of a delivery period (domain `SettlementParams`). */
 export type SettlementParams = { gridBuyPrice: Int; feedInPrice: Int; bandBps: Int };
 
-/** An order with its owner (services `SettlementOrder`). */
+/** An order with its owner (domain `SettlementOrder`). */
 export type SettlementOrder = BookOrder & { owner: string };
 
-/** One interval of the period (services `SettlementInterval`). */
+/** One interval of the period (domain `SettlementInterval`). */
 export type SettlementInterval = { orders: readonly SettlementOrder[] };
 
-/** A meter reading, Wh (services `MeterReading`). */
+/** A meter reading, Wh (domain `MeterReading`). */
 export type MeterReading = { producedWh: Int; consumedWh: Int };
 
-/** A match with its owners and flows, milli-units (services `MatchSettlement`). */
+/** A match with its owners and flows, milli-units (domain `MatchSettlement`). */
 export type MatchSettlement = AuctionMatch & {
   seller: string;
   buyer: string;
@@ -58,7 +58,7 @@ export type MatchSettlement = AuctionMatch & {
   buyerCompensation: bigint;
 };
 
-/** A participant's period position (services `Position`). */
+/** A participant's period position (domain `Position`). */
 export type Position = {
   owner: string;
   sold: bigint;
@@ -70,10 +70,10 @@ export type Position = {
   underUse: bigint;
 };
 
-/** What a participant received and paid, milli-units (services `ParticipantSettlement`). */
+/** What a participant received and paid, milli-units (domain `ParticipantSettlement`). */
 export type ParticipantSettlement = { owner: string; received: bigint; paid: bigint; net: bigint };
 
-/** `settlePeriod`'s result (services `PeriodSettlement`). */
+/** `settlePeriod`'s result (domain `PeriodSettlement`). */
 export type PeriodSettlement = {
   intervals: { matches: AuctionMatch[]; records: ClearingRecord[]; flows: MatchSettlement[] }[];
   positions: Position[];
@@ -81,7 +81,7 @@ export type PeriodSettlement = {
 };
 
 type MatchOrdersModule = { walkBook(orders: readonly BookOrder[]): BookWalk };
-/** An order as the clearing caller sees it (services `SequencedOrder`). */
+/** An order as the clearing caller sees it (domain `SequencedOrder`). */
 export type SequencedOrder<Id> = {
   id: Id;
   seq: number;
@@ -125,30 +125,30 @@ type SettlementModule = {
 };
 
 const matchOrders = tsxRequire(
-  "../../services/src/market/matchOrders.ts",
+  "../../packages/domain/src/market/matchOrders.ts",
   __filename,
 ) as MatchOrdersModule;
 const clearingLists = tsxRequire(
-  "../../services/src/market/clearingLists.ts",
+  "../../packages/domain/src/market/clearingLists.ts",
   __filename,
 ) as ClearingListsModule;
 const settlement = tsxRequire(
-  "../../services/src/market/settlement.ts",
+  "../../packages/domain/src/market/settlement.ts",
   __filename,
 ) as SettlementModule;
 
-/** The contract's clearing walk over one interval's book (services `walkBook`). */
+/** The contract's clearing walk over one interval's book (domain `walkBook`). */
 export const walkBook: MatchOrdersModule["walkBook"] = (orders) => matchOrders.walkBook(orders);
 
-/** The three lists `clear` expects, in the contract's order (services `buildClearingLists`). */
+/** The three lists `clear` expects, in the contract's order (domain `buildClearingLists`). */
 export const buildClearingLists: ClearingListsModule["buildClearingLists"] = (orders) =>
   clearingLists.buildClearingLists(orders);
 
-/** A participant's shortfall and under-use, Wh (services `deviation`). */
+/** A participant's shortfall and under-use, Wh (domain `deviation`). */
 export const deviation: SettlementModule["deviation"] = (sold, bought, reading) =>
   settlement.deviation(sold, bought, reading);
 
-/** Money of one match, milli-units (services `matchFlows`). */
+/** Money of one match, milli-units (domain `matchFlows`). */
 export const matchFlows: SettlementModule["matchFlows"] = (
   price,
   quantity,
@@ -157,15 +157,15 @@ export const matchFlows: SettlementModule["matchFlows"] = (
   params,
 ) => settlement.matchFlows(price, quantity, seller, buyer, params);
 
-/** Settles a delivery period (services `settlePeriod`). */
+/** Settles a delivery period (domain `settlePeriod`). */
 export const settlePeriod: SettlementModule["settlePeriod"] = (params, intervals, meters) =>
   settlement.settlePeriod(params, intervals, meters);
 
-/** Escrow an order locks: lockRate × quantity, milli-units (services `lockAmount`). */
+/** Escrow an order locks: lockRate × quantity, milli-units (domain `lockAmount`). */
 export const lockAmount: SettlementModule["lockAmount"] = (order, market) =>
   settlement.lockAmount(order, market);
 
-/** Escrow rate per Wh, milli-units (services `lockRate`). */
+/** Escrow rate per Wh, milli-units (domain `lockRate`). */
 export const lockRate: SettlementModule["lockRate"] = (order, market) =>
   settlement.lockRate(order, market);
 

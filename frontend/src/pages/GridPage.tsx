@@ -3,9 +3,12 @@ import { useConfig } from "wagmi";
 import { readContract } from "wagmi/actions";
 import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
-import { solvePowerFlow, type PowerFlowResult } from "@services/grid/solvePowerFlow.ts";
-import { applyInjections } from "@services/grid/safetyCheck.ts";
-import type { Network } from "@services/grid/network.ts";
+import {
+  solvePowerFlow,
+  type PowerFlowResult,
+  applyInjections,
+  type Network,
+} from "@gridledger/domain/grid";
 import { appChain } from "../config/wagmi.ts";
 import { contractOf } from "../hooks/contracts.ts";
 import { useDispatchContract, useTdvaEvents, useTdvaLogs } from "../hooks/useDispatch.ts";

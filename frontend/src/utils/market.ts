@@ -6,7 +6,7 @@
  * token base units per kWh, quantities in Wh, so price × quantity is exactly milli-units.
  */
 
-import { buildClearingLists, type ClearingLists } from "@services/market/clearingLists.ts";
+import { buildClearingLists, type ClearingLists } from "@gridledger/domain/market";
 
 export {
   orderedClearingRecords,
@@ -47,7 +47,7 @@ export function orderSeq(id: bigint): bigint {
 
 /**
  * The three lists `clear` expects, every order of the interval exactly once (cancelled ones
- * included), from the market engineer's helper (services/src/market/clearingLists.ts): renewable
+ * included), from the market engineer's helper (@gridledger/domain/market): renewable
  * sells by ascending (price, id), conventional sells by ascending (price, id), buys by descending
  * price then ascending id. Prices are below 2^40, so they are exact as numbers.
  * @example sortClearingLists(orders).buys // [highest bid id, ...]

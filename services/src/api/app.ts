@@ -1,8 +1,8 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Address } from "viem";
 import type { z } from "zod";
-import { ForbiddenError, NotFoundError, UnauthorizedError } from "../common/errors.ts";
-import { parseWith } from "../common/validate.ts";
+import { ForbiddenError, NotFoundError, UnauthorizedError } from "@gridledger/domain/errors";
+import { parseWith } from "@gridledger/domain/validate";
 import type { NodeRef } from "../graph/graphStore.ts";
 import type { ApiContext, ApiRole } from "./context.ts";
 import { BadRequestError, errorMiddleware, unknownRoute } from "./errors.ts";

@@ -9,7 +9,7 @@ import {
   UnavailableError,
   UpstreamError,
   ValidationError,
-} from "../common/errors.ts";
+} from "@gridledger/domain/errors";
 import { GraphNodeNotFoundError, GraphStoreError } from "../graph/graphStore.ts";
 import { ContentStoreError } from "../storage/contentStore.ts";
 

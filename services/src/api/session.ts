@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { getAddress, type Address, type PublicClient } from "viem";
 import { generateSiweNonce, parseSiweMessage, validateSiweMessage } from "viem/siwe";
-import { UnauthorizedError, UnavailableError } from "../common/errors.ts";
+import { UnauthorizedError, UnavailableError } from "@gridledger/domain/errors";
 
 /** A signed-in account. */
 export type Session = { address: Address; expiresAt: number };

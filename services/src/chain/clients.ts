@@ -12,7 +12,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import { BaseError, UpstreamError } from "../common/errors.ts";
+import { BaseError, UpstreamError } from "@gridledger/domain/errors";
 import type { Config } from "../config/config.ts";
 import { readDeployment, type Deployment } from "./deployment.ts";
 

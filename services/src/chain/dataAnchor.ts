@@ -8,7 +8,7 @@ import {
   type Hex,
 } from "viem";
 import { abis } from "@gridledger/protocol";
-import { UnavailableError, UpstreamError } from "../common/errors.ts";
+import { UnavailableError, UpstreamError } from "@gridledger/domain/errors";
 import type { ChainClients } from "./clients.ts";
 import { contractAddress } from "./deployment.ts";
 

@@ -2,8 +2,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { getAddress, type Address } from "viem";
 import { z } from "zod";
-import { NotFoundError, UnavailableError } from "../common/errors.ts";
-import { parseWith } from "../common/validate.ts";
+import { NotFoundError, UnavailableError } from "@gridledger/domain/errors";
+import { parseWith } from "@gridledger/domain/validate";
 
 const AddressSchema = z.string().transform((value, ctx) => {
   try {

@@ -1,6 +1,6 @@
 import { keccak256, stringToHex, type Address, type Hex } from "viem";
 import { abis } from "@gridledger/protocol";
-import { UpstreamError } from "../common/errors.ts";
+import { UpstreamError } from "@gridledger/domain/errors";
 import type { ChainClients } from "./clients.ts";
 import { contractAddress } from "./deployment.ts";
 

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { BaseError } from "../common/errors.ts";
+import { BaseError } from "@gridledger/domain/errors";
 
 /** Reads and parses a JSON file, naming the file in the error when it is missing or malformed. */
 export async function readJsonFile(path: string): Promise<unknown> {

@@ -1,6 +1,6 @@
 import "promise.withresolvers/auto"; // Helia's dependencies use ES2024's Promise.withResolvers (Node 22+)
 import { Command, CommanderError } from "commander";
-import { BaseError } from "../common/errors.ts";
+import { BaseError } from "@gridledger/domain/errors";
 import { registerFingerprint } from "./commands/fingerprint.ts";
 import { registerAuction } from "./commands/auction.ts";
 import { registerServe } from "./commands/serve.ts";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseWith } from "../common/validate.ts";
+import { parseWith } from "@gridledger/domain/validate";
 
 /**
  * The services' configuration, read from the environment once and validated. This is the only

@@ -1,14 +1,13 @@
+import { fingerprintJson } from "@gridledger/domain/fingerprint";
 import { meterCertificateTypedData, offerTypedData } from "@gridledger/protocol";
 import { parseEventLogs, type Address, type Hex } from "viem";
 import { abis } from "@gridledger/protocol";
 import { contractAddress } from "../chain/deployment.ts";
-import { BaseError } from "../common/errors.ts";
-import { fingerprintJson } from "../common/fingerprint.ts";
+import { BaseError } from "@gridledger/domain/errors";
 import type { ContentStore } from "../storage/contentStore.ts";
-import { loadShippedNetwork } from "../grid/loadNetwork.ts";
-import { applyInjections } from "../grid/safetyCheck.ts";
-import { solvePowerFlow, type PowerFlowResult } from "../grid/solvePowerFlow.ts";
-import { optimiseDispatch, type DispatchResult } from "../dispatch/optimiseDispatch.ts";
+import { loadShippedNetwork } from "@gridledger/domain/networks";
+import { applyInjections, solvePowerFlow, type PowerFlowResult } from "@gridledger/domain/grid";
+import { optimiseDispatch, type DispatchResult } from "@gridledger/domain/dispatch";
 import type { DemoChain } from "./liveDevnet.ts";
 import { renderReport, type Section } from "./htmlReport.ts";
 

@@ -18,7 +18,7 @@ import {
   type WalletClient,
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import { BaseError } from "../common/errors.ts";
+import { BaseError } from "@gridledger/domain/errors";
 import { chainFor, DEVNET_CHAIN_ID } from "../chain/clients.ts";
 import { readDeployment, type Deployment } from "../chain/deployment.ts";
 import { startDevnet, type Devnet } from "../chain/devnet.ts";

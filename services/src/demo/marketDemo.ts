@@ -1,11 +1,11 @@
 import type { Address } from "viem";
 import { abis } from "@gridledger/protocol";
 import { contractAddress } from "../chain/deployment.ts";
-import { BaseError } from "../common/errors.ts";
-import { loadShippedNetwork } from "../grid/loadNetwork.ts";
-import { buildClearingLists } from "../market/clearingLists.ts";
+import { BaseError } from "@gridledger/domain/errors";
+import { loadShippedNetwork } from "@gridledger/domain/networks";
+import { buildClearingLists } from "@gridledger/domain/market";
 import { clearingRecords, isUnmatchedRecord } from "@gridledger/protocol";
-import { selectCounterparty, type Candidate } from "../evidence/selectCounterparty.ts";
+import { selectCounterparty, type Candidate } from "@gridledger/domain/evidence";
 import { generateDemoDay, type DemoUnit, type UnitKind } from "./profiles.ts";
 import { decodeLogs, type BatchReceipt, type BatchTx, type DemoChain } from "./liveDevnet.ts";
 import { renderReport, type Section } from "./htmlReport.ts";

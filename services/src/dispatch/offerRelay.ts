@@ -2,11 +2,15 @@ import { getAddress, verifyTypedData, type Address, type Hex } from "viem";
 import { z } from "zod";
 import type { ChainClients } from "../chain/clients.ts";
 import { contractAddress } from "../chain/deployment.ts";
-import { ConflictError, NotFoundError, UpstreamError, ValidationError } from "../common/errors.ts";
-import { parseWith } from "../common/validate.ts";
-import { abis, constants } from "@gridledger/protocol";
+import {
+  ConflictError,
+  NotFoundError,
+  UpstreamError,
+  ValidationError,
+} from "@gridledger/domain/errors";
+import { parseWith } from "@gridledger/domain/validate";
+import { abis, constants, offerTypedData } from "@gridledger/protocol";
 import type { GraphNode, GraphStore } from "../graph/graphStore.ts";
-import { offerTypedData } from "@gridledger/protocol";
 
 const uint = (bits: number) =>
   z

@@ -1,4 +1,4 @@
-import { ValidationError } from "../common/errors.ts";
+import { ValidationError } from "@gridledger/domain/errors";
 import type { Config } from "../config/config.ts";
 import type { GraphStore } from "./graphStore.ts";
 

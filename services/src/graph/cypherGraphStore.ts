@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BaseError, ValidationError } from "../common/errors.ts";
-import { parseWith } from "../common/validate.ts";
+import { BaseError, ValidationError } from "@gridledger/domain/errors";
+import { parseWith } from "@gridledger/domain/validate";
 import {
   GraphNodeNotFoundError,
   GraphStoreError,

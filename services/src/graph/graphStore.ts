@@ -1,4 +1,4 @@
-import { BaseError } from "../common/errors.ts";
+import { BaseError } from "@gridledger/domain/errors";
 import type { EdgeType, NodeLabel } from "./model.ts";
 
 export type { EdgeType, NodeLabel } from "./model.ts";

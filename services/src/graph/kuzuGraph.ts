@@ -3,7 +3,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import kuzu from "kuzu";
 import { z } from "zod";
-import { parseWith } from "../common/validate.ts";
+import { parseWith } from "@gridledger/domain/validate";
 import {
   GraphStoreError,
   type GraphEdge,

@@ -1,6 +1,6 @@
 import neo4j, { type Driver } from "neo4j-driver";
 import { z } from "zod";
-import { parseWith } from "../common/validate.ts";
+import { parseWith } from "@gridledger/domain/validate";
 import { GraphStoreError, type GraphEdge, type NodeRef, type TraceResult } from "./graphStore.ts";
 import {
   CypherGraphStore,

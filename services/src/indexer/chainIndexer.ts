@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Address, Log } from "viem";
 import type { ChainClients } from "../chain/clients.ts";
-import { ConflictError, UpstreamError } from "../common/errors.ts";
+import { ConflictError, UpstreamError } from "@gridledger/domain/errors";
 import type { GraphStore } from "../graph/graphStore.ts";
 import type { FileCursor } from "./cursor.ts";
 import {

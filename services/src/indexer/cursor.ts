@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { BaseError } from "../common/errors.ts";
+import { BaseError } from "@gridledger/domain/errors";
 
 /** Where the indexer stopped: the last block whose logs are fully in the graph. */
 export type Cursor = { chainId: number; lastBlock: number; lastBlockHash: string | null };

@@ -4,9 +4,13 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { UpstreamError } from "../common/errors.ts";
-import { parseWith } from "../common/validate.ts";
-import { AuctionMatchSchema, type AuctionInput, type AuctionMatch } from "./auctionInput.ts";
+import { UpstreamError } from "@gridledger/domain/errors";
+import { parseWith } from "@gridledger/domain/validate";
+import {
+  AuctionMatchSchema,
+  type AuctionInput,
+  type AuctionMatch,
+} from "@gridledger/domain/market";
 
 /** Repository root (the Hardhat project), three levels above this file. */
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");

@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { parseWith } from "../common/validate.ts";
-import type { SettleInput, SettleOutput } from "./auctionInput.ts";
+import { parseWith } from "@gridledger/domain/validate";
+import { type SettleInput, type SettleOutput, formatMilliUnits } from "@gridledger/domain/market";
 import { runHardhatScript } from "./runOnChain.ts";
-import { formatMilliUnits } from "./settlement.ts";
 
 const milli = z.string().regex(/^-?\d+$/);
 const ResultSchema = z.object({

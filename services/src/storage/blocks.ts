@@ -6,7 +6,7 @@ import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { identity } from "multiformats/hashes/identity";
 import { sha256 } from "multiformats/hashes/sha2";
-import { ValidationError } from "../common/errors.ts";
+import { ValidationError } from "@gridledger/domain/errors";
 import {
   ContentIntegrityError,
   ContentStoreError,

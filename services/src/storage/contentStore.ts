@@ -1,4 +1,4 @@
-import { BaseError } from "../common/errors.ts";
+import { BaseError } from "@gridledger/domain/errors";
 
 /**
  * Where a stored document or file lives: its CIDv1 (base32 string, e.g. `bafkrei...`) and the

@@ -9,8 +9,8 @@ import { FsDatastore } from "datastore-fs";
 import { LevelDatastore } from "datastore-level";
 import { createHeliaLight, type Helia } from "helia";
 import type { CID } from "multiformats/cid";
-import { BaseError } from "../common/errors.ts";
-import { canonicalBytes } from "../common/fingerprint.ts";
+import { BaseError } from "@gridledger/domain/errors";
+import { canonicalBytes } from "@gridledger/domain/fingerprint";
 import {
   checkJsonSize,
   importFile,

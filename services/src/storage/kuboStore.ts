@@ -1,7 +1,7 @@
 import { create, type KuboRPCClient } from "kubo-rpc-client";
 import type { CID } from "multiformats/cid";
-import { BaseError } from "../common/errors.ts";
-import { canonicalBytes } from "../common/fingerprint.ts";
+import { BaseError } from "@gridledger/domain/errors";
+import { canonicalBytes } from "@gridledger/domain/fingerprint";
 import {
   checkJsonSize,
   fileCid,

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Hex } from "viem";
 import type { AnchorReceipt } from "../chain/dataAnchor.ts";
-import { canonicalBytes } from "../common/fingerprint.ts";
+import { canonicalBytes } from "@gridledger/domain/fingerprint";
 import type { GraphEdge, GraphNode, GraphStore, NodeRef } from "../graph/graphStore.ts";
 import type { ContentStore } from "../storage/contentStore.ts";
 import { buildBatchTree, LEAF_ENCODING } from "./leaf.ts";

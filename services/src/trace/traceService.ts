@@ -7,9 +7,9 @@ import {
   NotFoundError,
   UpstreamError,
   ValidationError,
-} from "../common/errors.ts";
-import { canonicalBytes, fingerprintBytes } from "../common/fingerprint.ts";
-import { parseWith } from "../common/validate.ts";
+} from "@gridledger/domain/errors";
+import { canonicalBytes, fingerprintBytes } from "@gridledger/domain/fingerprint";
+import { parseWith } from "@gridledger/domain/validate";
 import {
   GraphNodeNotFoundError,
   type GraphEdge,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ValidationError } from "../../src/common/errors.ts";
+import { ValidationError } from "@gridledger/domain/errors";
 import { CypherGraphStore } from "../../src/graph/cypherGraphStore.ts";
 import {
   GraphNodeNotFoundError,

@@ -4,8 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import fc from "fast-check";
-import type { AuctionInput, AuctionOrder } from "../../src/market/auctionInput.ts";
-import { matchOrders } from "../../src/market/matchOrders.ts";
+import { type AuctionInput, type AuctionOrder, matchOrders } from "@gridledger/domain/market";
 import { clearManyOnChain } from "../../src/market/runOnChain.ts";
 import { main } from "../../src/cli/main.ts";
 

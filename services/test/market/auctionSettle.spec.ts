@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.ts";
-import { SettleInputSchema, type SettleOutput } from "../../src/market/auctionInput.ts";
+import { SettleInputSchema, type SettleOutput } from "@gridledger/domain/market";
 import { settleOnChain } from "../../src/market/settleOnChain.ts";
 
 // The on-chain path is replaced by a canned result here: this file tests the CLI wiring and the

@@ -4,9 +4,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { SettleInputSchema, type SettleInput } from "../../src/market/auctionInput.ts";
+import { SettleInputSchema, type SettleInput, settleOffChain } from "@gridledger/domain/market";
 import { settleManyOnChain } from "../../src/market/settleOnChain.ts";
-import { settleOffChain } from "../../src/market/settlement.ts";
 
 const BIN = resolve(import.meta.dirname, "../../bin/gridledger.mjs");
 

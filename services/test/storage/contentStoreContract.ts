@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BaseError, ValidationError } from "../../src/common/errors.ts";
-import { canonicalBytes, fingerprintBytes, fingerprintJson } from "../../src/common/fingerprint.ts";
+import { BaseError, ValidationError } from "@gridledger/domain/errors";
+import { canonicalBytes, fingerprintBytes, fingerprintJson } from "@gridledger/domain/fingerprint";
 import { fileCid } from "../../src/storage/blocks.ts";
 import {
   ContentNotFoundError,

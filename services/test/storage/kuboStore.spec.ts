@@ -5,7 +5,7 @@ import path from "node:path";
 import { create } from "kubo-rpc-client";
 import { CID } from "multiformats/cid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canonicalBytes, fingerprintJson } from "../../src/common/fingerprint.ts";
+import { canonicalBytes, fingerprintJson } from "@gridledger/domain/fingerprint";
 import { ContentStoreError, type ContentStore } from "../../src/storage/contentStore.ts";
 import { createContentStore } from "../../src/storage/createContentStore.ts";
 import { HeliaContentStore } from "../../src/storage/heliaStore.ts";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Address, Hex } from "viem";
-import { canonicalBytes } from "../../src/common/fingerprint.ts";
+import { canonicalBytes } from "@gridledger/domain/fingerprint";
 import { buildBatchTree, leafHashOf, standardRootOf } from "../../src/trace/leaf.ts";
 import type { Uploader } from "../../src/trace/traceService.ts";
 import { startDevnet, type Devnet } from "../../src/chain/devnet.ts";

@@ -1,10 +1,13 @@
 import type { Command } from "commander";
-import { parseWith } from "../../common/validate.ts";
-import { AuctionInputSchema, SettleInputSchema } from "../../market/auctionInput.ts";
-import { matchOrders } from "../../market/matchOrders.ts";
+import { parseWith } from "@gridledger/domain/validate";
+import {
+  AuctionInputSchema,
+  SettleInputSchema,
+  matchOrders,
+  settleOffChain,
+} from "@gridledger/domain/market";
 import { clearOnChain } from "../../market/runOnChain.ts";
 import { settleOnChain } from "../../market/settleOnChain.ts";
-import { settleOffChain } from "../../market/settlement.ts";
 import { printJson, readJsonFile } from "../io.ts";
 
 /**

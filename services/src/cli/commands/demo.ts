@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
-import { BaseError } from "../../common/errors.ts";
+import { BaseError } from "@gridledger/domain/errors";
 import { loadConfig, type Config } from "../../config/config.ts";
 import { createContentStore } from "../../storage/createContentStore.ts";
 import { connectDemoChain, type DemoChain } from "../../demo/liveDevnet.ts";

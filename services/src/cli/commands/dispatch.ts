@@ -1,8 +1,7 @@
 import type { Command } from "commander";
-import { BaseError } from "../../common/errors.ts";
-import { fingerprintJson } from "../../common/fingerprint.ts";
-import { optimiseDispatch } from "../../dispatch/optimiseDispatch.ts";
-import type { DispatchRequestInput } from "../../dispatch/dispatchTypes.ts";
+import { BaseError } from "@gridledger/domain/errors";
+import { fingerprintJson } from "@gridledger/domain/fingerprint";
+import { optimiseDispatch, type DispatchRequestInput } from "@gridledger/domain/dispatch";
 import { printJson, readJsonFile } from "../io.ts";
 import { resolveNetwork } from "./powerflow.ts";
 

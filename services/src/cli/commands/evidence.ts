@@ -1,6 +1,9 @@
 import type { Command } from "commander";
-import { evaluateEvidence } from "../../evidence/evaluateEvidence.ts";
-import { selectCounterparty, type SelectionInput } from "../../evidence/selectCounterparty.ts";
+import {
+  evaluateEvidence,
+  selectCounterparty,
+  type SelectionInput,
+} from "@gridledger/domain/evidence";
 import { printJson, readJsonFile } from "../io.ts";
 import { resolveNetwork } from "./powerflow.ts";
 

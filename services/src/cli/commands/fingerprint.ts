@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { fingerprintBytes, fingerprintJson } from "../../common/fingerprint.ts";
+import { fingerprintBytes, fingerprintJson } from "@gridledger/domain/fingerprint";
 import { printJson, readJsonFile } from "../io.ts";
 
 /** `gridledger fingerprint <file>`: the keccak256 and CIDv1 GridLedger would anchor for a file. */

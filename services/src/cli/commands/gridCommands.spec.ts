@@ -1,12 +1,16 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { keccak256, toHex } from "viem";
-import { canonicalBytes } from "../../common/fingerprint.ts";
-import { loadShippedNetwork, shippedNetworkPath } from "../../grid/loadNetwork.ts";
+import { canonicalBytes } from "@gridledger/domain/fingerprint";
+import { loadShippedNetwork } from "@gridledger/domain/networks";
 import { main } from "../main.ts";
+
+/** Path of a data file the domain package ships (the CLI reads its inputs from disk). */
+const shippedFile = (name: string) =>
+  createRequire(import.meta.url).resolve(`@gridledger/domain/networks/${name}`);
 
 const dir = mkdtempSync(join(tmpdir(), "gl-grid-cli-"));
 function file(name: string, value: unknown): string {
@@ -50,9 +54,9 @@ describe("gridledger powerflow", () => {
   });
 
   it("takes a network file and a forced solver", async () => {
-    expect(
-      await run("powerflow", "--network", shippedNetworkPath("ieee69"), "--solver", "nr"),
-    ).toBe(0);
+    expect(await run("powerflow", "--network", shippedFile("ieee69.json"), "--solver", "nr")).toBe(
+      0,
+    );
     expect(JSON.parse(out)).toMatchObject({ solver: "nr", minVoltage: { bus: "65" } });
   });
 
@@ -100,9 +104,7 @@ describe("gridledger safety", () => {
 });
 
 describe("gridledger dispatch", () => {
-  const example = fileURLToPath(
-    new URL("../../../data/networks/six-node-dispatch.json", import.meta.url),
-  );
+  const example = shippedFile("six-node-dispatch.json");
 
   it("solves the six-node event with safety re-runs, exact and ADMM", async () => {
     for (const method of ["exact", "admm"]) {

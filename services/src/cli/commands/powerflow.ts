@@ -1,14 +1,13 @@
 import type { Command } from "commander";
 import { z } from "zod";
-import { BaseError } from "../../common/errors.ts";
-import { parseWith } from "../../common/validate.ts";
+import { BaseError } from "@gridledger/domain/errors";
+import { parseWith } from "@gridledger/domain/validate";
 import {
   SHIPPED_NETWORKS,
   loadShippedNetwork,
   type ShippedNetwork,
-} from "../../grid/loadNetwork.ts";
-import { parseNetwork, type Network } from "../../grid/network.ts";
-import { solvePowerFlow } from "../../grid/solvePowerFlow.ts";
+} from "@gridledger/domain/networks";
+import { parseNetwork, type Network, solvePowerFlow } from "@gridledger/domain/grid";
 import { printJson, readJsonFile } from "../io.ts";
 
 /** A network given either inline or as the name of a shipped one ("ieee33", "ieee69", "six-node"). */

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { checkSafetyWithFingerprint } from "../../grid/safetyCheck.ts";
+import { checkSafetyWithFingerprint } from "@gridledger/domain/grid";
 import { printJson, readJsonFile } from "../io.ts";
 import { resolveNetwork } from "./powerflow.ts";
 

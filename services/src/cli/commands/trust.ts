@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { compareSeries, type TrustInput } from "../../trust/compareSeries.ts";
+import { compareSeries, type TrustInput } from "@gridledger/domain/trust";
 import { printJson, readJsonFile } from "../io.ts";
 
 /**

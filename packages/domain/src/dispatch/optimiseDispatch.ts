@@ -1,4 +1,4 @@
-import { parseWith } from "../common/validate.ts";
+import { parseWith } from "../validate.ts";
 import type { Network } from "../grid/network.ts";
 import {
   applyInjections,

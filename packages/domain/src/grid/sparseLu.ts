@@ -1,4 +1,4 @@
-import { BaseError } from "../common/errors.ts";
+import { BaseError } from "../errors.ts";
 
 /** The matrix is (numerically) singular at the given pivot. */
 export class SingularMatrixError extends BaseError {

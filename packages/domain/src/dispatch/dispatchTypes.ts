@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BaseError } from "../common/errors.ts";
+import { BaseError } from "../errors.ts";
 import { NetworkSchema } from "../grid/network.ts";
 
 const finite = z.number().refine(Number.isFinite, "must be a finite number");

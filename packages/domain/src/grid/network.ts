@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BaseError } from "../common/errors.ts";
-import { parseWith } from "../common/validate.ts";
+import { BaseError } from "../errors.ts";
+import { parseWith } from "../validate.ts";
 
 const finite = z.number().refine(Number.isFinite, "must be a finite number");
 const nonNegative = finite.refine((v) => v >= 0, "must be >= 0");
@@ -32,7 +32,7 @@ export const LimitsSchema = z.object({
   vMaxPu: positive.default(1.06),
 });
 
-/** The network model every grid function takes (the format of services/data/networks/*.json). */
+/** The network model every grid function takes (the format of data/networks/*.json). */
 export const NetworkSchema = z
   .object({
     name: z.string().default("network"),

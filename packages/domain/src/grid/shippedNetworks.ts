@@ -1,25 +1,24 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { BaseError } from "../common/errors.ts";
+import { BaseError } from "../errors.ts";
 import { parseNetwork, type Network } from "./network.ts";
+// JSON modules rather than file reads, so Node, Vite and the browser load them the same way.
+import ieee33 from "../../data/networks/ieee33.json" with { type: "json" };
+import ieee69 from "../../data/networks/ieee69.json" with { type: "json" };
+import sixNode from "../../data/networks/six-node.json" with { type: "json" };
 
-/** Networks shipped as data in services/data/networks/. */
+/** Networks shipped as data in packages/domain/data/networks/. */
 export const SHIPPED_NETWORKS = ["ieee33", "ieee69", "six-node"] as const;
 export type ShippedNetwork = (typeof SHIPPED_NETWORKS)[number];
 
-/** Path of a shipped network file. */
-export function shippedNetworkPath(name: ShippedNetwork): string {
-  return fileURLToPath(new URL(`../../data/networks/${name}.json`, import.meta.url));
-}
+const shipped: Record<ShippedNetwork, unknown> = { ieee33, ieee69, "six-node": sixNode };
 
 /**
- * Loads and validates one of the shipped networks.
+ * Validates one of the shipped networks (a fresh copy each call).
  *
  * @example const net = loadShippedNetwork("ieee33"); net.buses.length // 33
  */
 export function loadShippedNetwork(name: ShippedNetwork): Network {
   if (!SHIPPED_NETWORKS.includes(name)) throw new BaseError(`no shipped network "${name}"`);
-  return parseNetwork(JSON.parse(readFileSync(shippedNetworkPath(name), "utf8")), name);
+  return parseNetwork(structuredClone(shipped[name]), name);
 }
 
 /** Published reference figures some shipped networks carry (`publishedResults`). */

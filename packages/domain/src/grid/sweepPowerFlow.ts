@@ -4,7 +4,7 @@ import {
   type SolverOptions,
   type VoltageState,
 } from "./powerFlowTypes.ts";
-import { BaseError } from "../common/errors.ts";
+import { BaseError } from "../errors.ts";
 
 /**
  * Backward/forward sweep power flow for a radial feeder (001 eq. 8-14): branch currents are summed

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseWith } from "../common/validate.ts";
+import { parseWith } from "../validate.ts";
 import { NetworkSchema, type Network } from "../grid/network.ts";
 import { checkSafety } from "../grid/safetyCheck.ts";
 import { combineMasses } from "./combineMasses.ts";

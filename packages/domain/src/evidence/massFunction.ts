@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BaseError } from "../common/errors.ts";
-import { parseWith } from "../common/validate.ts";
+import { BaseError } from "../errors.ts";
+import { parseWith } from "../validate.ts";
 
 /** Largest frame of discernment: one bit per hypothesis in an unsigned 32-bit set. */
 export const MAX_HYPOTHESES = 32;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../common/errors.ts";
+import { ValidationError } from "../errors.ts";
 import { generateNetwork } from "./generateNetwork.ts";
-import { loadShippedNetwork, publishedResults } from "./loadNetwork.ts";
+import { loadShippedNetwork, publishedResults } from "./shippedNetworks.ts";
 import { NetworkDisconnectedError, parseNetwork, type Network } from "./network.ts";
 import { PowerFlowNotConvergedError } from "./powerFlowTypes.ts";
 import { solvePowerFlow, type PowerFlowResult } from "./solvePowerFlow.ts";

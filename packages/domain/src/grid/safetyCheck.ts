@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { BaseError } from "../common/errors.ts";
-import { fingerprintJson, type Fingerprint } from "../common/fingerprint.ts";
-import { parseWith } from "../common/validate.ts";
+import { BaseError } from "../errors.ts";
+import { fingerprintJson, type Fingerprint } from "../fingerprint/fingerprint.ts";
+import { parseWith } from "../validate.ts";
 import { NetworkSchema, type Network } from "./network.ts";
 import { PowerFlowNotConvergedError } from "./powerFlowTypes.ts";
 import { solvePowerFlow, type PowerFlowResult, type Violation } from "./solvePowerFlow.ts";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseWith } from "../common/validate.ts";
+import { parseWith } from "../validate.ts";
 
 const finite = z.number().refine(Number.isFinite, "must be a finite number");
 const pct = finite.refine((v) => v >= 0 && v <= 100, "must be between 0 and 100");

@@ -1,4 +1,4 @@
-import { BaseError } from "../common/errors.ts";
+import { BaseError } from "../errors.ts";
 
 /** Tolerances and limits shared by both solvers. */
 export type SolverOptions = {

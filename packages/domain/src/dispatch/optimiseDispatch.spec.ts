@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { seededRandom } from "../grid/generateNetwork.ts";
-import { loadShippedNetwork } from "../grid/loadNetwork.ts";
+import { loadShippedNetwork } from "../grid/shippedNetworks.ts";
 import { admmDispatch } from "./admmDispatch.ts";
 import { DispatchInfeasibleError, capacityW, offerCost, type Offer } from "./dispatchTypes.ts";
 import { meritOrder } from "./meritOrder.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { keccak256, toHex } from "viem";
-import { canonicalBytes } from "../common/fingerprint.ts";
-import { loadShippedNetwork } from "./loadNetwork.ts";
+import { canonicalBytes } from "../fingerprint/fingerprint.ts";
+import { loadShippedNetwork } from "./shippedNetworks.ts";
 import { checkSafety, checkSafetyWithFingerprint } from "./safetyCheck.ts";
 
 const sixNode = loadShippedNetwork("six-node");

@@ -1,4 +1,4 @@
-import { BaseError } from "../common/errors.ts";
+import { BaseError } from "../errors.ts";
 import { compileNetwork, type CompiledNetwork, type Network } from "./network.ts";
 import { newtonPowerFlow } from "./newtonPowerFlow.ts";
 import type { SolverOptions, VoltageState } from "./powerFlowTypes.ts";

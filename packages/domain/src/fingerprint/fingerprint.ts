@@ -3,7 +3,7 @@ import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
 import { keccak256, type Hex } from "viem";
-import { BaseError } from "./errors.ts";
+import { BaseError } from "../errors.ts";
 
 /** What GridLedger anchors for one JSON document. */
 export type Fingerprint = {

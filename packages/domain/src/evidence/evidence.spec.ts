@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadShippedNetwork } from "../grid/loadNetwork.ts";
+import { loadShippedNetwork } from "../grid/shippedNetworks.ts";
 import { combineMasses, combineTwo } from "./combineMasses.ts";
 import { belief, decide, plausibility } from "./decide.ts";
 import { evaluateEvidence } from "./evaluateEvidence.ts";
