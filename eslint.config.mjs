@@ -63,6 +63,11 @@ const domainRestrictions = {
   ],
 };
 
+// Cypher lives in services/src/graph, behind named repository methods (decision 0455): a Cypher
+// clause in a string anywhere else in the services is an error.
+const CYPHER = String.raw`/\b(MATCH|MERGE|UNWIND|RETURN|DETACH\s+DELETE)\b/`;
+const cypherOutsideGraph = "Cypher belongs in services/src/graph: add or use a repository method";
+
 export default tseslint.config(
   {
     ignores: [
@@ -120,5 +125,16 @@ export default tseslint.config(
     // Its own tests (test/) lint fixtures through ESLint's Node API, so only the sources are pure.
     files: ["packages/domain/src/**/*.ts"],
     rules: domainRestrictions,
+  },
+  {
+    files: ["services/src/**/*.ts"],
+    ignores: ["services/src/graph/**"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        { selector: `Literal[value=${CYPHER}]`, message: cypherOutsideGraph },
+        { selector: `TemplateElement[value.raw=${CYPHER}]`, message: cypherOutsideGraph },
+      ],
+    },
   },
 );

@@ -190,16 +190,9 @@ export function createApp(ctx: ApiContext): express.Express {
   });
   app.get("/v1/participants/:address/history", readAccess, async (req, res) => {
     const { address } = params(ParticipantParams, req.params, "path");
-    const ref: NodeRef = { label: "Participant", id: address };
-    const node = await ctx.graph.getNode(ref);
-    if (!node) throw new NotFoundError(`participant ${address} not found`);
-    const records = await ctx.graph.neighbours(ref, { direction: "out", edgeTypes: ["PARTY_TO"] });
-    const byTime = records.map((r) => r.node).sort((x, y) => (x.at ?? 0) - (y.at ?? 0));
-    res.json({
-      participant: node,
-      market: byTime.filter((n) => n.label === "MarketRecord"),
-      tdva: byTime.filter((n) => n.label === "TdvaRecord"),
-    });
+    const history = await ctx.graph.history.ofParticipant(address);
+    if (!history) throw new NotFoundError(`participant ${address} not found`);
+    res.json(history);
   });
 
   // TDVA offers: providers hand signed offers to the operator through the API (the signature is

@@ -10,7 +10,7 @@ import {
 } from "@gridledger/domain/errors";
 import { parseWith } from "@gridledger/domain/validate";
 import { abis, constants, offerTypedData } from "@gridledger/protocol";
-import type { GraphNode, GraphStore } from "../graph/graphStore.ts";
+import type { GraphStore } from "../graph/graphStore.ts";
 
 const uint = (bits: number) =>
   z
@@ -36,7 +36,9 @@ export const SignedOfferSchema = z.strictObject({
   segments: z.array(uint(96)).min(1).max(constants.TdvaMath.MAX_SEGMENTS),
   signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, "a 65-byte signature"),
 });
-export type SignedOffer = z.output<typeof SignedOfferSchema> & { eventId: string };
+/** An offer as kept: the signed offer with its event id. */
+const StoredOfferSchema = SignedOfferSchema.extend({ eventId: z.string() });
+export type SignedOffer = z.output<typeof StoredOfferSchema>;
 
 /** Stage.Triggered of IDispatchRegistry: the only stage in which offers are taken. */
 const STAGE_TRIGGERED = 1;
@@ -101,17 +103,10 @@ export class OfferRelay {
       ]);
     }
     const stored: SignedOffer = { ...offer, provider, eventId: eventId.toString() };
-    const participant: GraphNode = { label: "Participant", id: provider.toLowerCase() };
-    const node: GraphNode = {
-      label: "TdvaRecord",
-      id: this.#idOf(eventId, provider),
-      kind: "offer",
-      at: offer.signedAt * 1000,
-      props: stored,
-    };
-    await this.#graph.upsertSubgraph(
-      [participant, node],
-      [{ type: "PARTY_TO", from: participant, to: { label: "TdvaRecord", id: node.id } }],
+    await this.#graph.offers.save(
+      { registry: this.#registry, eventId, provider },
+      offer.signedAt * 1000,
+      stored,
     );
     return stored;
   }
@@ -119,20 +114,7 @@ export class OfferRelay {
   /** The offers kept for an event, one per provider, ordered by provider address. */
   async list(eventId: bigint): Promise<SignedOffer[]> {
     await this.#trigger(eventId); // unknown event: 404
-    const rows = await this.#graph.query(
-      "MATCH (o:TdvaRecord) WHERE o.kind = 'offer' AND o.id STARTS WITH $prefix " +
-        "RETURN o.extra AS extra",
-      { prefix: `${this.#idOf(eventId)}` },
-    );
-    return rows
-      .map((r) => JSON.parse(String(r.extra)) as SignedOffer)
-      .sort((a, b) => (BigInt(a.provider) < BigInt(b.provider) ? -1 : 1));
-  }
-
-  /** Graph id of an offer (by registry and event, and provider when given). */
-  #idOf(eventId: bigint, provider?: Address): string {
-    const base = `offer:${this.#registry.toLowerCase()}:${eventId}:`;
-    return provider ? `${base}${provider.toLowerCase()}` : base;
+    return this.#graph.offers.forEvent(this.#registry, eventId, StoredOfferSchema);
   }
 
   async #trigger(eventId: bigint) {

@@ -8,15 +8,32 @@ import {
   type GraphNode,
   type GraphStore,
   type GraphStoreKind,
-  type JsonValue,
   type Neighbour,
   type NeighbourOptions,
   type NodeRef,
   type TraceOptions,
   type TraceResult,
 } from "./graphStore.ts";
+import { HistoryRepository } from "./historyRepository.ts";
 import { EDGE_TYPES, NODE_LABELS, edgeAllowed, type EdgeType, type NodeLabel } from "./model.ts";
+import { OfferRepository } from "./offerRepository.ts";
+import {
+  EdgeSchema,
+  EdgeTypeSchema,
+  JsonSchema,
+  LabelSchema,
+  NodeSchema,
+  RefSchema,
+  edgeKey,
+  edgeRow,
+  keyOf,
+  nodeColumns,
+  nodeFromRow,
+  parseJsonColumn,
+  toRow,
+} from "./rows.ts";
 import { edgeTypesAt } from "./schema.ts";
+import { TraceRecordRepository } from "./traceRecordRepository.ts";
 
 /**
  * The parts of Cypher in which Kùzu and Neo4j differ. Everything else (MERGE, UNWIND, SET,
@@ -41,40 +58,16 @@ export type TraceSearch = {
   edges: boolean;
 };
 
+/** What a repository gets from its store: the store's own operations and read-only Cypher. */
+export type RepositoryPort = {
+  store: GraphStore;
+  /** Runs one read-only statement with named parameters (`$name`); rows of plain values. */
+  read(cypher: string, params: Record<string, unknown>): Promise<Record<string, unknown>[]>;
+};
+
 /** Rows are written in chunks of this size (one statement, one transaction each). */
 const CHUNK = 2_000;
 
-export const JsonSchema: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([
-    z.string(),
-    z.number(),
-    z.boolean(),
-    z.null(),
-    z.array(JsonSchema),
-    z.record(z.string(), JsonSchema),
-  ]),
-);
-export const LabelSchema = z.enum(NODE_LABELS);
-export const EdgeTypeSchema = z.enum(EDGE_TYPES as [EdgeType, ...EdgeType[]]);
-const IdSchema = z.string().min(1).max(256);
-const RefSchema = z.object({ label: LabelSchema, id: IdSchema });
-const HexSchema = z.string().regex(/^0x[0-9a-fA-F]*$/, "expected 0x-prefixed hex");
-const NodeSchema = RefSchema.extend({
-  kind: z.string().max(128).optional(),
-  name: z.string().max(1024).optional(),
-  at: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-  cid: z.string().min(1).max(256).optional(),
-  leafHash: HexSchema.optional(),
-  anchorId: z.string().regex(/^\d+$/, "expected a decimal id").optional(),
-  proof: z.array(HexSchema).max(256).optional(),
-  props: z.record(z.string(), JsonSchema).optional(),
-});
-const EdgeSchema = z.object({
-  type: EdgeTypeSchema,
-  from: RefSchema,
-  to: RefSchema,
-  props: z.record(z.string(), JsonSchema).optional(),
-});
 const TraceOptionsSchema = z.object({
   direction: z.enum(["upstream", "downstream"]),
   maxDepth: z.number().int().min(1).max(10),
@@ -82,14 +75,6 @@ const TraceOptionsSchema = z.object({
   limit: z.number().int().min(1).max(1_000_000).optional(),
   edges: z.boolean().optional(),
 });
-
-/** Columns read back for a node, aliased by name (same in every query). */
-export function nodeColumns(v: string): string {
-  return `${v}.id AS id, ${v}.kind AS kind, ${v}.name AS name, ${v}.at AS at, ${v}.cid AS cid, ${v}.leafHash AS leafHash, ${v}.anchorId AS anchorId, ${v}.proof AS proof, ${v}.extra AS extra`;
-}
-
-export const keyOf = (ref: NodeRef) => `${ref.label}\u0000${ref.id}`;
-export const edgeKey = (e: GraphEdge) => `${e.type}\u0000${keyOf(e.from)}\u0000${keyOf(e.to)}`;
 
 function groupBy<T, K extends string>(items: T[], key: (t: T) => K): Map<K, T[]> {
   const out = new Map<K, T[]>();
@@ -108,47 +93,6 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
   return out;
 }
 
-export function parseJsonColumn(text: unknown, what: string): unknown {
-  if (text === null || text === undefined) return undefined;
-  if (typeof text !== "string") throw new GraphStoreError(`${what} is not JSON text`);
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new GraphStoreError(`${what} holds malformed JSON`, { cause });
-  }
-}
-
-const StoredNodeSchema = z.object({
-  id: z.string(),
-  kind: z.string().nullish(),
-  name: z.string().nullish(),
-  at: z.number().nullish(),
-  cid: z.string().nullish(),
-  leafHash: z.string().nullish(),
-  anchorId: z.string().nullish(),
-  proof: z.string().nullish(),
-  extra: z.string().nullish(),
-});
-
-/** Turns a row of `nodeColumns` into a GraphNode (validated: the database is an outside system). */
-export function nodeFromRow(label: NodeLabel, row: Record<string, unknown>): GraphNode {
-  const r = parseWith(StoredNodeSchema, row, `stored ${label} node`);
-  const node: GraphNode = { label, id: r.id };
-  if (r.kind != null) node.kind = r.kind;
-  if (r.name != null) node.name = r.name;
-  if (r.at != null) node.at = r.at;
-  if (r.cid != null) node.cid = r.cid;
-  if (r.leafHash != null) node.leafHash = r.leafHash;
-  if (r.anchorId != null) node.anchorId = r.anchorId;
-  const proof = parseJsonColumn(r.proof, `proof of ${label} ${r.id}`);
-  if (proof !== undefined) node.proof = parseWith(z.array(z.string()), proof, "stored proof");
-  const extra = parseJsonColumn(r.extra, `props of ${label} ${r.id}`);
-  if (extra !== undefined) {
-    node.props = parseWith(z.record(z.string(), JsonSchema), extra, "stored props");
-  }
-  return node;
-}
-
 function mergeNodes(a: GraphNode, b: GraphNode): GraphNode {
   const props = a.props || b.props ? { ...a.props, ...b.props } : undefined;
   const merged: GraphNode = { ...a, ...b };
@@ -160,10 +104,24 @@ function mergeNodes(a: GraphNode, b: GraphNode): GraphNode {
  * GraphStore over any Cypher database: validation, batching, props merging, edge checks,
  * neighbours and breadth-first traces are written once here; subclasses supply `run` (execute one
  * statement with parameters and return plain rows), the dialect, `query`, `close` and start-up.
+ * The repositories read through `run` too, so their Cypher goes where the store's own does.
  */
 export abstract class CypherGraphStore implements GraphStore {
   abstract readonly kind: GraphStoreKind;
   protected abstract readonly dialect: Dialect;
+  readonly offers: OfferRepository;
+  readonly records: TraceRecordRepository;
+  readonly history: HistoryRepository;
+
+  constructor() {
+    const port: RepositoryPort = {
+      store: this,
+      read: (cypher, params) => this.run(cypher, params, false),
+    };
+    this.offers = new OfferRepository(port);
+    this.records = new TraceRecordRepository(port);
+    this.history = new HistoryRepository(port);
+  }
 
   /** Runs one statement (a write when `write` is true) and returns rows of plain JS values. */
   protected abstract run(
@@ -172,6 +130,13 @@ export abstract class CypherGraphStore implements GraphStore {
     write: boolean,
   ): Promise<Record<string, unknown>[]>;
 
+  /**
+   * Runs Cypher from the shared subset with named parameters (`$name`) and returns rows of plain
+   * values (numbers, strings, booleans, null, arrays; integers as numbers). Return scalar
+   * properties (`n.id`, `n.kind`), not whole nodes: node/relationship objects differ per store.
+   * Not part of `GraphStore`: for this folder's tests and tools; domain code uses the
+   * repositories.
+   */
   abstract query(
     cypher: string,
     params?: Record<string, unknown>,
@@ -478,30 +443,6 @@ export abstract class CypherGraphStore implements GraphStore {
     }
     throw new GraphStoreError("some edges were not written although both endpoints exist");
   }
-}
-
-/** Parameter row for an edge write: from id, to id, props JSON. */
-export function edgeRow(e: GraphEdge): { f: string; t: string; extra: string | null } {
-  return {
-    f: e.from.id,
-    t: e.to.id,
-    extra: e.props === undefined ? null : JSON.stringify(e.props),
-  };
-}
-
-/** Parameter row for a node write: every column, NULL where the node leaves it unset. */
-export function toRow(n: GraphNode): Record<string, unknown> {
-  return {
-    id: n.id,
-    kind: n.kind ?? null,
-    name: n.name ?? null,
-    at: n.at ?? null,
-    cid: n.cid ?? null,
-    leafHash: n.leafHash ?? null,
-    anchorId: n.anchorId ?? null,
-    proof: n.proof === undefined ? null : JSON.stringify(n.proof),
-    extra: n.props === undefined ? null : JSON.stringify(n.props),
-  };
 }
 
 /** Wraps a driver failure in GraphStoreError (our own errors pass through). */

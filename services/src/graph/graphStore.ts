@@ -1,5 +1,8 @@
 import { BaseError } from "@gridledger/domain/errors";
+import type { HistoryRepository } from "./historyRepository.ts";
 import type { EdgeType, NodeLabel } from "./model.ts";
+import type { OfferRepository } from "./offerRepository.ts";
+import type { TraceRecordRepository } from "./traceRecordRepository.ts";
 
 export type { EdgeType, NodeLabel } from "./model.ts";
 
@@ -90,8 +93,10 @@ export type GraphStoreKind = "kuzu" | "neo4j";
 /**
  * Graph database for the traceability model (`model.ts`). Two real implementations:
  * `KuzuGraphStore` (embedded Kùzu, the default, database under `DATA_DIR`) and `Neo4jGraphStore`
- * (a Neo4j server through neo4j-driver). Both keep the same property layout, so Cypher written
- * against the shared subset (see docs/decisions/0402) runs on either through `query`.
+ * (a Neo4j server through neo4j-driver). Both keep the same property layout and run the same
+ * Cypher (docs/decisions/0402). Domain code reads through the generic operations below and the
+ * named repository methods (`offers`, `records`, `history`); every Cypher string lives in this
+ * folder (docs/decisions/0455).
  *
  * Writes are idempotent: upserting a node merges the given fields into the existing node (fields
  * not given are kept, `props` is merged key by key); adding an edge that exists merges its props.
@@ -127,12 +132,12 @@ export interface GraphStore {
   neighbours(ref: NodeRef, options?: NeighbourOptions): Promise<Neighbour[]>;
   /** Everything upstream or downstream of `ref` up to `maxDepth` edges away. */
   trace(ref: NodeRef, options: TraceOptions): Promise<TraceResult>;
-  /**
-   * Runs Cypher from the shared subset with named parameters (`$name`) and returns rows of plain
-   * values (numbers, strings, booleans, null, arrays; integers as numbers). Return scalar
-   * properties (`n.id`, `n.kind`), not whole nodes: node/relationship objects differ per store.
-   */
-  query(cypher: string, params?: Record<string, unknown>): Promise<Record<string, unknown>[]>;
+  /** Offers relayed for TDVA events. */
+  readonly offers: OfferRepository;
+  /** Traceability records: existence, edge checks, the anchoring queue. */
+  readonly records: TraceRecordRepository;
+  /** Participants' market and TDVA history. */
+  readonly history: HistoryRepository;
   /** Number of nodes per label (all labels present, zero included). */
   countNodes(): Promise<Record<NodeLabel, number>>;
   /** Deletes every node and edge (tests and benchmarks only). */

@@ -14,18 +14,20 @@ import {
 import { EDGE_TYPES, type EdgeType, type NodeLabel } from "./model.ts";
 import {
   CypherGraphStore,
-  EdgeTypeSchema,
-  LabelSchema,
-  nodeColumns,
-  nodeFromRow,
-  parseJsonColumn,
-  JsonSchema,
-  edgeRow,
-  toRow,
   wrapGraphError,
   type Dialect,
   type TraceSearch,
 } from "./cypherGraphStore.ts";
+import {
+  EdgeTypeSchema,
+  JsonSchema,
+  LabelSchema,
+  edgeRow,
+  nodeColumns,
+  nodeFromRow,
+  parseJsonColumn,
+  toRow,
+} from "./rows.ts";
 import { kuzuSchema } from "./schema.ts";
 
 export type KuzuGraphOptions = {

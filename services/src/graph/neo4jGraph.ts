@@ -4,16 +4,18 @@ import { parseWith } from "@gridledger/domain/validate";
 import { GraphStoreError, type GraphEdge, type NodeRef, type TraceResult } from "./graphStore.ts";
 import {
   CypherGraphStore,
+  wrapGraphError,
+  type Dialect,
+  type TraceSearch,
+} from "./cypherGraphStore.ts";
+import {
   EdgeTypeSchema,
   JsonSchema,
   LabelSchema,
   nodeColumns,
   nodeFromRow,
   parseJsonColumn,
-  wrapGraphError,
-  type Dialect,
-  type TraceSearch,
-} from "./cypherGraphStore.ts";
+} from "./rows.ts";
 import { neo4jSchema } from "./schema.ts";
 
 export type Neo4jGraphOptions = {

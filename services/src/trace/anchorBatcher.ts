@@ -97,21 +97,15 @@ export class AnchorBatcher {
 
   /** Re-reads the queue from the graph (records with a leaf hash but no anchor id). */
   async loadPending(): Promise<number> {
-    for (const label of ["Event", "Document"] as const) {
-      const rows = await this.#graph.query(
-        `MATCH (n:${label}) WHERE n.leafHash IS NOT NULL AND n.anchorId IS NULL ` +
-          `RETURN n.id AS id, n.cid AS cid, n.leafHash AS leafHash, n.at AS at`,
-      );
-      for (const row of rows) {
-        const id = String(row.id);
-        this.#queue.set(`${label}:${id}`, {
-          label,
-          id,
-          cid: String(row.cid),
-          leafHash: String(row.leafHash) as Hex,
-          queuedAt: Date.now(),
-        });
-      }
+    for (const r of await this.#graph.records.unanchored<RecordLabel>(["Event", "Document"])) {
+      this.#queue.set(`${r.label}:${r.id}`, {
+        label: r.label,
+        id: r.id,
+        // A record node without CID (a tampered graph) is queued as before; reads report it.
+        cid: String(r.cid),
+        leafHash: r.leafHash as Hex,
+        queuedAt: Date.now(),
+      });
     }
     return this.#queue.size;
   }

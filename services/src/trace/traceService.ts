@@ -25,7 +25,7 @@ import {
   type ContentStore,
 } from "../storage/contentStore.ts";
 import type { AnchorBatcher, AnchorChain, QueuedLeaf } from "./anchorBatcher.ts";
-import { EDGE_RULES, type EdgeType, type NodeLabel } from "../graph/model.ts";
+import type { EdgeType } from "../graph/model.ts";
 import { leafHashOf } from "./leaf.ts";
 import { edgeKey, projectDocument, projectEvent, type Projection } from "./projection.ts";
 import {
@@ -175,13 +175,13 @@ export class TraceService {
       });
       const delegationCache = new Map<string, boolean>();
       // Two queries per upload instead of several per event: which ids exist, which inputs exist.
-      const existingCids = await this.#existing(
+      const existingCids = await this.#graph.records.cidsOf(
         "Event",
         docs.map((d) => d.id),
       );
       const knownBatches = new Set(
         (
-          await this.#existing(
+          await this.#graph.records.cidsOf(
             "Batch",
             docs.flatMap((d) => d.inputs),
           )
@@ -400,22 +400,15 @@ export class TraceService {
     if (type === "CONCERNS") return [{ label: "Event", id: from.id }];
     if (type === "DESCRIBES") return [{ label: "Document", id: from.id }];
     if (type === "UPLOADED") return [{ label: "Document", id: to.id }];
-    let rows: Record<string, unknown>[];
+    let ids: string[];
     if (type === "FLOWS_TO" || type === "HAS_BATCH") {
-      rows = await this.#graph.query(
-        "MATCH (e:Event)-[:CONCERNS]->(b:Batch {id: $id}) RETURN e.id AS id LIMIT 50",
-        { id: to.id },
-      );
+      ids = await this.#graph.records.eventsConcerningBatch(to.id);
     } else if (type === "SUPPLIES") {
-      rows = await this.#graph.query(
-        "MATCH (s:Participant {id: $s})-[:PERFORMED]->(e:Event)-[:CONCERNS]->(b:Batch)" +
-          "<-[:HAS_BATCH]-(p:Product {id: $p}) RETURN DISTINCT e.id AS id LIMIT 50",
-        { s: from.id, p: to.id },
-      );
+      ids = await this.#graph.records.supplyEvents(from.id, to.id);
     } else {
       return undefined;
     }
-    return rows.map((r) => ({ label: "Event" as const, id: String(r.id) }));
+    return ids.map((id) => ({ label: "Event" as const, id }));
   }
 
   /**
@@ -481,20 +474,6 @@ export class TraceService {
       verdict = reasons.length > 0 ? "tampered" : "verified";
     }
     return { verdict, reasons, contentHash: fp.keccak256, document: doc };
-  }
-
-  /** Which of `ids` exist under `label`, with their CIDs (one query). */
-  async #existing(label: "Event" | "Batch", ids: string[]): Promise<Map<string, string | null>> {
-    const found = new Map<string, string | null>();
-    const unique = [...new Set(ids)];
-    for (let start = 0; start < unique.length; start += 5_000) {
-      const rows = await this.#graph.query(
-        `UNWIND $ids AS x MATCH (n:${label} {id: x}) RETURN n.id AS id, n.cid AS cid`,
-        { ids: unique.slice(start, start + 5_000) },
-      );
-      for (const row of rows) found.set(String(row.id), row.cid === null ? null : String(row.cid));
-    }
-    return found;
   }
 
   async #checkMayActFor(
@@ -598,32 +577,11 @@ export class TraceService {
       } else expectedOther.push(e);
     }
     // Edge types a record's document fully determines (documents attached later use DESCRIBES
-    // towards the record, anchors ANCHORED_IN away from it; neither is compared here). One query
-    // with explicit labels per allowed (type, from, to) combination: cheap on both stores.
+    // towards the record, anchors ANCHORED_IN away from it; neither is compared here).
     const determined: EdgeType[] =
       self.label === "Event" ? ["PERFORMED", "HOSTS", "CONCERNS"] : ["DESCRIBES", "UPLOADED"];
-    const parts: string[] = [];
-    for (const type of determined) {
-      for (const [from, to] of EDGE_RULES[type] as readonly (readonly [NodeLabel, NodeLabel])[]) {
-        if (from === self.label) {
-          parts.push(
-            `MATCH (a:${from} {id: $id})-[:${type}]->(b:${to}) ` +
-              `RETURN '${type}' AS type, '${from}' AS fl, a.id AS f, '${to}' AS tl, b.id AS t`,
-          );
-        }
-        if (to === self.label) {
-          parts.push(
-            `MATCH (a:${from})-[:${type}]->(b:${to} {id: $id}) ` +
-              `RETURN '${type}' AS type, '${from}' AS fl, a.id AS f, '${to}' AS tl, b.id AS t`,
-          );
-        }
-      }
-    }
-    const rows = await this.#graph.query(parts.join(" UNION ALL "), { id: self.id });
     const actualKeys = new Set(
-      rows.map(
-        (r) => `${String(r.type)}|${String(r.fl)}:${String(r.f)}|${String(r.tl)}:${String(r.t)}`,
-      ),
+      (await this.#graph.records.incidentEdges(self, determined)).map(edgeKey),
     );
     for (const key of expectedIncident) {
       if (!actualKeys.has(key)) reasons.push(`graph edge missing: ${key}`);
@@ -632,24 +590,8 @@ export class TraceService {
       if (!expectedIncident.has(key)) reasons.push(`graph edge not in the document: ${key}`);
     }
     // Edges between other nodes (FLOWS_TO input → output, HAS_BATCH, SUPPLIES): each must exist.
-    const groups = new Map<string, GraphEdge[]>();
-    for (const e of expectedOther) {
-      const key = `${e.type}|${e.from.label}|${e.to.label}`;
-      groups.set(key, [...(groups.get(key) ?? []), e]);
-    }
-    for (const group of groups.values()) {
-      const { type, from, to } = group[0]!;
-      const found = await this.#graph.query(
-        `UNWIND $rows AS r MATCH (a:${from.label} {id: r.f})-[:${type}]->(b:${to.label}) ` +
-          `WHERE b.id = r.t RETURN a.id AS f, b.id AS t`,
-        { rows: group.map((e) => ({ f: e.from.id, t: e.to.id })) },
-      );
-      const present = new Set(found.map((r) => `${String(r.f)}\u0000${String(r.t)}`));
-      for (const e of group) {
-        if (!present.has(`${e.from.id}\u0000${e.to.id}`)) {
-          reasons.push(`graph edge missing: ${edgeKey(e)}`);
-        }
-      }
+    for (const e of await this.#graph.records.missingEdges(expectedOther)) {
+      reasons.push(`graph edge missing: ${edgeKey(e)}`);
     }
     return reasons;
   }

@@ -6,7 +6,6 @@ import {
   GraphStoreError,
   type GraphEdge,
   type GraphNode,
-  type GraphStore,
   type NodeRef,
   type TraceOptions,
   type TraceResult,
@@ -76,9 +75,9 @@ const SMALL_EDGES: GraphEdge[] = [
  * The contract every GraphStore implementation must meet. `open` returns an empty store (the
  * suite calls `clear()` first anyway, since a Neo4j server is shared).
  */
-export function graphStoreContract(name: string, open: () => Promise<GraphStore>): void {
+export function graphStoreContract(name: string, open: () => Promise<CypherGraphStore>): void {
   describe(`GraphStore contract: ${name}`, () => {
-    let graph: GraphStore;
+    let graph: CypherGraphStore;
     beforeAll(async () => {
       graph = await open();
       await graph.clear();

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createGraphStore } from "../../src/graph/createGraphStore.ts";
 import { KuzuGraphStore } from "../../src/graph/kuzuGraph.ts";
 import { graphStoreContract } from "./graphStoreContract.ts";
+import { repositoryContract } from "./repositoryContract.ts";
 
 const dirs: string[] = [];
 async function freshDir(): Promise<string> {
@@ -17,6 +18,9 @@ afterAll(async () => {
 });
 
 graphStoreContract("Kùzu (embedded)", async () =>
+  KuzuGraphStore.open({ dataDir: await freshDir() }),
+);
+repositoryContract("Kùzu (embedded)", async () =>
   KuzuGraphStore.open({ dataDir: await freshDir() }),
 );
 

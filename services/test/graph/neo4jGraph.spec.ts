@@ -4,6 +4,7 @@ import { createGraphStore } from "../../src/graph/createGraphStore.ts";
 import { Neo4jGraphStore } from "../../src/graph/neo4jGraph.ts";
 import { reachableNeo4j, reportSkipped } from "../helpers/externalServers.ts";
 import { graphStoreContract } from "./graphStoreContract.ts";
+import { repositoryContract } from "./repositoryContract.ts";
 
 const neo4j = await reachableNeo4j();
 if (!neo4j)
@@ -19,6 +20,9 @@ describe.skipIf(!neo4j)("Neo4j (NEO4J_URI)", () => {
       NEO4J_PASSWORD: neo4j!.password,
     }),
   );
+
+  // Same file as the store contract: both clear the one shared server, so never in parallel.
+  repositoryContract("Neo4j server", () => Neo4jGraphStore.connect(neo4j!));
 
   it("reports Cypher errors as GraphStoreError", async () => {
     const store = await Neo4jGraphStore.connect(neo4j!);

@@ -7,7 +7,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { createChainClients, type ChainClients } from "../../src/chain/clients.ts";
 import { DataAnchorClient } from "../../src/chain/dataAnchor.ts";
 import { createGraphStore } from "../../src/graph/createGraphStore.ts";
-import type { GraphStore } from "../../src/graph/graphStore.ts";
+import type { CypherGraphStore } from "../../src/graph/cypherGraphStore.ts";
 import { ChainIndexer, ChainReorgError } from "../../src/indexer/chainIndexer.ts";
 import { FileCursor } from "../../src/indexer/cursor.ts";
 import { DEVNET_KEYS, devnetRpc, startDevnet, type Devnet } from "../../src/chain/devnet.ts";
@@ -21,7 +21,7 @@ describe("chain indexer", () => {
   let devnet: Devnet;
   let dataDir: string;
   let clients: ChainClients;
-  let graph: GraphStore;
+  let graph: CypherGraphStore;
   let cursor: FileCursor;
   const config = () => devnetConfig(devnet, dataDir);
   const indexer = (confirmations = 0, batchBlocks = 2) =>
