@@ -1,9 +1,10 @@
 import { useState } from "react";
-import { useConfig, useReadContract } from "wagmi";
-import { readContract, signTypedData } from "wagmi/actions";
+import { useConfig } from "wagmi";
+import { signTypedData } from "wagmi/actions";
 import { parseSignature, type Address } from "viem";
 import { appChain } from "../config/wagmi.ts";
-import { contractOf } from "../hooks/contracts.ts";
+import { contractOf, namedOutputs } from "../hooks/contracts.ts";
+import { readContractByName, useContractRead } from "../hooks/useContractRead.ts";
 import { useTx } from "../hooks/useTx.ts";
 import { TxStatus } from "./TxStatus.tsx";
 import { formatToken, parseToken, TOKEN_SYMBOL } from "../utils/format.ts";
@@ -28,13 +29,8 @@ export function MarketFunds({ account }: { account: Address }) {
   const tx = useTx();
   const [amount, setAmount] = useState("100");
   const [note, setNote] = useState<string>();
-  const balance = useReadContract({
-    address: market?.address,
-    abi: market?.abi,
-    functionName: "balanceOf",
-    args: [account],
-    chainId: appChain.id,
-    query: { enabled: Boolean(market), refetchInterval: 4_000 },
+  const balance = useContractRead("EnergyMarket", "balanceOf", [account], {
+    refetchInterval: 4_000,
   });
   if (!market || !token) {
     return (
@@ -44,7 +40,7 @@ export function MarketFunds({ account }: { account: Address }) {
       </section>
     );
   }
-  const [available, locked] = (balance.data as readonly [bigint, bigint] | undefined) ?? [];
+  const { available, locked } = namedOutputs("EnergyMarket", "balanceOf", balance.data) ?? {};
 
   const deposit = async () => {
     setNote(undefined);
@@ -57,19 +53,12 @@ export function MarketFunds({ account }: { account: Address }) {
     }
     // Permit first: one signature and one transaction instead of approve + deposit.
     try {
-      const [, name, version, chainId, verifyingContract] = (await readContract(config, {
-        address: token.address,
-        abi: token.abi,
-        functionName: "eip712Domain",
-        chainId: appChain.id,
-      })) as readonly [string, string, string, bigint, Address];
-      const nonce = (await readContract(config, {
-        address: token.address,
-        abi: token.abi,
-        functionName: "nonces",
-        args: [account],
-        chainId: appChain.id,
-      })) as bigint;
+      const { name, version, chainId, verifyingContract } = namedOutputs(
+        "GridToken",
+        "eip712Domain",
+        await readContractByName(config, "GridToken", "eip712Domain", []),
+      );
+      const nonce = await readContractByName(config, "GridToken", "nonces", [account]);
       const deadline = BigInt(Math.floor(Date.now() / 1000) + 3_600);
       const signature = await signTypedData(config, {
         account,
@@ -80,8 +69,7 @@ export function MarketFunds({ account }: { account: Address }) {
       });
       const { r, s, v, yParity } = parseSignature(signature);
       await tx.send("Deposit with permit", {
-        address: market.address,
-        abi: market.abi,
+        contract: "EnergyMarket",
         functionName: "depositWithPermit",
         args: [value, deadline, Number(v ?? BigInt(27 + (yParity ?? 0))), r, s],
       });
@@ -95,15 +83,13 @@ export function MarketFunds({ account }: { account: Address }) {
       setNote(`Permit unavailable (${parsed.message}); using approve + deposit.`);
     }
     const approved = await tx.send("Approve", {
-      address: token.address,
-      abi: token.abi,
+      contract: "GridToken",
       functionName: "approve",
       args: [market.address, value],
     });
     if (approved)
       await tx.send("Deposit", {
-        address: market.address,
-        abi: market.abi,
+        contract: "EnergyMarket",
         functionName: "deposit",
         args: [value],
       });
@@ -112,8 +98,7 @@ export function MarketFunds({ account }: { account: Address }) {
   const withdraw = () => {
     try {
       void tx.send("Withdraw", {
-        address: market.address,
-        abi: market.abi,
+        contract: "EnergyMarket",
         functionName: "withdraw",
         args: [parseToken(amount)],
       });

@@ -1,8 +1,9 @@
-import { usePublicClient, useReadContract, useReadContracts } from "wagmi";
+import { usePublicClient } from "wagmi";
 import { useQuery } from "@tanstack/react-query";
-import type { Address, Hex } from "viem";
+import type { Hex } from "viem";
 import { appChain } from "../config/wagmi.ts";
-import { contractOf, type DeployedContract } from "./contracts.ts";
+import { contractOf, namedOutputs, type DeployedContract } from "./contracts.ts";
+import { useContractRead, useContractReads } from "./useContractRead.ts";
 import type { DispatchRecord, SettleRecord, TriggerRecord, VerifyRecord } from "../utils/tdva.ts";
 
 /** One TDVA event as `tdvaChain` returns it. */
@@ -15,71 +16,34 @@ export type TdvaEvent = {
   hashes: readonly Hex[];
 };
 
-export function useDispatchContract(): DeployedContract | undefined {
+export function useDispatchContract(): DeployedContract<"DispatchRegistry"> | undefined {
   return contractOf("DispatchRegistry", appChain.id);
 }
 
-const norm = <T>(r: Record<string, unknown>): T => {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(r))
-    out[k] =
-      typeof v === "number" || typeof v === "bigint"
-        ? [
-            "requestedW",
-            "budget",
-            "cost",
-            "allocatedW",
-            "deliveredWh",
-            "paid",
-            "penalties",
-            "refund",
-          ].includes(k)
-          ? BigInt(v)
-          : Number(v)
-        : v;
-  return out as T;
-};
+const POLL = { refetchInterval: 3_000 };
 
 /** The most recent TDVA events (newest first). */
-export function useTdvaEvents(registry: DeployedContract | undefined): TdvaEvent[] {
-  const count = useReadContract({
-    address: registry?.address,
-    abi: registry?.abi,
-    functionName: "eventCount",
-    chainId: appChain.id,
-    query: { enabled: Boolean(registry), refetchInterval: 3_000 },
-  });
-  const n = Number((count.data as bigint | undefined) ?? 0n);
+export function useTdvaEvents(): TdvaEvent[] {
+  const count = useContractRead("DispatchRegistry", "eventCount", [], POLL);
+  const n = Number(count.data ?? 0n);
   const ids = Array.from({ length: Math.min(n, 12) }, (_, i) => BigInt(n - i));
-  const reads = useReadContracts({
-    contracts: ids.map((id) => ({
-      address: registry?.address,
-      abi: registry?.abi,
-      functionName: "tdvaChain",
-      args: [id],
-      chainId: appChain.id,
-    })),
-    query: { enabled: Boolean(registry) && ids.length > 0, refetchInterval: 3_000 },
-  });
+  const reads = useContractReads(
+    "DispatchRegistry",
+    "tdvaChain",
+    ids.map((id) => [id]),
+    POLL,
+  );
   return ids.flatMap((id, i) => {
-    const r = reads.data?.[i]?.result as
-      | readonly [
-          Record<string, unknown>,
-          Record<string, unknown>,
-          Record<string, unknown>,
-          Record<string, unknown>,
-          readonly Hex[],
-        ]
-      | undefined;
-    if (!r) return [];
+    const chain = namedOutputs("DispatchRegistry", "tdvaChain", reads.results[i]);
+    if (!chain) return [];
     return [
       {
         id,
-        trigger: norm<TriggerRecord>(r[0]),
-        dispatch: norm<DispatchRecord>(r[1]),
-        verify: norm<VerifyRecord>(r[2]),
-        settle: norm<SettleRecord>(r[3]),
-        hashes: r[4],
+        trigger: chain.t,
+        dispatch: chain.d,
+        verify: chain.v,
+        settle: chain.a,
+        hashes: chain.hashes,
       },
     ];
   });
@@ -87,7 +51,7 @@ export function useTdvaEvents(registry: DeployedContract | undefined): TdvaEvent
 
 /** Per-stage transactions and per-provider lines of one event, from the registry's events. */
 export function useTdvaLogs(
-  registry: DeployedContract | undefined,
+  registry: DeployedContract<"DispatchRegistry"> | undefined,
   eventId: bigint | undefined,
   stage: number | undefined,
 ) {
@@ -102,41 +66,34 @@ export function useTdvaLogs(
         args: { eventId },
         fromBlock: registry!.deployedOnBlock,
       } as const;
-      const names = ["TdvaTriggered", "TdvaDispatched", "TdvaVerified", "TdvaSettled"] as const;
-      const [stageLogs, offers, settled] = await Promise.all([
-        Promise.all(names.map((eventName) => client!.getContractEvents({ ...common, eventName }))),
+      const [triggered, dispatched, verified, settledStage, offers, settled] = await Promise.all([
+        client!.getContractEvents({ ...common, eventName: "TdvaTriggered" }),
+        client!.getContractEvents({ ...common, eventName: "TdvaDispatched" }),
+        client!.getContractEvents({ ...common, eventName: "TdvaVerified" }),
+        client!.getContractEvents({ ...common, eventName: "TdvaSettled" }),
         client!.getContractEvents({ ...common, eventName: "OfferAccepted" }),
         client!.getContractEvents({ ...common, eventName: "ProviderSettled" }),
       ]);
-      const a = (l: unknown) => (l as { args: Record<string, unknown> }).args;
-      const stages = stageLogs.map((logs) =>
+      const stages = [triggered, dispatched, verified, settledStage].map((logs) =>
         logs[0] ? { block: logs[0].blockNumber, tx: logs[0].transactionHash } : undefined,
       );
-      const delivered =
-        (stageLogs[2]?.[0] ? (a(stageLogs[2][0]).deliveredWh as readonly bigint[]) : []) ?? [];
+      const delivered = verified[0]?.args.deliveredWh ?? [];
       const lines = offers
-        .map((l) => a(l))
-        .sort((x, y) => Number((x.index as bigint) - (y.index as bigint)))
+        .map((l) => l.args)
+        .sort((x, y) => Number(x.index! - y.index!))
         .map((x, i) => {
-          const offer = x.offer as {
-            maxPowerW: number;
-            maxEnergyWh: bigint;
-            segments: readonly bigint[];
-          };
-          const s = settled
-            .map(a)
-            .find(
-              (p) => (p.provider as string).toLowerCase() === (x.provider as string).toLowerCase(),
-            );
+          const s = settled.find(
+            (p) => p.args.provider!.toLowerCase() === x.provider!.toLowerCase(),
+          )?.args;
           return {
-            provider: x.provider as Address,
-            allocationW: Number(x.allocationW),
-            cost: x.cost as bigint,
-            maxPowerW: Number(offer.maxPowerW),
-            segments: [...offer.segments],
+            provider: x.provider!,
+            allocationW: x.allocationW!,
+            cost: x.cost!,
+            maxPowerW: x.offer!.maxPowerW,
+            segments: [...x.offer!.segments],
             deliveredWh: delivered[i],
-            payment: s?.payment as bigint | undefined,
-            penalty: s?.penalty as bigint | undefined,
+            payment: s?.payment,
+            penalty: s?.penalty,
           };
         });
       return { stages, lines };

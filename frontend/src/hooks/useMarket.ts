@@ -1,7 +1,8 @@
-import { usePublicClient, useReadContract, useReadContracts } from "wagmi";
+import { usePublicClient } from "wagmi";
 import { useQuery } from "@tanstack/react-query";
 import { appChain } from "../config/wagmi.ts";
-import { contractOf, type DeployedContract } from "./contracts.ts";
+import { contractOf, type DeployedContract, type ReadResult } from "./contracts.ts";
+import { useContractRead, useContractReads } from "./useContractRead.ts";
 import {
   orderId,
   orderedClearingRecords,
@@ -31,52 +32,37 @@ export type MarketInterval = {
 };
 
 const RECENT = 20;
+const POLL = { refetchInterval: 3_000 };
 
 /** The energy market on the app's chain, or undefined when it is not deployed. */
-export function useMarketContract(): DeployedContract | undefined {
+export function useMarketContract(): DeployedContract<"EnergyMarket"> | undefined {
   return contractOf("EnergyMarket", appChain.id);
 }
 
+/** Ids n, n-1, … of the newest `RECENT` entries of a 1-based sequence of n. */
+const newest = (count: bigint | undefined): bigint[] => {
+  const n = Number(count ?? 0n);
+  return Array.from({ length: Math.min(n, RECENT) }, (_, i) => BigInt(n - i));
+};
+
 /** The most recent intervals (newest first). */
-export function useIntervals(market: DeployedContract | undefined): {
-  intervals: MarketInterval[];
-  isLoading: boolean;
-} {
-  const count = useReadContract({
-    address: market?.address,
-    abi: market?.abi,
-    functionName: "intervalCount",
-    chainId: appChain.id,
-    query: { enabled: Boolean(market), refetchInterval: 3_000 },
-  });
-  const n = Number((count.data as bigint | undefined) ?? 0n);
-  const ids = Array.from({ length: Math.min(n, RECENT) }, (_, i) => BigInt(n - i));
-  const reads = useReadContracts({
-    contracts: ids.map((id) => ({
-      address: market?.address,
-      abi: market?.abi,
-      functionName: "interval",
-      args: [id],
-      chainId: appChain.id,
-    })),
-    query: { enabled: Boolean(market) && ids.length > 0, refetchInterval: 3_000 },
-  });
+export function useIntervals(): { intervals: MarketInterval[]; isLoading: boolean } {
+  const count = useContractRead("EnergyMarket", "intervalCount", [], POLL);
+  const ids = newest(count.data);
+  const reads = useContractReads(
+    "EnergyMarket",
+    "interval",
+    ids.map((id) => [id]),
+    POLL,
+  );
   const intervals = ids.flatMap((id, i) => {
-    const r = reads.data?.[i]?.result as
-      | (Omit<MarketInterval, "id" | "periodId" | "gridBuyPrice" | "feedInPrice"> & {
-          periodId: number | bigint;
-          gridBuyPrice: number | bigint;
-          feedInPrice: number | bigint;
-        })
-      | undefined;
+    const r = reads.results[i];
     if (!r) return [];
     return [
       {
         ...r,
         id,
         periodId: BigInt(r.periodId),
-        start: Number(r.start),
-        gateClosure: Number(r.gateClosure),
         gridBuyPrice: BigInt(r.gridBuyPrice),
         feedInPrice: BigInt(r.feedInPrice),
       },
@@ -84,7 +70,6 @@ export function useIntervals(market: DeployedContract | undefined): {
   });
   return { intervals, isLoading: count.isLoading || reads.isLoading };
 }
-
 /** A delivery period as `period(id)` returns it, with its id. */
 export type MarketPeriod = {
   id: bigint;
@@ -103,64 +88,40 @@ export type MarketPeriod = {
   tallied: number;
 };
 
-type RawPeriod = Record<keyof Omit<MarketPeriod, "id">, number | bigint>;
-
-function toPeriod(id: bigint, r: RawPeriod): MarketPeriod {
+function toPeriod(id: bigint, r: ReadResult<"EnergyMarket", "period">): MarketPeriod {
   return {
+    ...r,
     id,
-    start: Number(r.start),
-    duration: Number(r.duration),
-    meteringWindow: Number(r.meteringWindow),
     gridBuyPrice: BigInt(r.gridBuyPrice),
     feedInPrice: BigInt(r.feedInPrice),
-    bandBps: Number(r.bandBps),
     bondRate: BigInt(r.bondRate),
     minQuantity: BigInt(r.minQuantity),
-    intervals: Number(r.intervals),
-    tallied: Number(r.tallied),
   };
 }
 
 /** One delivery period (refreshed: its tally counter moves as its intervals are tallied). */
-export function usePeriod(
-  market: DeployedContract | undefined,
-  periodId: bigint | undefined,
-): MarketPeriod | undefined {
-  const read = useReadContract({
-    address: market?.address,
-    abi: market?.abi,
-    functionName: "period",
-    args: periodId !== undefined ? [periodId] : undefined,
-    chainId: appChain.id,
-    query: { enabled: Boolean(market) && periodId !== undefined, refetchInterval: 3_000 },
-  });
-  const r = read.data as RawPeriod | undefined;
-  return r && periodId !== undefined ? toPeriod(periodId, r) : undefined;
+export function usePeriod(periodId: bigint | undefined): MarketPeriod | undefined {
+  const read = useContractRead(
+    "EnergyMarket",
+    "period",
+    periodId !== undefined ? [periodId] : undefined,
+    POLL,
+  );
+  return read.data && periodId !== undefined ? toPeriod(periodId, read.data) : undefined;
 }
 
 /** The most recent delivery periods (newest first). */
-export function usePeriods(market: DeployedContract | undefined): MarketPeriod[] {
-  const count = useReadContract({
-    address: market?.address,
-    abi: market?.abi,
-    functionName: "periodCount",
-    chainId: appChain.id,
-    query: { enabled: Boolean(market), refetchInterval: 3_000 },
-  });
-  const n = Number((count.data as bigint | undefined) ?? 0n);
-  const ids = Array.from({ length: Math.min(n, RECENT) }, (_, i) => BigInt(n - i));
-  const reads = useReadContracts({
-    contracts: ids.map((id) => ({
-      address: market?.address,
-      abi: market?.abi,
-      functionName: "period",
-      args: [id],
-      chainId: appChain.id,
-    })),
-    query: { enabled: Boolean(market) && ids.length > 0, refetchInterval: 3_000 },
-  });
+export function usePeriods(): MarketPeriod[] {
+  const count = useContractRead("EnergyMarket", "periodCount", [], POLL);
+  const ids = newest(count.data);
+  const reads = useContractReads(
+    "EnergyMarket",
+    "period",
+    ids.map((id) => [id]),
+    POLL,
+  );
   return ids.flatMap((id, i) => {
-    const r = reads.data?.[i]?.result as RawPeriod | undefined;
+    const r = reads.results[i];
     return r ? [toPeriod(id, r)] : [];
   });
 }
@@ -174,70 +135,37 @@ export type ClearingProgress = {
   settleCursor: number;
 };
 
-export function useClearingState(
-  market: DeployedContract | undefined,
-  intervalId: bigint | undefined,
-): ClearingProgress | undefined {
-  const read = useReadContract({
-    address: market?.address,
-    abi: market?.abi,
-    functionName: "clearingState",
-    args: intervalId !== undefined ? [intervalId] : undefined,
-    chainId: appChain.id,
-    query: { enabled: Boolean(market) && intervalId !== undefined, refetchInterval: 3_000 },
-  });
-  const r = read.data as Record<keyof ClearingProgress, number | bigint> | undefined;
+export function useClearingState(intervalId: bigint | undefined): ClearingProgress | undefined {
+  const read = useContractRead(
+    "EnergyMarket",
+    "clearingState",
+    intervalId !== undefined ? [intervalId] : undefined,
+    POLL,
+  );
+  const r = read.data;
   return r
     ? {
-        epoch: Number(r.epoch),
-        entryCount: Number(r.entryCount),
-        settleStage: Number(r.settleStage),
-        settleCursor: Number(r.settleCursor),
+        epoch: r.epoch,
+        entryCount: r.entryCount,
+        settleStage: r.settleStage,
+        settleCursor: r.settleCursor,
       }
     : undefined;
 }
 
 /** Every order of an interval, read by id (ids are sequential per interval). */
-export function useIntervalOrders(
-  market: DeployedContract | undefined,
-  interval: MarketInterval | undefined,
-): MarketOrder[] {
+export function useIntervalOrders(interval: MarketInterval | undefined): MarketOrder[] {
   const total = interval ? interval.renewableSells + interval.conventionalSells + interval.buys : 0;
   const ids = Array.from({ length: total }, (_, i) => orderId(interval!.id, BigInt(i + 1)));
-  const reads = useReadContracts({
-    contracts: ids.map((id) => ({
-      address: market?.address,
-      abi: market?.abi,
-      functionName: "order",
-      args: [id],
-      chainId: appChain.id,
-    })),
-    query: { enabled: Boolean(market) && total > 0, refetchInterval: 3_000 },
-  });
+  const reads = useContractReads(
+    "EnergyMarket",
+    "order",
+    ids.map((id) => [id]),
+    POLL,
+  );
   return ids.flatMap((id, i) => {
-    const r = reads.data?.[i]?.result as
-      | {
-          owner: `0x${string}`;
-          side: number;
-          renewable: boolean;
-          cancelled: boolean;
-          price: number | bigint;
-          quantity: number | bigint;
-        }
-      | undefined;
-    return r
-      ? [
-          {
-            id,
-            owner: r.owner,
-            side: Number(r.side),
-            renewable: r.renewable,
-            cancelled: r.cancelled,
-            price: BigInt(r.price),
-            quantity: BigInt(r.quantity),
-          },
-        ]
-      : [];
+    const r = reads.results[i];
+    return r ? [{ ...r, id, price: BigInt(r.price), quantity: BigInt(r.quantity) }] : [];
   });
 }
 
@@ -259,7 +187,7 @@ export type UnmatchedRemainder = { orderId: bigint; quantity: bigint; released?:
  * `stage` (clearingState.settleStage) is part of the key, so a tally refreshes it.
  */
 export function useIntervalEvents(
-  market: DeployedContract | undefined,
+  market: DeployedContract<"EnergyMarket"> | undefined,
   intervalId: bigint | undefined,
   status: number | undefined,
   stage?: number,
@@ -287,24 +215,8 @@ export function useIntervalEvents(
           client!.getContractEvents({ ...common, eventName: "IntervalTallied" }),
           client!.getContractEvents({ ...common, eventName: "MatchSettled" }),
         ]);
-      const args = (l: unknown) => (l as { args: Record<string, bigint> }).args;
       // A walk discarded by restartClearing left records that are not part of the clearing.
-      const logs = recordsAfterRestart(
-        [...matched, ...unmatched, ...restarted].map((l) => {
-          const x = l as unknown as {
-            eventName: string;
-            args: unknown;
-            blockNumber: bigint | null;
-            logIndex: number | null;
-          };
-          return {
-            eventName: x.eventName,
-            args: x.args,
-            blockNumber: x.blockNumber,
-            logIndex: x.logIndex,
-          };
-        }),
-      );
+      const logs = recordsAfterRestart([...matched, ...unmatched, ...restarted]);
       const records: OrderedRecord[] = orderedClearingRecords(logs).get(intervalId!) ?? [];
       const matches: MarketMatch[] = records.flatMap((r) =>
         r.kind === "match"
@@ -318,30 +230,21 @@ export function useIntervalEvents(
             ]
           : [],
       );
-      const releasedBy = new Map(released.map((l) => [args(l).orderId!, args(l).released!]));
+      const releasedBy = new Map(released.map((l) => [l.args.orderId!, l.args.released!]));
       const remainders: UnmatchedRemainder[] = records.flatMap((r) =>
         r.kind === "unmatched"
           ? [{ orderId: r.orderId, quantity: r.quantity, released: releasedBy.get(r.orderId) }]
           : [],
       );
-      const settlement: SettledMatch[] = settled.map((l) => {
-        const a = args(l);
-        return {
-          sellOrderId: a.sellOrderId!,
-          buyOrderId: a.buyOrderId!,
-          value: a.value!,
-          sellerCompensation: a.sellerCompensation!,
-          buyerCompensation: a.buyerCompensation!,
-        };
-      });
-      const clearedLog = cleared[0] as
-        | {
-            args: { entryCount: bigint; entryHash: `0x${string}` };
-            blockNumber: bigint;
-            transactionHash: `0x${string}`;
-          }
-        | undefined;
-      const talliedLog = tallied[0] as { transactionHash: `0x${string}` } | undefined;
+      const settlement: SettledMatch[] = settled.map(({ args: a }) => ({
+        sellOrderId: a.sellOrderId!,
+        buyOrderId: a.buyOrderId!,
+        value: a.value!,
+        sellerCompensation: a.sellerCompensation!,
+        buyerCompensation: a.buyerCompensation!,
+      }));
+      const clearedLog = cleared[0];
+      const talliedLog = tallied[0];
       return {
         records: records.map((r) => r.record),
         matches,
@@ -349,8 +252,8 @@ export function useIntervalEvents(
         settlement,
         cleared: clearedLog
           ? {
-              entryCount: clearedLog.args.entryCount,
-              entryHash: clearedLog.args.entryHash,
+              entryCount: clearedLog.args.entryCount!,
+              entryHash: clearedLog.args.entryHash!,
               blockNumber: clearedLog.blockNumber,
               tx: clearedLog.transactionHash,
             }

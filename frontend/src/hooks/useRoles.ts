@@ -1,5 +1,5 @@
 import { useReadContracts } from "wagmi";
-import type { Abi, Address, Hex } from "viem";
+import { isHex, type Abi, type Address } from "viem";
 import { appChain } from "../config/wagmi.ts";
 import { deployedOn } from "./contracts.ts";
 
@@ -7,6 +7,8 @@ import { deployedOn } from "./contracts.ts";
 export type RoleGrant = { contract: string; role: string; held: boolean };
 
 type RoleQuery = { contract: string; role: string; address: Address; abi: Abi };
+
+const roleId = (result: unknown) => (typeof result === "string" && isHex(result) ? result : "0x");
 
 function roleQueries(): RoleQuery[] {
   const queries: RoleQuery[] = [];
@@ -25,6 +27,8 @@ function roleQueries(): RoleQuery[] {
 /**
  * The roles an account holds on every deployed GridLedger contract, discovered from the ABIs
  * (every `*_ROLE()` constant of an AccessControl contract), so new contracts need no UI change.
+ * The one contract read whose function names are found at run time: it takes the ABIs as plain
+ * `Abi` and checks what comes back instead of typing it from a name.
  */
 export function useRoles(account: Address | undefined): {
   grants: RoleGrant[];
@@ -46,7 +50,7 @@ export function useRoles(account: Address | undefined): {
       abi: q.abi,
       functionName: "hasRole",
       args: [
-        (ids.data?.[i]?.result as Hex | undefined) ?? "0x",
+        roleId(ids.data?.[i]?.result),
         account ?? "0x0000000000000000000000000000000000000000",
       ],
       chainId: appChain.id,

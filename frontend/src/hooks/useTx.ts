@@ -8,18 +8,22 @@ import {
   writeContract,
 } from "wagmi/actions";
 import { useQueryClient } from "@tanstack/react-query";
-import type { Abi, Address, Hash, TransactionReceipt } from "viem";
+import type { Abi, Hash, TransactionReceipt } from "viem";
 import { appChain } from "../config/wagmi.ts";
 import { getParsedError, type ParsedError } from "../utils/parseError.ts";
+import {
+  contractOf,
+  type ContractName,
+  type WriteArgs,
+  type WriteFunctionName,
+} from "./contracts.ts";
 
-/** A contract call ready to simulate and send. */
-export type ContractCall = {
-  address: Address;
-  abi: Abi;
-  functionName: string;
-  args?: readonly unknown[];
-  value?: bigint;
-};
+/** A contract call ready to simulate and send: contract and function by name, typed arguments. */
+export type ContractCall<
+  N extends ContractName,
+  F extends WriteFunctionName<N>,
+  A extends WriteArgs<N, F>,
+> = { contract: N; functionName: F; args: A };
 
 /** Where one transaction is: waiting for the wallet, mined, or failed (with the reason in words). */
 export type TxState =
@@ -29,35 +33,50 @@ export type TxState =
   | { status: "success"; label: string; hash: Hash; blockNumber: bigint }
   | { status: "error"; label: string; error: ParsedError };
 
+/** Sends one typed contract call; resolves to the receipt, or undefined when it failed. */
+export type SendTx = <
+  N extends ContractName,
+  F extends WriteFunctionName<N>,
+  const A extends WriteArgs<N, F>,
+>(
+  label: string,
+  call: ContractCall<N, F, A>,
+) => Promise<TransactionReceipt | undefined>;
+
 /**
  * Sends contract writes the safe way: switch to the app's chain if needed, simulate first (so a
  * revert is explained before anything is signed), then write, wait for the receipt and refresh
  * every query. Failures land in `state.error` as words from getParsedError().
+ * @example tx.send("Cancel", { contract: "EnergyMarket", functionName: "cancelOrder", args: [id] })
  */
-export function useTx(): {
-  state: TxState;
-  send: (label: string, call: ContractCall) => Promise<TransactionReceipt | undefined>;
-  reset: () => void;
-} {
+export function useTx(): { state: TxState; send: SendTx; reset: () => void } {
   const config = useConfig();
   const queryClient = useQueryClient();
   const [state, setState] = useState<TxState>({ status: "idle" });
 
-  const send = useCallback(
-    async (label: string, call: ContractCall) => {
+  const send = useCallback<SendTx>(
+    async (label, call) => {
       setState({ status: "signing", label });
       try {
         const account = getAccount(config);
         if (!account.address) throw new Error("Connect a wallet first.");
+        const contract = contractOf(call.contract, appChain.id);
+        if (!contract) throw new Error(`${call.contract} is not deployed on ${appChain.name}.`);
         if (account.chainId !== appChain.id) {
           await switchChain(config, { chainId: appChain.id });
         }
+        // The call was checked against the const ABI by SendTx's signature; wagmi takes it as a
+        // plain Abi here because its own inference stops at generic parameters.
+        const abi: Abi = contract.abi;
         const { request } = await simulateContract(config, {
-          ...call,
+          address: contract.address,
+          abi,
+          functionName: call.functionName,
+          args: call.args,
           account: account.address,
           chainId: appChain.id,
-        } as never);
-        const hash = await writeContract(config, request as never);
+        });
+        const hash = await writeContract(config, request);
         setState({ status: "mining", label, hash });
         const receipt = await waitForTransactionReceipt(config, { hash, chainId: appChain.id });
         if (receipt.status !== "success") throw new Error(`${label}: the transaction reverted.`);

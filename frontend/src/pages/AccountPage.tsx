@@ -1,8 +1,9 @@
 import { useState } from "react";
-import { useAccount, useBalance, useReadContract } from "wagmi";
+import { useAccount, useBalance } from "wagmi";
 import { formatEther, keccak256, toBytes, type Address } from "viem";
 import { appChain, isDevnet } from "../config/wagmi.ts";
 import { contractOf } from "../hooks/contracts.ts";
+import { useContractRead } from "../hooks/useContractRead.ts";
 import { useRoles } from "../hooks/useRoles.ts";
 import { useTx } from "../hooks/useTx.ts";
 import { TxStatus } from "../components/TxStatus.tsx";
@@ -34,22 +35,10 @@ function Roles({ account }: { account: Address }) {
 function TokenCard({ account }: { account: Address }) {
   const token = contractOf("GridToken", appChain.id);
   const tx = useTx();
-  const balance = useReadContract({
-    address: token?.address,
-    abi: token?.abi,
-    functionName: "balanceOf",
-    args: [account],
-    chainId: appChain.id,
-    query: { enabled: Boolean(token), refetchInterval: 4_000 },
+  const balance = useContractRead("GridToken", "balanceOf", [account], {
+    refetchInterval: 4_000,
   });
-  const nextDrip = useReadContract({
-    address: token?.address,
-    abi: token?.abi,
-    functionName: "nextDripAt",
-    args: [account],
-    chainId: appChain.id,
-    query: { enabled: Boolean(token) },
-  });
+  const nextDrip = useContractRead("GridToken", "nextDripAt", [account]);
   if (!token)
     return (
       <section className="card">
@@ -57,17 +46,15 @@ function TokenCard({ account }: { account: Address }) {
         <p className="muted">Not deployed on this chain.</p>
       </section>
     );
-  const next = nextDrip.data as bigint | undefined;
+  const next = nextDrip.data;
   return (
     <section className="card">
       <h2>GridToken</h2>
       <p className="figure" data-testid="token-balance">
-        {formatToken(balance.data as bigint | undefined)} <small>{TOKEN_SYMBOL}</small>
+        {formatToken(balance.data)} <small>{TOKEN_SYMBOL}</small>
       </p>
       <button
-        onClick={() =>
-          tx.send("Faucet", { address: token.address, abi: token.abi, functionName: "drip" })
-        }
+        onClick={() => tx.send("Faucet", { contract: "GridToken", functionName: "drip", args: [] })}
       >
         Get test tokens (faucet)
       </button>
@@ -87,17 +74,9 @@ function ParticipantCard({ account }: { account: Address }) {
   const [feeder, setFeeder] = useState("1");
   const [bus, setBus] = useState("6");
   const [name, setName] = useState("");
-  const core = useReadContract({
-    address: registry?.address,
-    abi: registry?.abi,
-    functionName: "participantCore",
-    args: [account],
-    chainId: appChain.id,
-    query: { enabled: Boolean(registry) },
-  });
+  const participant = useContractRead("ParticipantRegistry", "participant", [account]).data;
   if (!registry) return null;
-  const [k, status, isRenewable, feederId, busId] =
-    (core.data as readonly [number, number, boolean, number, number] | undefined) ?? [];
+  const status = participant?.status;
   const apply = () => {
     const details = JSON.stringify({
       name: name || account,
@@ -106,8 +85,7 @@ function ParticipantCard({ account }: { account: Address }) {
       bus,
     });
     void tx.send("Apply", {
-      address: registry.address,
-      abi: registry.abi,
+      contract: "ParticipantRegistry",
       functionName: "applyAsParticipant",
       args: [kind, renewable, Number(feeder), Number(bus), keccak256(toBytes(details)), ""],
     });
@@ -118,7 +96,7 @@ function ParticipantCard({ account }: { account: Address }) {
       <p data-testid="participant-status">
         Status: <strong>{PARTICIPANT_STATUS[status ?? 0]}</strong>
         {status
-          ? ` · ${PARTICIPANT_KINDS[k ?? 0]}${isRenewable ? " (renewable)" : ""} · feeder ${feederId} bus ${busId}`
+          ? ` · ${PARTICIPANT_KINDS[participant?.kind ?? 0]}${participant?.renewable ? " (renewable)" : ""} · feeder ${participant?.feederId} bus ${participant?.busId}`
           : ""}
       </p>
       {status !== 2 ? (

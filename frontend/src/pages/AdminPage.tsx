@@ -1,10 +1,11 @@
 import { useState } from "react";
-import { useAccount, useConfig, usePublicClient, useReadContracts } from "wagmi";
-import { readContract, signTypedData } from "wagmi/actions";
+import { useAccount, useConfig, usePublicClient } from "wagmi";
+import { signTypedData } from "wagmi/actions";
 import { useQuery } from "@tanstack/react-query";
 import { isAddress, type Address, type Hex } from "viem";
 import { appChain } from "../config/wagmi.ts";
 import { contractOf, type DeployedContract } from "../hooks/contracts.ts";
+import { readContractByName, useContractReads } from "../hooks/useContractRead.ts";
 import { useTx } from "../hooks/useTx.ts";
 import { useChainTime } from "../hooks/useChainTime.ts";
 import { TxStatus } from "../components/TxStatus.tsx";
@@ -24,6 +25,7 @@ import { usePeriods } from "../hooks/useMarket.ts";
 import { meterCertificateTypedData } from "@gridledger/protocol";
 
 const ASSIGNABLE = ["PROSUMER_ROLE", "AGGREGATOR_ROLE", "SUPPLIER_ROLE"] as const;
+type AssignableRole = (typeof ASSIGNABLE)[number];
 
 /** An application as its ParticipantApplied event states it, with the hash `approve` names. */
 type Application = {
@@ -34,7 +36,7 @@ type Application = {
   hash: Hex;
 };
 
-function useRegistryEvents(registry: DeployedContract | undefined) {
+function useRegistryEvents(registry: DeployedContract<"ParticipantRegistry"> | undefined) {
   const client = usePublicClient({ chainId: appChain.id });
   return useQuery({
     queryKey: ["registry-events", registry?.address],
@@ -51,7 +53,6 @@ function useRegistryEvents(registry: DeployedContract | undefined) {
         client!.getContractEvents({ ...common, eventName: "MeterBound" }),
         client!.getContractEvents({ ...common, eventName: "MeterRevoked" }),
       ]);
-      const args = (l: unknown) => (l as { args: Record<string, unknown> }).args;
       const byLogOrder = (
         a: { blockNumber: bigint | null; logIndex: number | null },
         b: { blockNumber: bigint | null; logIndex: number | null },
@@ -60,59 +61,45 @@ function useRegistryEvents(registry: DeployedContract | undefined) {
         (a.logIndex ?? 0) - (b.logIndex ?? 0);
       // The latest application of each account: what the operator reviews and approves by hash.
       const applications = new Map<Address, Application>();
-      for (const l of [...applied].sort(byLogOrder)) {
-        const a = args(l);
-        applications.set(a.account as Address, {
-          kind: Number(a.kind),
-          renewable: Boolean(a.renewable),
-          feederId: Number(a.feederId),
-          busId: Number(a.busId),
-          hash: a.applicationHash as Hex,
+      for (const { args: a } of [...applied].sort(byLogOrder)) {
+        applications.set(a.account!, {
+          kind: a.kind!,
+          renewable: a.renewable!,
+          feederId: a.feederId!,
+          busId: a.busId!,
+          hash: a.applicationHash!,
         });
       }
       const applicants = [...applications.keys()];
-      const meters = new Map<string, Address>();
+      const meters = new Map<Address, Address>();
       for (const l of [...bound, ...revoked].sort(byLogOrder)) {
-        const a = args(l);
-        if ((l as { eventName: string }).eventName === "MeterBound")
-          meters.set(a.meter as string, a.participant as Address);
-        else meters.delete(a.meter as string);
+        if (l.eventName === "MeterBound") meters.set(l.args.meter!, l.args.participant!);
+        else meters.delete(l.args.meter!);
       }
       return { applicants, applications, meters: [...meters.entries()] };
     },
   });
 }
 
-function Participants({ registry }: { registry: DeployedContract }) {
+function Participants({ registry }: { registry: DeployedContract<"ParticipantRegistry"> }) {
   const config = useConfig();
   const tx = useTx();
   const events = useRegistryEvents(registry);
   const applicants = events.data?.applicants ?? [];
   const applications = events.data?.applications;
-  const cores = useReadContracts({
-    contracts: applicants.map((a) => ({
-      address: registry.address,
-      abi: registry.abi,
-      functionName: "participantCore",
-      args: [a],
-      chainId: appChain.id,
-    })),
-    query: { enabled: applicants.length > 0 },
-  });
-  const [roles, setRoles] = useState<Record<string, string>>({});
+  const participants = useContractReads(
+    "ParticipantRegistry",
+    "participant",
+    applicants.map((a) => [a]),
+  ).results;
+  const [roles, setRoles] = useState<Record<string, AssignableRole>>({});
   // Approves the application shown in the table: its hash goes with the approval, so the
   // contract refuses (ParticipantRegistryApplicationChanged) if the applicant re-applied since.
   const approve = async (account: Address, applicationHash: Hex) => {
     const roleName = roles[account] ?? "PROSUMER_ROLE";
-    const role = (await readContract(config, {
-      address: registry.address,
-      abi: registry.abi,
-      functionName: roleName,
-      chainId: appChain.id,
-    })) as Hex;
+    const role = await readContractByName(config, "ParticipantRegistry", roleName, []);
     await tx.send("Approve", {
-      address: registry.address,
-      abi: registry.abi,
+      contract: "ParticipantRegistry",
       functionName: "approve",
       args: [account, role, applicationHash],
     });
@@ -133,19 +120,22 @@ function Participants({ registry }: { registry: DeployedContract }) {
         </thead>
         <tbody>
           {applicants.map((a, i) => {
-            const core = cores.data?.[i]?.result as
-              readonly [number, number, boolean, number, number] | undefined;
-            const status = core?.[1] ?? 0;
+            const core = participants[i];
+            const status = core?.status ?? 0;
             const app = applications?.get(a);
             return (
               <tr key={a}>
                 <td className="mono">{shortHex(a)}</td>
                 <td>
-                  {PARTICIPANT_KINDS[app?.kind ?? core?.[0] ?? 0]}
-                  {(app?.renewable ?? core?.[2]) ? " ♻" : ""}
+                  {PARTICIPANT_KINDS[app?.kind ?? core?.kind ?? 0]}
+                  {(app?.renewable ?? core?.renewable) ? " ♻" : ""}
                 </td>
                 <td>
-                  {app ? `${app.feederId}/${app.busId}` : core ? `${core[3]}/${core[4]}` : ""}
+                  {app
+                    ? `${app.feederId}/${app.busId}`
+                    : core
+                      ? `${core.feederId}/${core.busId}`
+                      : ""}
                 </td>
                 <td>{PARTICIPANT_STATUS[status]}</td>
                 <td className="mono" data-testid={`application-${a}`} title={app?.hash}>
@@ -157,7 +147,10 @@ function Participants({ registry }: { registry: DeployedContract }) {
                       <select
                         aria-label="Role"
                         value={roles[a] ?? "PROSUMER_ROLE"}
-                        onChange={(e) => setRoles({ ...roles, [a]: e.target.value })}
+                        onChange={(e) => {
+                          const role = ASSIGNABLE.find((r) => r === e.target.value);
+                          if (role) setRoles({ ...roles, [a]: role });
+                        }}
                       >
                         {ASSIGNABLE.map((r) => (
                           <option key={r} value={r}>
@@ -176,8 +169,7 @@ function Participants({ registry }: { registry: DeployedContract }) {
                         className="danger"
                         onClick={() =>
                           void tx.send("Reject", {
-                            address: registry.address,
-                            abi: registry.abi,
+                            contract: "ParticipantRegistry",
                             functionName: "reject",
                             args: [a, `0x${"0".repeat(64)}`],
                           })
@@ -198,7 +190,13 @@ function Participants({ registry }: { registry: DeployedContract }) {
   );
 }
 
-function Meters({ registry, operator }: { registry: DeployedContract; operator?: Address }) {
+function Meters({
+  registry,
+  operator,
+}: {
+  registry: DeployedContract<"ParticipantRegistry">;
+  operator?: Address;
+}) {
   const config = useConfig();
   const tx = useTx();
   const events = useRegistryEvents(registry);
@@ -221,8 +219,7 @@ function Meters({ registry, operator }: { registry: DeployedContract; operator?:
         message: { meter, participant, expiry, nonce },
       });
       await tx.send("Bind meter", {
-        address: registry.address,
-        abi: registry.abi,
+        contract: "ParticipantRegistry",
         functionName: "bindMeter",
         args: [meter, participant, expiry, nonce, signature],
       });
@@ -272,8 +269,7 @@ function Meters({ registry, operator }: { registry: DeployedContract; operator?:
                   className="danger"
                   onClick={() =>
                     void tx.send("Revoke meter", {
-                      address: registry.address,
-                      abi: registry.abi,
+                      contract: "ParticipantRegistry",
                       functionName: "revokeMeter",
                       args: [m],
                     })
@@ -291,7 +287,7 @@ function Meters({ registry, operator }: { registry: DeployedContract; operator?:
   );
 }
 
-function OpenPeriod({ market }: { market: DeployedContract }) {
+function OpenPeriod() {
   const tx = useTx();
   const now = useChainTime();
   const [startsIn, setStartsIn] = useState("30");
@@ -309,18 +305,18 @@ function OpenPeriod({ market }: { market: DeployedContract }) {
       const base = now ?? Math.floor(Date.now() / 1000);
       const start = base + Math.round(Number(startsIn) * 60);
       void tx.send("Open period", {
-        address: market.address,
-        abi: market.abi,
+        contract: "EnergyMarket",
         functionName: "openPeriod",
         args: [
           start,
           Math.round(Number(duration) * 60),
           Math.round(Number(metering) * 60),
-          parseToken(gridPrice),
-          parseToken(feedIn),
+          // uint40 prices: viem takes integers below 2^48 as numbers, and these are exact.
+          Number(parseToken(gridPrice)),
+          Number(parseToken(feedIn)),
           Math.round(Number(band) * 100),
           // GLT per kWh in base units = milli-units per Wh, the unit of the bond rate.
-          parseToken(bond),
+          Number(parseToken(bond)),
           Number(parseKwh(minOrder)),
         ],
       });
@@ -398,9 +394,9 @@ function OpenPeriod({ market }: { market: DeployedContract }) {
   );
 }
 
-function OpenInterval({ market }: { market: DeployedContract }) {
+function OpenInterval() {
   const tx = useTx();
-  const periods = usePeriods(market);
+  const periods = usePeriods();
   const [choice, setChoice] = useState<string>();
   const [kind, setKind] = useState(0);
   const [gateBefore, setGateBefore] = useState("10");
@@ -413,8 +409,7 @@ function OpenInterval({ market }: { market: DeployedContract }) {
       if (!period) throw new Error("open a delivery period first");
       const gate = period.start - Math.round(Number(gateBefore) * 60);
       void tx.send("Open interval", {
-        address: market.address,
-        abi: market.abi,
+        contract: "EnergyMarket",
         functionName: "openInterval",
         args: [period.id, kind, gate],
       });
@@ -512,7 +507,7 @@ function OpenInterval({ market }: { market: DeployedContract }) {
   );
 }
 
-function ReportMeter({ market }: { market: DeployedContract }) {
+function ReportMeter() {
   const tx = useTx();
   const [periodId, setPeriodId] = useState("1");
   const [participant, setParticipant] = useState("");
@@ -524,8 +519,7 @@ function ReportMeter({ market }: { market: DeployedContract }) {
     try {
       if (!isAddress(participant)) throw new Error("participant: expected an address");
       void tx.send("Report meter", {
-        address: market.address,
-        abi: market.abi,
+        contract: "EnergyMarket",
         functionName: "reportMeter",
         args: [BigInt(periodId), participant, parseKwh(produced), parseKwh(consumed)],
       });
@@ -605,9 +599,9 @@ export default function AdminPage(_props: { param: string }) {
       <div className="two-col">
         {registry ? <Participants registry={registry} /> : null}
         {registry ? <Meters registry={registry} operator={address} /> : null}
-        {market ? <OpenPeriod market={market} /> : null}
-        {market ? <OpenInterval market={market} /> : null}
-        {market ? <ReportMeter market={market} /> : null}
+        {market ? <OpenPeriod /> : null}
+        {market ? <OpenInterval /> : null}
+        {market ? <ReportMeter /> : null}
       </div>
     </div>
   );

@@ -1,7 +1,7 @@
 import { useMemo, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useAccount, useConfig } from "wagmi";
-import { getBlock, readContract, signTypedData } from "wagmi/actions";
+import { getBlock, signTypedData } from "wagmi/actions";
 import type { Address, Hex } from "viem";
 import { fingerprintJson } from "@gridledger/domain/fingerprint";
 import { offerTypedData } from "@gridledger/protocol";
@@ -9,6 +9,7 @@ import { solvePowerFlow } from "@gridledger/domain/grid";
 import { optimiseDispatch, type DispatchResult } from "@gridledger/domain/dispatch";
 import { appChain } from "../config/wagmi.ts";
 import { contractOf, type DeployedContract } from "../hooks/contracts.ts";
+import { readContractByName } from "../hooks/useContractRead.ts";
 import { useChainTime } from "../hooks/useChainTime.ts";
 import {
   useDispatchContract,
@@ -40,7 +41,7 @@ import {
 
 const UNITS = 1_000_000;
 
-function TriggerForm({ registry }: { registry: DeployedContract }) {
+function TriggerForm({ registry }: { registry: DeployedContract<"DispatchRegistry"> }) {
   const tx = useTx();
   const now = useChainTime();
   const token = contractOf("GridToken", appChain.id);
@@ -67,16 +68,14 @@ function TriggerForm({ registry }: { registry: DeployedContract }) {
         violations: alarm.violations,
       });
       const approved = await tx.send("Approve budget", {
-        address: token.address,
-        abi: token.abi,
+        contract: "GridToken",
         functionName: "approve",
         args: [registry.address, budget],
       });
       if (!approved) return;
       const start = now + Math.round(Number(f.startMin) * 60);
       await tx.send("Trigger", {
-        address: registry.address,
-        abi: registry.abi,
+        contract: "DispatchRegistry",
         functionName: "trigger",
         args: [
           {
@@ -157,7 +156,7 @@ function OfferForm({
   event,
   account,
 }: {
-  registry: DeployedContract;
+  registry: DeployedContract<"DispatchRegistry">;
   event: TdvaEvent;
   account: Address;
 }) {
@@ -239,7 +238,13 @@ function OfferForm({
   );
 }
 
-function Proposal({ registry, event }: { registry: DeployedContract; event: TdvaEvent }) {
+function Proposal({
+  registry,
+  event,
+}: {
+  registry: DeployedContract<"DispatchRegistry">;
+  event: TdvaEvent;
+}) {
   const config = useConfig();
   const tx = useTx();
   const [plan, setPlan] = useState<{ result: DispatchResult; offers: SignedOffer[] }>();
@@ -252,19 +257,11 @@ function Proposal({ registry, event }: { registry: DeployedContract; event: Tdva
         `/v1/dispatch/events/${event.id}/offers`,
       );
       if (offers.length === 0) throw new Error("No signed offers for this event yet.");
-      const participants = contractOf("ParticipantRegistry", appChain.id)!;
       const buses = await Promise.all(
         offers.map(
           async (o) =>
-            (
-              (await readContract(config, {
-                address: participants.address,
-                abi: participants.abi,
-                functionName: "participantCore",
-                args: [o.provider],
-                chainId: appChain.id,
-              })) as readonly unknown[]
-            )[4] as number,
+            (await readContractByName(config, "ParticipantRegistry", "participant", [o.provider]))
+              .busId,
         ),
       );
       const durationH = event.trigger.duration / 3600;
@@ -294,8 +291,7 @@ function Proposal({ registry, event }: { registry: DeployedContract; event: Tdva
     const report = await fingerprintJson(plan.result.safety);
     const byId = new Map(plan.result.allocations.map((a) => [a.id.toLowerCase(), a.watts]));
     await tx.send("Dispatch", {
-      address: registry.address,
-      abi: registry.abi,
+      contract: "DispatchRegistry",
       functionName: "dispatch",
       args: [
         event.id,
@@ -392,11 +388,9 @@ function Proposal({ registry, event }: { registry: DeployedContract; event: Tdva
 }
 
 function VerifyForm({
-  registry,
   event,
   lines,
 }: {
-  registry: DeployedContract;
   event: TdvaEvent;
   lines: { provider: Address; allocationW: number }[];
 }) {
@@ -416,8 +410,7 @@ function VerifyForm({
       })),
     });
     await tx.send("Verify", {
-      address: registry.address,
-      abi: registry.abi,
+      contract: "DispatchRegistry",
       functionName: "verify",
       args: [event.id, delivered, data.keccak256, data.cid],
     });
@@ -456,7 +449,7 @@ function EventDetail({
   event,
   account,
 }: {
-  registry: DeployedContract;
+  registry: DeployedContract<"DispatchRegistry">;
   event: TdvaEvent;
   account?: Address;
 }) {
@@ -476,8 +469,7 @@ function EventDetail({
   const windowEnd = event.trigger.start + event.trigger.duration;
   const settle = () =>
     void tx.send("Settle", {
-      address: registry.address,
-      abi: registry.abi,
+      contract: "DispatchRegistry",
       functionName: "settle",
       args: [
         event.id,
@@ -596,7 +588,7 @@ function EventDetail({
       {stage === 1 ? <Proposal registry={registry} event={event} /> : null}
       {stage === 2 && lines.length > 0 ? (
         now !== undefined && now >= windowEnd ? (
-          <VerifyForm registry={registry} event={event} lines={lines} />
+          <VerifyForm event={event} lines={lines} />
         ) : (
           <p className="muted">
             Verification opens when the window ends ({formatTime(windowEnd)}).
@@ -619,7 +611,7 @@ function EventDetail({
 export default function DispatchPage({ param }: { param: string }) {
   const registry = useDispatchContract();
   const { address } = useAccount();
-  const events = useTdvaEvents(registry);
+  const events = useTdvaEvents();
   const selected = /^\d+$/.test(param) ? events.find((e) => e.id === BigInt(param)) : events[0];
   if (!registry)
     return (

@@ -1,6 +1,5 @@
 import { useMemo, useState } from "react";
 import { useConfig } from "wagmi";
-import { readContract } from "wagmi/actions";
 import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
 import {
@@ -9,8 +8,7 @@ import {
   applyInjections,
   type Network,
 } from "@gridledger/domain/grid";
-import { appChain } from "../config/wagmi.ts";
-import { contractOf } from "../hooks/contracts.ts";
+import { readContractByName } from "../hooks/useContractRead.ts";
 import { useDispatchContract, useTdvaEvents, useTdvaLogs } from "../hooks/useDispatch.ts";
 import { FeederGraph } from "../components/FeederGraph.tsx";
 import { VoltageChart } from "../components/VoltageChart.tsx";
@@ -49,7 +47,7 @@ export default function GridPage(_props: { param: string }) {
   const [feeder, setFeeder] = useState<FeederName>("six-node");
   const [eventId, setEventId] = useState<string>("");
   const registry = useDispatchContract();
-  const events = useTdvaEvents(registry).filter(
+  const events = useTdvaEvents().filter(
     (e) => Number(e.trigger.stage) >= 2 && Number(e.trigger.stage) <= 4,
   );
   const chosen = events.find((e) => e.id.toString() === eventId);
@@ -64,18 +62,13 @@ export default function GridPage(_props: { param: string }) {
     queryKey: ["grid-after", feeder, eventId, logs.data?.lines.length],
     enabled: Boolean(net.data && chosen && logs.data && feeder === "six-node"),
     queryFn: async () => {
-      const participants = contractOf("ParticipantRegistry", appChain.id)!;
       const sign = chosen!.trigger.requestedW < 0n ? -1 : 1;
       const injections = await Promise.all(
         logs.data!.lines.map(async (l: { provider: Address; allocationW: number }) => {
-          const core = (await readContract(config, {
-            address: participants.address,
-            abi: participants.abi,
-            functionName: "participantCore",
-            args: [l.provider],
-            chainId: appChain.id,
-          })) as readonly unknown[];
-          return { bus: String(core[4]), kw: (sign * l.allocationW) / 1000, kvar: 0 };
+          const { busId } = await readContractByName(config, "ParticipantRegistry", "participant", [
+            l.provider,
+          ]);
+          return { bus: String(busId), kw: (sign * l.allocationW) / 1000, kvar: 0 };
         }),
       );
       return solvePowerFlow(applyInjections(net.data as Network, injections));

@@ -1,7 +1,6 @@
 import { useMemo, useState } from "react";
-import { useAccount, useReadContracts } from "wagmi";
+import { useAccount } from "wagmi";
 import type { Address } from "viem";
-import { appChain } from "../config/wagmi.ts";
 import { useChainTime } from "../hooks/useChainTime.ts";
 import {
   useClearingState,
@@ -39,6 +38,7 @@ import {
   type MarketOrder,
 } from "../utils/market.ts";
 import type { DeployedContract } from "../hooks/contracts.ts";
+import { useContractReads } from "../hooks/useContractRead.ts";
 
 const glt = (milli: bigint) => `${formatToken(milliToUnits(milli))} ${TOKEN_SYMBOL}`;
 
@@ -94,12 +94,10 @@ function IntervalList({
 }
 
 function PlaceOrder({
-  market,
   interval,
   period,
   gateOpen,
 }: {
-  market: DeployedContract;
   interval: MarketInterval;
   period: MarketPeriod | undefined;
   gateOpen: boolean;
@@ -127,10 +125,10 @@ function PlaceOrder({
           e.preventDefault();
           if (parsed)
             void tx.send(side === SIDE.Buy ? "Bid" : "Ask", {
-              address: market.address,
-              abi: market.abi,
+              contract: "EnergyMarket",
               functionName: "placeOrder",
-              args: [interval.id, side, parsed.price, parsed.quantity],
+              // uint40 price and quantity: numbers in viem (exact below 2^48).
+              args: [interval.id, side, Number(parsed.price), Number(parsed.quantity)],
             });
         }}
       >
@@ -183,12 +181,10 @@ function PlaceOrder({
 }
 
 function OrderBook({
-  market,
   orders,
   gateOpen,
   account,
 }: {
-  market: DeployedContract;
   orders: MarketOrder[];
   gateOpen: boolean;
   account?: Address;
@@ -230,8 +226,7 @@ function OrderBook({
                     className="secondary"
                     onClick={() =>
                       tx.send("Cancel", {
-                        address: market.address,
-                        abi: market.abi,
+                        contract: "EnergyMarket",
                         functionName: "cancelOrder",
                         args: [o.id],
                       })
@@ -304,14 +299,14 @@ function Clearing({
   orders,
   now,
 }: {
-  market: DeployedContract;
+  market: DeployedContract<"EnergyMarket">;
   interval: MarketInterval;
   period: MarketPeriod | undefined;
   orders: MarketOrder[];
   now?: number;
 }) {
   const tx = useTx();
-  const progress = useClearingState(market, interval.id);
+  const progress = useClearingState(interval.id);
   const events = useIntervalEvents(market, interval.id, interval.status, progress?.settleStage);
   const matches = events.data?.matches ?? [];
   const remainders = events.data?.remainders ?? [];
@@ -325,22 +320,13 @@ function Clearing({
     ),
   ];
   // Positions are per delivery period: the sums over every interval trading it, after tally.
-  const positions = useReadContracts({
-    contracts: owners.map((o) => ({
-      address: market.address,
-      abi: market.abi,
-      functionName: "position",
-      args: [interval.periodId, o],
-      chainId: appChain.id,
-    })),
-    query: { enabled: owners.length > 0, refetchInterval: 3_000 },
-  });
-  const position = (owner?: Address) => {
-    const i = owner ? owners.indexOf(owner) : -1;
-    return positions.data?.[i]?.result as
-      | { produced: bigint; consumed: bigint; sold: bigint; bought: bigint; reported: boolean }
-      | undefined;
-  };
+  const positions = useContractReads(
+    "EnergyMarket",
+    "position",
+    owners.map((o) => [interval.periodId, o]),
+    { refetchInterval: 3_000 },
+  ).results;
+  const position = (owner?: Address) => (owner ? positions[owners.indexOf(owner)] : undefined);
   const summary = clearingSummary(matches);
   const unmatchedWh = remainders.reduce((s, r) => s + r.quantity, 0n);
   const settleAfter = interval.start + interval.duration + interval.meteringWindow;
@@ -363,23 +349,20 @@ function Clearing({
   const clear = () => {
     const lists = sortClearingLists(orders);
     void tx.send("Clear", {
-      address: market.address,
-      abi: market.abi,
+      contract: "EnergyMarket",
       functionName: "clear",
       args: [interval.id, lists.renewableSells, lists.conventionalSells, lists.buys],
     });
   };
   const tally = () =>
     void tx.send("Tally", {
-      address: market.address,
-      abi: market.abi,
+      contract: "EnergyMarket",
       functionName: "tally",
       args: [interval.id, records ?? []],
     });
   const settle = () =>
     void tx.send("Settle", {
-      address: market.address,
-      abi: market.abi,
+      contract: "EnergyMarket",
       functionName: "settle",
       args: [interval.id, records ?? []],
     });
@@ -574,13 +557,13 @@ export default function MarketPage({ param }: { param: string }) {
   const market = useMarketContract();
   const { address } = useAccount();
   const now = useChainTime();
-  const { intervals, isLoading } = useIntervals(market);
+  const { intervals, isLoading } = useIntervals();
   const selected = useMemo(() => {
     if (/^\d+$/.test(param)) return intervals.find((iv) => iv.id === BigInt(param));
     return intervals.find((iv) => iv.status === 1) ?? intervals[0];
   }, [intervals, param]);
-  const orders = useIntervalOrders(market, selected);
-  const period = usePeriod(market, selected?.periodId);
+  const orders = useIntervalOrders(selected);
+  const period = usePeriod(selected?.periodId);
   if (!market)
     return (
       <section className="card">
@@ -652,13 +635,11 @@ export default function MarketPage({ param }: { param: string }) {
             <p className="muted">Loading intervals…</p>
           ) : null}
           {selected && address ? (
-            <PlaceOrder market={market} interval={selected} period={period} gateOpen={gateOpen} />
+            <PlaceOrder interval={selected} period={period} gateOpen={gateOpen} />
           ) : null}
         </div>
         <div>
-          {selected ? (
-            <OrderBook market={market} orders={orders} gateOpen={gateOpen} account={address} />
-          ) : null}
+          {selected ? <OrderBook orders={orders} gateOpen={gateOpen} account={address} /> : null}
           {selected ? (
             <Clearing
               market={market}
