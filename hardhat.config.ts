@@ -23,6 +23,16 @@ subtask(
   },
 );
 
+/** Hardhat's public devnet mnemonic (its keys are known to everyone). */
+const DEVNET_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** Signers of the `chain` network: one private key, or the first 20 keys of a mnemonic. */
+function chainAccounts(): string[] | { mnemonic: string; count: number } {
+  const key = process.env.DEPLOYER_PRIVATE_KEY;
+  if (key) return [key.startsWith("0x") ? key : `0x${key}`];
+  return { mnemonic: process.env.DEPLOYER_MNEMONIC ?? DEVNET_MNEMONIC, count: 20 };
+}
+
 const config: HardhatUserConfig = {
   solidity: {
     compilers: [
@@ -53,7 +63,17 @@ const config: HardhatUserConfig = {
   },
   networks: {
     hardhat: { chainId: 31337 },
+    // The Hardhat devnet (`npm start`, test devnets): chain 31337, the node's own accounts.
     localhost: { url: process.env.RPC_URL ?? "http://127.0.0.1:8545", chainId: 31337 },
+    // Any EVM JSON-RPC chain: RPC_URL with keys from the environment (scripts/deploy/README.md).
+    // Without DEPLOYER_PRIVATE_KEY / DEPLOYER_MNEMONIC it falls back to the devnet's public
+    // mnemonic, which scripts/deploy refuses on every chain but 31337.
+    chain: {
+      url: process.env.RPC_URL ?? "http://127.0.0.1:8545",
+      accounts: chainAccounts(),
+      ...(process.env.CHAIN_ID ? { chainId: Number(process.env.CHAIN_ID) } : {}),
+      timeout: 120_000,
+    },
   },
   gasReporter: {
     enabled: process.env.REPORT_GAS === "true",

@@ -15,7 +15,7 @@ const BIN = path.join(ROOT, "node_modules", ".bin");
 const EXTERNAL_RPC = process.env.RPC_URL;
 const DEVNET_PORT = Number(process.env.DEVNET_PORT ?? 8545);
 const RPC_URL = EXTERNAL_RPC ?? `http://127.0.0.1:${DEVNET_PORT}`;
-const DEPLOYMENT_FILE = process.env.DEPLOYMENT_FILE ?? "deployments/localhost.json";
+const DEPLOYMENT_FILE = process.env.DEPLOYMENT_FILE ?? "deployments/31337.json";
 const API_PORT = Number(process.env.API_PORT ?? 8787);
 const WEB_PORT = Number(process.env.WEB_PORT ?? 5173);
 // The devnet forgets its state when it stops, so its embedded stores start afresh with it (the

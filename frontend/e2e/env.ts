@@ -101,7 +101,7 @@ export async function rpc(method: string, params: unknown[] = []): Promise<unkno
   return body.result;
 }
 
-/** The deployment the devnet got (deployments/localhost.json, written by the deploy script). */
+/** The deployment the devnet got (deployments/31337.json, written by the deploy script). */
 export type Deployment = {
   chainId: number;
   contracts: Record<string, { address: `0x${string}`; deployedOnBlock: number }>;
@@ -138,7 +138,7 @@ export async function startDevnet(): Promise<Deployment> {
   );
   if (deploy.status !== 0) throw new Error(`deploy failed:\n${deploy.stderr}\n${deploy.stdout}`);
   return JSON.parse(
-    readFileSync(path.join(ROOT, "deployments", "localhost.json"), "utf8"),
+    readFileSync(path.join(ROOT, "deployments", "31337.json"), "utf8"),
   ) as Deployment;
 }
 
@@ -230,7 +230,7 @@ export async function startApi(): Promise<boolean> {
       RPC_URL,
       API_HOST: "127.0.0.1",
       API_PORT: String(API_PORT),
-      DEPLOYMENT_FILE: path.join(ROOT, "deployments", "localhost.json"),
+      DEPLOYMENT_FILE: path.join(ROOT, "deployments", "31337.json"),
       DATA_DIR: dataDir,
       LOG_LEVEL: "warn",
       INDEXER_POLL_MS: "200",

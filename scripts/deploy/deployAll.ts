@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-/** One deployed contract as recorded in deployments/<network>.json. */
+/** One deployed contract as recorded in deployments/<chainId>.json. */
 export type DeployedContract = { address: string; deployedOnBlock: number; args: unknown[] };
 
 /** The deployment record every service and the frontend read addresses from. */
@@ -8,6 +8,8 @@ export type Deployment = {
   network: string;
   chainId: number;
   deployedAt: string;
+  /** False while a deployment is under way (or stopped half-way): the next run resumes it. */
+  complete: boolean;
   contracts: Record<string, DeployedContract>;
 };
 
@@ -18,22 +20,50 @@ const FAUCET_COOLDOWN = 3_600n;
 /**
  * Deploys GridLedger's contracts in dependency order with the first signer as operator.
  * Later contracts take the addresses of earlier ones, so the order here is the dependency order.
+ *
+ * Resumable: a contract already in `previous` whose address holds code is kept, and `save` is
+ * called after every step, so a run stopped half-way (unfunded deployer, RPC gone) continues
+ * where it stopped. A recorded address without code (a devnet that was restarted) is redeployed.
  */
-export async function deployAll(hre: HardhatRuntimeEnvironment): Promise<Deployment> {
+export async function deployAll(
+  hre: HardhatRuntimeEnvironment,
+  previous: Deployment | undefined,
+  save: (deployment: Deployment) => void,
+  log: (line: string) => void = () => {},
+): Promise<Deployment> {
   const [operator] = await hre.ethers.getSigners();
   if (!operator) throw new Error("no signer configured for this network");
   const { chainId } = await hre.ethers.provider.getNetwork();
-  const contracts: Record<string, DeployedContract> = {};
+  const deployment: Deployment = {
+    network: hre.network.name,
+    chainId: Number(chainId),
+    deployedAt: new Date().toISOString(),
+    complete: false,
+    contracts: {},
+  };
 
   async function deploy(name: string, args: unknown[]): Promise<string> {
+    const recorded = previous?.contracts[name];
+    const recordedArgs = JSON.stringify(args.map(String));
+    if (
+      recorded &&
+      JSON.stringify(recorded.args.map(String)) === recordedArgs &&
+      (await hre.ethers.provider.getCode(recorded.address)) !== "0x"
+    ) {
+      log(`${name}: kept ${recorded.address} (already deployed)`);
+      deployment.contracts[name] = recorded;
+      return recorded.address;
+    }
     const contract = await hre.ethers.deployContract(name, args, operator);
     const receipt = await contract.deploymentTransaction()?.wait();
     const address = await contract.getAddress();
-    contracts[name] = {
+    deployment.contracts[name] = {
       address,
       deployedOnBlock: receipt?.blockNumber ?? 0,
       args: args.map((a) => (typeof a === "bigint" ? a.toString() : a)),
     };
+    save(deployment);
+    log(`${name}: deployed at ${address} (block ${receipt?.blockNumber ?? "?"})`);
     return address;
   }
 
@@ -41,27 +71,27 @@ export async function deployAll(hre: HardhatRuntimeEnvironment): Promise<Deploym
   await deploy("ParticipantRegistry", [operator.address]);
   await deploy("EnergyMarket", [
     operator.address,
-    contracts["GridToken"]!.address,
-    contracts["ParticipantRegistry"]!.address,
+    deployment.contracts["GridToken"]!.address,
+    deployment.contracts["ParticipantRegistry"]!.address,
   ]);
   const dataAnchor = await deploy("DataAnchor", [operator.address]);
   // The operator's services anchor the traceability batches (services/src/trace), so the operator
-  // also holds ANCHORER_ROLE on the devnet; other data owners are granted it by the operator.
+  // also holds ANCHORER_ROLE; other data owners are granted it by the operator.
   const anchorContract = await hre.ethers.getContractAt("DataAnchor", dataAnchor, operator);
-  await (
-    await anchorContract.grantRole(await anchorContract.ANCHORER_ROLE(), operator.address)
-  ).wait();
-  await deploy("MeterReadings", [operator.address, contracts["ParticipantRegistry"]?.address]);
+  const anchorer = await anchorContract.ANCHORER_ROLE();
+  if (!(await anchorContract.hasRole(anchorer, operator.address))) {
+    await (await anchorContract.grantRole(anchorer, operator.address)).wait();
+  }
+  await deploy("MeterReadings", [
+    operator.address,
+    deployment.contracts["ParticipantRegistry"]!.address,
+  ]);
   await deploy("DispatchRegistry", [
     operator.address,
-    contracts["GridToken"]!.address,
-    contracts["ParticipantRegistry"]!.address,
+    deployment.contracts["GridToken"]!.address,
+    deployment.contracts["ParticipantRegistry"]!.address,
   ]);
-
-  return {
-    network: hre.network.name,
-    chainId: Number(chainId),
-    deployedAt: new Date().toISOString(),
-    contracts,
-  };
+  deployment.complete = true;
+  save(deployment);
+  return deployment;
 }

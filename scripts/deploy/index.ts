@@ -1,29 +1,104 @@
-// `hardhat run --network <name> scripts/deploy/index.ts`: deploys everything and records the
-// addresses in deployments/<network>.json, then regenerates the TypeScript contract bindings
-// (or, with DEPLOYMENT_OUT=<file>, only writes the record to that file).
-import { mkdirSync, writeFileSync } from "node:fs";
+// `hardhat run --network <localhost|chain> scripts/deploy/index.ts` (`npm run deploy` for
+// `chain`): deploys everything, resumably, and records the addresses in
+// deployments/<chainId>.json, then regenerates the TypeScript contract bindings (or, with
+// DEPLOYMENT_OUT=<file>, only writes the record to that file). See scripts/deploy/README.md.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import hre from "hardhat";
-import { deployAll } from "./deployAll";
+import { deployAll, type Deployment } from "./deployAll";
 import { seedDevnet } from "./seedDevnet";
 import { generateContractBindings } from "../generate-protocol";
 
+const DEVNET_CHAIN_ID = 31337;
+/** Upper bound of the gas a fresh deployment burns (six contracts and one role grant). */
+const DEPLOY_GAS = 16_000_000n;
+
+/** A failure the operator can act on: printed as one line, exit code 1, no stack trace. */
+class DeployError extends Error {}
+
+async function connect(): Promise<number> {
+  const url = "url" in hre.network.config ? hre.network.config.url : "in-process";
+  try {
+    const { chainId } = await hre.ethers.provider.getNetwork();
+    return Number(chainId);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    // HH101: the node answered with another chain id than CHAIN_ID pins.
+    if (reason?.includes("HH101")) throw new DeployError(`wrong chain: ${reason}`);
+    throw new DeployError(
+      `cannot reach the chain at ${url} (network ${hre.network.name}): ${reason}`,
+    );
+  }
+}
+
+function readPrevious(file: string, chainId: number): Deployment | undefined {
+  if (!existsSync(file)) return undefined;
+  const previous = JSON.parse(readFileSync(file, "utf8")) as Deployment;
+  if (previous.chainId !== chainId) {
+    throw new DeployError(
+      `${file} records a deployment on chain ${previous.chainId}, but the RPC serves chain ${chainId}; ` +
+        "point DEPLOYMENT_OUT/RPC_URL at matching ones (nothing was deployed)",
+    );
+  }
+  return previous;
+}
+
 async function main(): Promise<void> {
-  const deployment = await deployAll(hre);
-  // SEED_DEVNET=true (npm start) also registers, funds and binds meters for the devnet cast.
-  const seeded = process.env.SEED_DEVNET === "true" ? await seedDevnet(hre, deployment) : undefined;
+  const chainId = await connect();
+  const expected = process.env.CHAIN_ID;
+  if (expected && Number(expected) !== chainId) {
+    throw new DeployError(`CHAIN_ID=${expected}, but the RPC serves chain ${chainId}`);
+  }
+  const ownKeys = Boolean(process.env.DEPLOYER_PRIVATE_KEY || process.env.DEPLOYER_MNEMONIC);
+  if (hre.network.name === "chain" && !ownKeys && chainId !== DEVNET_CHAIN_ID) {
+    throw new DeployError(
+      `chain ${chainId} is not the Hardhat devnet: set DEPLOYER_PRIVATE_KEY or DEPLOYER_MNEMONIC ` +
+        "(the devnet's public keys are used on chain 31337 only)",
+    );
+  }
+  const [operator] = await hre.ethers.getSigners();
+  if (!operator) throw new DeployError(`no signer for network ${hre.network.name}`);
+
   // DEPLOYMENT_OUT (tests' throwaway devnets) writes the record elsewhere and leaves the
   // deployments/ folder and the generated bindings alone.
   const out = process.env.DEPLOYMENT_OUT;
-  const dir = out ? path.dirname(out) : path.join(hre.config.paths.root, "deployments");
-  mkdirSync(dir, { recursive: true });
-  const file = out ?? path.join(dir, `${hre.network.name}.json`);
-  writeFileSync(file, JSON.stringify({ ...deployment, seeded }, null, 2) + "\n");
+  const file = out ?? path.join(hre.config.paths.root, "deployments", `${chainId}.json`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const previous = readPrevious(file, chainId);
+  const save = (deployment: Deployment) =>
+    writeFileSync(file, JSON.stringify(deployment, null, 2) + "\n");
+
+  if (!previous?.complete) {
+    const balance = await hre.ethers.provider.getBalance(operator.address);
+    const fees = await hre.ethers.provider.getFeeData();
+    const needed = DEPLOY_GAS * (fees.maxFeePerGas ?? fees.gasPrice ?? 0n);
+    if (balance < needed) {
+      throw new DeployError(
+        `deployer ${operator.address} holds ${hre.ethers.formatEther(balance)} ETH on chain ${chainId}; ` +
+          `a deployment needs up to ${hre.ethers.formatEther(needed)} ETH at the current fees. Fund it and rerun`,
+      );
+    }
+  }
+  const log = (line: string) => process.stderr.write(`[deploy] ${line}\n`);
+  let deployment: Deployment;
+  try {
+    deployment = await deployAll(hre, previous, save, log);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new DeployError(
+      `deployment stopped: ${reason}. What was deployed is recorded in ${file}; rerun to resume`,
+    );
+  }
+  // SEED_DEVNET=true (npm start, demos) also registers, funds and binds meters for the cast.
+  const seeded =
+    process.env.SEED_DEVNET === "true" ? await seedDevnet(hre, deployment, log) : undefined;
+  save({ ...deployment, ...(seeded ? { seeded } : {}) } as Deployment);
   if (!out) generateContractBindings(hre.config.paths.root);
   process.stdout.write(JSON.stringify({ deploymentFile: file, ...deployment }) + "\n");
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  if (error instanceof DeployError) console.error(`deploy: ${error.message}`);
+  else console.error(error);
   process.exitCode = 1;
 });

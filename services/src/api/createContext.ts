@@ -115,7 +115,23 @@ export async function createServices(
         return { kind: content.kind };
       }),
     ]);
-    return { chain, graph: graphCheck, content: contentCheck };
+    // Anchoring and the indexer are parts every deployment needs: without them the API would
+    // accept records it can never anchor, or serve history that stopped growing.
+    const anchoring = await probe(() => anchorClient.anchoringStatus());
+    const indexerStatus = indexer?.status();
+    const indexerCheck: Check =
+      options.indexer === false
+        ? { ok: true, detail: "not run by this process (--no-indexer)" }
+        : indexerStatus?.running && !indexerStatus.reorg
+          ? { ok: true, detail: { lastBlock: indexerStatus.lastBlock } }
+          : { ok: false, detail: indexerStatus?.reorg ?? "stopped" };
+    return {
+      chain,
+      graph: graphCheck,
+      content: contentCheck,
+      anchoring,
+      indexer: indexerCheck,
+    };
   };
 
   const context: ApiContext = {

@@ -7,7 +7,7 @@ import {
   type Address,
   type Hex,
 } from "viem";
-import { abis } from "@gridledger/protocol";
+import { abis, constants } from "@gridledger/protocol";
 import { UnavailableError, UpstreamError } from "@gridledger/domain/errors";
 import type { ChainClients } from "./clients.ts";
 import { contractAddress } from "./deployment.ts";
@@ -89,6 +89,24 @@ export class DataAnchorClient {
       if (revertName(error) === "DataAnchorUnknownAnchor") return false;
       throw wrap("verify", error);
     }
+  }
+
+  /**
+   * Whether this process can anchor: a key is configured, it holds ANCHORER_ROLE on the
+   * DataAnchor contract and it has ether for gas. Throws (for /v1/health) naming what is missing.
+   */
+  async anchoringStatus(): Promise<{ account: Address; balanceWei: string }> {
+    const wallet = this.#clients.walletClient;
+    if (!wallet)
+      throw new UnavailableError("anchoring is disabled: no ANCHOR_PRIVATE_KEY configured");
+    const account = wallet.account.address;
+    const [holdsRole, balance] = await Promise.all([
+      this.#read().read.hasRole([constants.DataAnchor.ANCHORER_ROLE, account]),
+      this.#clients.publicClient.getBalance({ address: account }),
+    ]);
+    if (!holdsRole) throw new UnavailableError(`anchoring key ${account} lacks ANCHORER_ROLE`);
+    if (balance === 0n) throw new UnavailableError(`anchoring key ${account} has no ether for gas`);
+    return { account, balanceWei: balance.toString() };
   }
 
   /** Anchors a root with the configured anchoring key; waits for the receipt. */

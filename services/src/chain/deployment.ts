@@ -26,7 +26,7 @@ const DeploymentSchema = z.object({
   ),
 });
 
-/** The contract addresses of one deployment (deployments/<network>.json), validated. */
+/** The contract addresses of one deployment (deployments/<chainId>.json), validated. */
 export type Deployment = {
   chainId: number;
   contracts: Record<string, { address: Address; deployedOnBlock: number }>;
@@ -36,7 +36,7 @@ export type Deployment = {
  * Reads and validates a deployment record written by scripts/deploy/index.ts. Relative paths are
  * resolved against `baseDir` (the working directory by default).
  *
- * @example const deployment = await readDeployment("deployments/localhost.json")
+ * @example const deployment = await readDeployment("deployments/31337.json")
  */
 export async function readDeployment(file: string, baseDir = process.cwd()): Promise<Deployment> {
   const full = path.resolve(baseDir, file);

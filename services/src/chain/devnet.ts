@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -72,14 +72,22 @@ async function rpcReady(url: string, child: ChildProcess, timeoutMs: number): Pr
   throw new Error(`hardhat node at ${url} not ready after ${timeoutMs} ms`);
 }
 
+/** An artifact every deployment needs: when it is missing the contracts were never compiled. */
+const MARKET_ARTIFACT = path.join(
+  REPO_ROOT,
+  "artifacts/contracts/market/EnergyMarket.sol/EnergyMarket.json",
+);
+
 /**
  * Starts a real `hardhat node` on 127.0.0.1:`port` (use your suite's own port in 18500-18599) and
- * deploys every GridLedger contract with scripts/deploy/index.ts. The contracts must be compiled
- * beforehand (`npm run compile`); nothing here compiles, so no Hardhat lock is taken.
+ * deploys every GridLedger contract with scripts/deploy/index.ts. The contracts are compiled first
+ * only when they never were (a fresh `npm ci`: about a minute); tests compile beforehand
+ * (`npm run compile`), so they take no Hardhat lock here.
  *
  * @example const devnet = await startDevnet(18510); ...; await devnet.stop()
  */
 export async function startDevnet(port: number): Promise<Devnet> {
+  if (!existsSync(MARKET_ARTIFACT)) await run(["compile", "--quiet"], process.env, 600_000);
   const dir = mkdtempSync(path.join(tmpdir(), `gl-devnet-${port}-`));
   const rpcUrl = `http://127.0.0.1:${port}`;
   const env = { ...process.env, RPC_URL: rpcUrl };

@@ -1,4 +1,5 @@
 import "promise.withresolvers/auto"; // Helia's dependencies use ES2024's Promise.withResolvers (Node 22+)
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { BaseError } from "@gridledger/domain/errors";
 import { registerFingerprint } from "./commands/fingerprint.ts";
@@ -11,11 +12,19 @@ import { registerEvidence } from "./commands/evidence.ts";
 import { registerTrust } from "./commands/trust.ts";
 import { registerDemo } from "./commands/demo.ts";
 
+/** The package's version (services/package.json, released with the repository). */
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  }
+).version;
+
 /** Builds the `gridledger` command tree; each domain registers its own subcommands. */
 export function buildProgram(): Command {
   const program = new Command()
     .name("gridledger")
     .description("GridLedger: smart-contract marketplace for distributed energy")
+    .version(VERSION, "-V, --version")
     .showHelpAfterError()
     .exitOverride();
   registerFingerprint(program);

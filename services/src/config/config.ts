@@ -9,7 +9,7 @@ const ConfigSchema = z.object({
   /** JSON-RPC endpoint of the EVM chain (the local Hardhat node by default). */
   RPC_URL: z.url().default("http://127.0.0.1:8545"),
   /** Deployment record written by the deploy script ({chainId, contracts: {Name: {address}}}). */
-  DEPLOYMENT_FILE: z.string().min(1).default("deployments/localhost.json"),
+  DEPLOYMENT_FILE: z.string().min(1).default("deployments/31337.json"),
   /** Where embedded stores (IPFS blockstore, graph database, indexer cursor) keep their files. */
   DATA_DIR: z.string().min(1).default(".gridledger/data"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

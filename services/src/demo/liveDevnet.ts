@@ -4,6 +4,7 @@ import {
   parseEventLogs,
   createWalletClient,
   http,
+  toHex,
   type Abi,
   type Account,
   type Address,
@@ -57,9 +58,17 @@ export function decodeLogs<const abi extends Abi>(abi: abi, receipts: BatchRecei
   return parseEventLogs({ abi, logs: receipts.flatMap((r) => r.logs) });
 }
 
-/** A connection to a live Hardhat devnet with GridLedger deployed, and the demo's signers. */
+/**
+ * A connection to a live chain with GridLedger deployed, and the demo's signers: the Hardhat
+ * devnet, or any EVM JSON-RPC chain (a Geth node, a testnet) whose accounts come from a mnemonic.
+ */
 export type DemoChain = {
   rpcUrl: string;
+  /**
+   * True when the node moves its clock on request (Hardhat's evm_increaseTime, detected, not
+   * assumed). Elsewhere `increaseTime` waits for real time, so demos pick short intervals.
+   */
+  timeTravel: boolean;
   /** Deployment record of the contracts on this chain. */
   deploymentFile: string;
   chain: Chain;
@@ -70,6 +79,8 @@ export type DemoChain = {
   /** Wallet of devnet account `index` (HD path m/44'/60'/0'/0/index). */
   wallet(index: number): WalletClient<Transport, Chain, Account>;
   address(index: number): Address;
+  /** Private key of account `index` (the trace demo's anchoring key is #0, the deployer). */
+  privateKey(index: number): Hex;
   /** Simulates, sends and waits for a contract write; throws the decoded revert on failure. */
   write<const abi extends Abi, name extends ContractFunctionName<abi, "nonpayable" | "payable">>(
     label: string,
@@ -87,9 +98,15 @@ export type DemoChain = {
    * are taken per signer locally; every transaction must succeed or the batch throws naming it.
    */
   sendBatch(txs: BatchTx[]): Promise<BatchReceipt[]>;
-  /** Gives a devnet account ether for gas (hardhat_setBalance). */
+  /**
+   * Gives account `index` ether for gas: hardhat_setBalance on the devnet, elsewhere an ordinary
+   * transfer from account #0 (the deployer) up to FUNDED_WEI.
+   */
   fund(index: number): Promise<void>;
-  /** Moves the devnet clock forward and mines a block (devnet only). */
+  /**
+   * Lets `seconds` pass on the chain: the devnet's clock moves forward at once; on any other chain
+   * this waits until a block at least that much later than the latest one has been mined.
+   */
   increaseTime(seconds: number): Promise<void>;
   latestTimestamp(): Promise<number>;
   close(): Promise<void>;
@@ -109,16 +126,38 @@ async function reachable(rpcUrl: string): Promise<boolean> {
   }
 }
 
+/** Ether an account is topped up to on a chain without hardhat_setBalance (gas for a demo). */
+const FUNDED_WEI = 10n ** 19n; // 10 ETH
+/** How long `increaseTime` waits beyond the requested seconds before it gives up. */
+const CLOCK_SLACK_MS = 60_000;
+
 /**
- * Connects to the devnet at `rpcUrl` (the one `npm start` runs) when it answers and the
- * deployment file exists; otherwise starts a throwaway devnet on `fallbackPort` and deploys to it.
- * Demos sign with the devnet's well-known keys, so any other chain id is refused.
+ * The mnemonic whose accounts a demo signs with: Hardhat's public one on the devnet (chain
+ * 31337); on any other chain DEMO_MNEMONIC or DEPLOYER_MNEMONIC, never a default.
+ */
+function demoMnemonic(chainId: number, env: NodeJS.ProcessEnv): string {
+  if (chainId === DEVNET_CHAIN_ID) return DEVNET_MNEMONIC;
+  const mnemonic = env.DEMO_MNEMONIC ?? env.DEPLOYER_MNEMONIC;
+  if (!mnemonic) {
+    throw new BaseError(
+      `chain ${chainId} is not the Hardhat devnet: set DEMO_MNEMONIC (or DEPLOYER_MNEMONIC) to the mnemonic ` +
+        "the contracts were deployed with; its account #0 must be funded (it funds the others)",
+    );
+  }
+  return mnemonic;
+}
+
+/**
+ * Connects to the chain at `rpcUrl` (the one `npm start` runs, or any EVM JSON-RPC chain) when it
+ * answers and the deployment file exists; otherwise starts a throwaway Hardhat devnet on
+ * `fallbackPort` and deploys to it.
  */
 export async function connectDemoChain(options: {
   rpcUrl: string;
   deploymentFile: string;
   fallbackPort: number;
   log: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
 }): Promise<DemoChain> {
   let rpcUrl = options.rpcUrl;
   let deploymentFile = options.deploymentFile;
@@ -129,28 +168,29 @@ export async function connectDemoChain(options: {
   }
   if (!deployment) {
     options.log(
-      `no GridLedger devnet at ${rpcUrl}: starting one on 127.0.0.1:${options.fallbackPort}`,
+      `no GridLedger deployment at ${rpcUrl} (${deploymentFile}): starting a devnet on 127.0.0.1:${options.fallbackPort}`,
     );
     ownDevnet = await startDevnet(options.fallbackPort);
     rpcUrl = ownDevnet.rpcUrl;
     deploymentFile = ownDevnet.deploymentFile;
     deployment = await readDeployment(deploymentFile);
   }
-  if (deployment.chainId !== DEVNET_CHAIN_ID) {
-    await ownDevnet?.stop();
-    throw new BaseError(
-      `demos run on the Hardhat devnet (chain ${DEVNET_CHAIN_ID}) only; the deployment is on chain ${deployment.chainId}`,
-    );
-  }
   const chain = chainFor(deployment.chainId, rpcUrl);
   const transport = http(rpcUrl, { timeout: 60_000 });
-  const publicClient = createPublicClient({ chain, transport });
+  const publicClient = createPublicClient({ chain, transport, pollingInterval: 250 });
   const remoteId = await publicClient.getChainId();
   if (remoteId !== deployment.chainId) {
     await ownDevnet?.stop();
     throw new BaseError(
       `RPC at ${rpcUrl} is chain ${remoteId}, the deployment says ${deployment.chainId}`,
     );
+  }
+  let mnemonic: string;
+  try {
+    mnemonic = demoMnemonic(deployment.chainId, options.env ?? process.env);
+  } catch (error) {
+    await ownDevnet?.stop();
+    throw error;
   }
   const wallets = new Map<number, WalletClient<Transport, Chain, Account>>();
   const wallet = (index: number) => {
@@ -159,7 +199,7 @@ export async function connectDemoChain(options: {
       w = createWalletClient({
         chain,
         transport,
-        account: mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex: index }),
+        account: mnemonicToAccount(mnemonic, { addressIndex: index }),
       });
       wallets.set(index, w);
     }
@@ -167,8 +207,32 @@ export async function connectDemoChain(options: {
   };
   const rpc = (method: string, params: unknown[]) =>
     publicClient.request({ method: method as never, params: params as never });
+  // Hardhat's node answers hardhat_metadata; Geth and others answer -32601 (method not found).
+  const timeTravel = await rpc("hardhat_metadata", []).then(
+    () => true,
+    () => false,
+  );
+  const latestTimestamp = async () =>
+    Number((await publicClient.getBlock({ blockTag: "latest" })).timestamp);
+  const receiptsOf = async (hashes: Hash[]) => {
+    const receipts = [];
+    for (let i = 0; i < hashes.length; i += SUBMIT_CHUNK) {
+      const chunk = hashes.slice(i, i + SUBMIT_CHUNK);
+      receipts.push(
+        ...(await Promise.all(
+          chunk.map((hash) =>
+            timeTravel
+              ? publicClient.getTransactionReceipt({ hash })
+              : publicClient.waitForTransactionReceipt({ hash, timeout: 300_000 }),
+          ),
+        )),
+      );
+    }
+    return receipts;
+  };
   return {
     rpcUrl,
+    timeTravel,
     deploymentFile,
     chain,
     publicClient,
@@ -176,6 +240,8 @@ export async function connectDemoChain(options: {
     ownDevnet,
     wallet,
     address: (index) => wallet(index).account.address,
+    privateKey: (index) =>
+      toHex(mnemonicToAccount(mnemonic, { addressIndex: index }).getHdKey().privateKey!),
     async write(label, signer, call) {
       const w = wallet(signer);
       const { request } = await publicClient.simulateContract({
@@ -191,12 +257,16 @@ export async function connectDemoChain(options: {
     async sendBatch(txs) {
       if (txs.length === 0) return [];
       const nonces = new Map<number, number>();
-      const gasPrice = await publicClient.getGasPrice();
+      // Fees from the node (EIP-1559 estimate from its fee history), with headroom for the
+      // base fee to rise while the batch is pending.
+      const fees = await publicClient.estimateFeesPerGas();
       const hashes: Hash[] = [];
-      await rpc("evm_setAutomine", [false]);
+      // On the devnet the batch goes into as few blocks as possible with automine off; a real
+      // chain includes the transactions at its own pace.
+      if (timeTravel) await rpc("evm_setAutomine", [false]);
       try {
-        // Sign everything first (local keys, no RPC), then submit in concurrent chunks: with
-        // automine off the node queues a later nonce until the earlier one arrives.
+        // Sign everything first (local keys, no RPC), then submit in concurrent chunks: the node
+        // queues a later nonce until the earlier one arrives.
         const raws: Hex[] = [];
         for (const tx of txs) {
           const account = wallet(tx.signer).account;
@@ -220,8 +290,8 @@ export async function connectDemoChain(options: {
               data,
               nonce,
               gas: tx.gas,
-              maxFeePerGas: gasPrice * 2n,
-              maxPriorityFeePerGas: 1n,
+              maxFeePerGas: fees.maxFeePerGas * 2n,
+              maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
             }),
           );
         }
@@ -231,7 +301,7 @@ export async function connectDemoChain(options: {
           hashes.push(...(sent as Hash[]));
         }
         // Mine until the pool is empty (a block holds at most 30M gas); bounded by the count.
-        for (let i = 0; i <= txs.length; i++) {
+        for (let i = 0; timeTravel && i <= txs.length; i++) {
           await rpc("evm_mine", []);
           const pending = (await rpc("eth_getBlockByNumber", ["pending", false])) as {
             transactions: unknown[];
@@ -239,15 +309,9 @@ export async function connectDemoChain(options: {
           if (pending.transactions.length === 0) break;
         }
       } finally {
-        await rpc("evm_setAutomine", [true]);
+        if (timeTravel) await rpc("evm_setAutomine", [true]);
       }
-      const receipts = [];
-      for (let i = 0; i < hashes.length; i += SUBMIT_CHUNK) {
-        const chunk = hashes.slice(i, i + SUBMIT_CHUNK);
-        receipts.push(
-          ...(await Promise.all(chunk.map((hash) => publicClient.getTransactionReceipt({ hash })))),
-        );
-      }
+      const receipts = await receiptsOf(hashes);
       return receipts.map((r, i) => {
         if (r.status !== "success")
           throw new BaseError(`${txs[i]!.label}: transaction ${r.transactionHash} reverted`);
@@ -261,16 +325,37 @@ export async function connectDemoChain(options: {
       });
     },
     async fund(index) {
-      await rpc("hardhat_setBalance", [wallet(index).account.address, "0x3635C9ADC5DEA00000"]); // 1,000 ETH
+      const address = wallet(index).account.address;
+      if (timeTravel) {
+        await rpc("hardhat_setBalance", [address, "0x3635C9ADC5DEA00000"]); // 1,000 ETH
+        return;
+      }
+      if (index === 0) return; // the funder itself: funded by whoever deployed
+      const balance = await publicClient.getBalance({ address });
+      if (balance >= FUNDED_WEI / 2n) return;
+      const hash = await wallet(0).sendTransaction({ to: address, value: FUNDED_WEI - balance });
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success") throw new BaseError(`funding ${address} failed (${hash})`);
     },
     async increaseTime(seconds) {
-      await rpc("evm_increaseTime", [seconds]);
-      await rpc("evm_mine", []);
+      if (seconds <= 0) return;
+      if (timeTravel) {
+        await rpc("evm_increaseTime", [seconds]);
+        await rpc("evm_mine", []);
+        return;
+      }
+      const target = (await latestTimestamp()) + seconds;
+      const deadline = Date.now() + seconds * 1_000 + CLOCK_SLACK_MS;
+      while ((await latestTimestamp()) < target) {
+        if (Date.now() > deadline) {
+          throw new BaseError(
+            `the chain at ${rpcUrl} mined no block at or after ${target} within ${seconds} s + ${CLOCK_SLACK_MS / 1000} s (is it producing blocks?)`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
     },
-    async latestTimestamp() {
-      const block = await publicClient.getBlock({ blockTag: "latest" });
-      return Number(block.timestamp);
-    },
+    latestTimestamp,
     async close() {
       await ownDevnet?.stop();
     },

@@ -148,7 +148,14 @@ export async function runTraceDemo(
     ),
   );
   const services = await createServices(
-    { ...config, RPC_URL: chain.rpcUrl, DEPLOYMENT_FILE: chain.deploymentFile, DATA_DIR: dataDir },
+    {
+      ...config,
+      RPC_URL: chain.rpcUrl,
+      DEPLOYMENT_FILE: chain.deploymentFile,
+      DATA_DIR: dataDir,
+      // The deployer (#0) holds ANCHORER_ROLE on every chain the deploy script ran on.
+      ANCHOR_PRIVATE_KEY: config.ANCHOR_PRIVATE_KEY ?? chain.privateKey(0),
+    },
     undefined,
     { indexer: false, anchorTimer: false },
   );
