@@ -30,7 +30,7 @@ const DEVNET_MNEMONIC = "test test test test test test test test test test test 
 function chainAccounts(): string[] | { mnemonic: string; count: number } {
   const key = process.env.DEPLOYER_PRIVATE_KEY;
   if (key) return [key.startsWith("0x") ? key : `0x${key}`];
-  return { mnemonic: process.env.DEPLOYER_MNEMONIC ?? DEVNET_MNEMONIC, count: 20 };
+  return { mnemonic: process.env.DEPLOYER_MNEMONIC || DEVNET_MNEMONIC, count: 20 };
 }
 
 const config: HardhatUserConfig = {

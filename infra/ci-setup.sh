@@ -2,13 +2,15 @@
 # CI set-up, sourced by .ci/run before `npm ci && npm test` (it may also be run by hand:
 # `source infra/ci-setup.sh`). It
 #   1. installs Debian's chromium (the frontend browser tests drive /usr/bin/chromium),
-#   2. installs and starts a real Neo4j (infra/neo4j.sh) and a real Kubo (infra/kubo.sh), in
-#      parallel, waits until both answer, and exports NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD and
-#      IPFS_API so the adapter suites run against them,
-#   3. stops both servers when the calling shell exits (EXIT trap).
+#   2. installs and starts a real Neo4j (infra/neo4j.sh), a real Kubo (infra/kubo.sh) and a real
+#      Geth dev node (infra/geth.sh), in parallel, waits until all answer, and exports
+#      NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD, IPFS_API and GETH_RPC_URL so the adapter suites and
+#      the Geth suite (services/test/geth) run against them,
+#   3. stops the servers when the calling shell exits (EXIT trap).
 # Everything comes from Debian, Maven Central and the Go module proxy; installs are cached under
-# ~/.cache/gridledger/infra, ~/.m2 and ~/go, so only the first run on a machine is slow (about six
-# minutes cold, almost all of it building Kubo; see docs/decisions/0403-neo4j-kubo-infra.md).
+# ~/.cache/gridledger/infra, ~/.m2 and ~/go, so only the first run on a machine is slow (about 20
+# minutes cold, almost all of it building Geth; see docs/decisions/0403-neo4j-kubo-infra.md and
+# 0459-any-evm-chain.md).
 # A server that fails to install or start is reported loudly and its suites print that they were
 # skipped; chromium failing to install is fatal.
 
@@ -25,6 +27,8 @@ _gl_ci_setup() {
   local neo4j_job=$!
   (bash "$here/kubo.sh" start >"$log_dir/kubo.env" 2>"$log_dir/kubo.log") &
   local kubo_job=$!
+  (bash "$here/geth.sh" start >"$log_dir/geth.env" 2>"$log_dir/geth.log") &
+  local geth_job=$!
 
   if [ ! -x /usr/bin/chromium ]; then
     echo "[ci-setup] installing chromium from Debian" >&2
@@ -50,11 +54,20 @@ _gl_ci_setup() {
     echo "[ci-setup] WARNING: Kubo did not start; its suites will be skipped. Log:" >&2
     tail -30 "$log_dir/kubo.log" >&2
   fi
+  if wait "$geth_job"; then
+    # shellcheck disable=SC1091
+    source "$log_dir/geth.env"
+    echo "[ci-setup] Geth ready at $GETH_RPC_URL" >&2
+  else
+    echo "[ci-setup] WARNING: Geth did not start; the Geth suite will be skipped. Log:" >&2
+    tail -30 "$log_dir/geth.log" >&2
+  fi
   echo "[ci-setup] done in $((SECONDS - started)) s" >&2
 }
 
 _gl_ci_teardown() {
   local here="$_GL_INFRA_DIR"
+  bash "$here/geth.sh" stop || true
   bash "$here/kubo.sh" stop || true
   bash "$here/neo4j.sh" stop || true
 }

@@ -137,7 +137,7 @@ const CLOCK_SLACK_MS = 60_000;
  */
 function demoMnemonic(chainId: number, env: NodeJS.ProcessEnv): string {
   if (chainId === DEVNET_CHAIN_ID) return DEVNET_MNEMONIC;
-  const mnemonic = env.DEMO_MNEMONIC ?? env.DEPLOYER_MNEMONIC;
+  const mnemonic = env.DEMO_MNEMONIC || env.DEPLOYER_MNEMONIC;
   if (!mnemonic) {
     throw new BaseError(
       `chain ${chainId} is not the Hardhat devnet: set DEMO_MNEMONIC (or DEPLOYER_MNEMONIC) to the mnemonic ` +
