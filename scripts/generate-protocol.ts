@@ -263,6 +263,11 @@ function collectDeployments(root: string): Record<number, Record<string, unknown
   return byChain;
 }
 
+/** deployedContracts.ts: `{ [chainId]: { Name: { address, deployedOnBlock } } }`. */
+function deployedContractsFile(root: string): string {
+  return `${BANNER}export const deployedContracts = ${JSON.stringify(collectDeployments(root), null, 2)} as const;\n`;
+}
+
 /** The generated files' contents, by file name. */
 export function protocolFiles(root: string): Record<string, string> {
   const artifacts = collectArtifacts(root);
@@ -270,7 +275,7 @@ export function protocolFiles(root: string): Record<string, string> {
   return {
     "abis.ts": `${BANNER}export const abis = {\n${abis}\n} as const;\n\nexport type ContractName = keyof typeof abis;\n`,
     "facts.ts": factsSource(collectFacts(collectAsts(root))),
-    "deployedContracts.ts": `${BANNER}export const deployedContracts = ${JSON.stringify(collectDeployments(root), null, 2)} as const;\n`,
+    "deployedContracts.ts": deployedContractsFile(root),
   };
 }
 
@@ -301,6 +306,13 @@ if (require.main === module) {
       process.exit(1);
     }
     process.stdout.write("generated protocol files are up to date\n");
+  } else if (process.argv.includes("--deployments")) {
+    // At install (npm's postinstall): the web app's addresses from deployments/, no artifacts
+    // needed, so a fresh clone of a repository that records a shared chain's deployment builds.
+    const file = path.join(root, OUT, "deployedContracts.ts");
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, deployedContractsFile(root));
+    process.stdout.write(`deployment bindings written to ${file}\n`);
   } else {
     process.stdout.write(`protocol bindings written to ${generateContractBindings(root)}\n`);
   }
