@@ -123,7 +123,7 @@ export async function startDevnet(port: number): Promise<Devnet> {
   }
 }
 
-/** Calls a Hardhat JSON-RPC method (evm_mine, evm_snapshot, ...) on the devnet. */
+/** Calls a JSON-RPC method on a node (Hardhat's evm_mine, evm_snapshot, ...; or any eth_*). */
 export async function devnetRpc(
   rpcUrl: string,
   method: string,

@@ -9,7 +9,7 @@ import { createSiweMessage } from "viem/siwe";
 import { toHex } from "viem";
 import { createApp } from "../../src/api/app.ts";
 import { createServices, type Services } from "../../src/api/createContext.ts";
-import { REPO_ROOT } from "../../src/chain/devnet.ts";
+import { devnetRpc, REPO_ROOT } from "../../src/chain/devnet.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { connectDemoChain, type DemoChain } from "../../src/demo/liveDevnet.ts";
 import { runTraceDemo } from "../../src/demo/traceDemo.ts";
@@ -28,16 +28,7 @@ if (!GETH) {
 const MNEMONIC = "test test test test test test test test test test test junk";
 const HOST = "gridledger.test";
 
-async function rpc(method: string, params: unknown[]): Promise<unknown> {
-  const res = await fetch(GETH!, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await res.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
+const rpc = (method: string, params: unknown[]) => devnetRpc(GETH!, method, params);
 
 /** `npm run deploy`'s script against Geth; resolves with exit code and output. */
 function deploy(env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
