@@ -33,8 +33,6 @@ import { renderReport, type Section } from "./htmlReport.ts";
 
 /** Feeder id under which the demo's providers are registered (the 6-node feeder). */
 export const DEMO_FEEDER_ID = 6;
-/** 1 GLT = 10^6 base units: quotes in GLT/kWh become integer base units per kWh on-chain. */
-const BASE_UNITS = 1_000_000;
 
 /** The four DER providers of 001 section 4, as devnet accounts, and their quotes (GLT/kWh). */
 const PROVIDERS = [

@@ -18,6 +18,11 @@ export type OfferTerms = { maxPowerW: number; maxEnergyWh: bigint; segments: big
 
 /** A quote as the registry takes it: watts, Wh and packed segments (price in base units). */
 export function offerTerms(quote: Quote, durationS: number): OfferTerms {
+  if (!(quote.maxKW > 0) || !Number.isFinite(quote.maxKW))
+    throw new ValidationError(
+      [{ path: "maxKW", message: "must be a number of kW above 0" }],
+      "offer",
+    );
   const durationH = durationS / 3_600;
   return {
     maxPowerW: Math.round(quote.maxKW * 1000),

@@ -101,6 +101,13 @@ describe("TDVA offers", () => {
     });
   });
 
+  it("refuses a quote without a positive power", () => {
+    for (const maxKW of [0, -1, Number.NaN])
+      expect(() => offerTerms({ maxKW, segments: [{ kw: 1, price: 1 }] }, 3_600)).toThrow(
+        ValidationError,
+      );
+  });
+
   it("reads a price curve as typed and names the segment it cannot read", () => {
     expect(parseCurve(" 600@0.40, 600@0.60 ")).toEqual([
       { kw: 600, price: 0.4 },
