@@ -12,6 +12,7 @@ const SCAN = [
   "services/bench",
   "frontend/src",
   "frontend/e2e",
+  "packages/domain/src",
   "scripts",
   "test",
 ];

@@ -1,6 +1,10 @@
 // The browser suite's cases, in order: each one leaves the chain as the next one expects.
 import type { Page } from "playwright-core";
+import { decodeFunctionResult, encodeFunctionData, type Hex } from "viem";
+import { abis } from "@gridledger/protocol";
+import { fingerprintJson } from "@gridledger/domain/fingerprint";
 import {
+  API_URL,
   DEVNET_KEYS,
   apiPost,
   apiSignIn,
@@ -65,6 +69,33 @@ async function advance(s: Suite, seconds: number): Promise<void> {
     .getByTestId("chain-badge")
     .filter({ hasText: `#${head}` })
     .waitFor();
+}
+
+/**
+ * Every CID the event's records carry on-chain (alarm, safety report, meter data) resolves
+ * through the API to a document with exactly that fingerprint: the web app stored each one.
+ */
+async function documentsResolve(s: Suite, eventId: bigint): Promise<void> {
+  const abi = abis.DispatchRegistry;
+  const data = await rpc("eth_call", [
+    {
+      to: s.deployment.contracts.DispatchRegistry!.address,
+      data: encodeFunctionData({ abi, functionName: "tdvaChain", args: [eventId] }),
+    },
+    "latest",
+  ]);
+  const [t, d, v] = decodeFunctionResult({ abi, functionName: "tdvaChain", data: data as Hex });
+  for (const [cid, hash] of [
+    [t.dataCid, t.dataHash],
+    [d.safetyReportCid, d.safetyReportHash],
+    [v.meterDataCid, v.meterDataHash],
+  ] as const) {
+    const res = await fetch(`${API_URL}/v1/dispatch/documents/${cid}`);
+    if (!res.ok) throw new Error(`document ${cid} on-chain does not resolve: ${res.status}`);
+    const fp = await fingerprintJson(await res.json());
+    if (fp.cid !== cid || fp.keccak256 !== hash)
+      throw new Error(`document ${cid} read back as ${fp.cid} / ${fp.keccak256}, recorded ${hash}`);
+  }
 }
 
 async function deposit(s: Suite, amount: string): Promise<void> {
@@ -402,6 +433,7 @@ export const cases: Case[] = [
         .waitFor();
       await s.page.getByTestId("settle-summary").waitFor();
       await s.shot("dispatch-settled");
+      await documentsResolve(s, 1n);
     },
   },
 

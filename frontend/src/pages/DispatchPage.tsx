@@ -3,10 +3,26 @@ import { useQuery } from "@tanstack/react-query";
 import { useAccount, useConfig } from "wagmi";
 import { getBlock, signTypedData } from "wagmi/actions";
 import type { Address, Hex } from "viem";
-import { fingerprintJson } from "@gridledger/domain/fingerprint";
 import { offerTypedData } from "@gridledger/protocol";
 import { solvePowerFlow } from "@gridledger/domain/grid";
-import { optimiseDispatch, type DispatchResult } from "@gridledger/domain/dispatch";
+import type { DispatchResult } from "@gridledger/domain/dispatch";
+import {
+  buildAlarmDocument,
+  buildMeterDataDocument,
+  buildSafetyReportDocument,
+  contractOffer,
+  deliveredWhFromKWh,
+  dispatchArgs,
+  expectedDeliveryWh,
+  offerFromTerms,
+  offerTerms,
+  parseCurve,
+  planDispatch,
+  settleArgs,
+  termsOfSigned,
+  triggerArgs,
+  verifyArgs,
+} from "@gridledger/domain/tdva";
 import { appChain } from "../config/wagmi.ts";
 import { contractOf, type DeployedContract } from "../hooks/contracts.ts";
 import { readContractByName } from "../hooks/useContractRead.ts";
@@ -33,19 +49,19 @@ import { sixNodeFeeder } from "../utils/feeders.ts";
 import {
   TDVA_REASONS,
   TDVA_STAGES,
-  packSegment,
+  storeTdvaDocument,
   unpackSegment,
   verifyLinks,
   type SignedOffer,
 } from "../utils/tdva.ts";
 
-const UNITS = 1_000_000;
-
 function TriggerForm({ registry }: { registry: DeployedContract<"DispatchRegistry"> }) {
+  const config = useConfig();
   const tx = useTx();
   const now = useChainTime();
   const token = contractOf("GridToken", appChain.id);
-  const alarm = useMemo(() => solvePowerFlow(sixNodeFeeder()), []);
+  const feeder = useMemo(() => sixNodeFeeder(), []);
+  const alarm = useMemo(() => solvePowerFlow(feeder), [feeder]);
   const [f, setF] = useState({
     kw: "700",
     reason: 1,
@@ -61,12 +77,8 @@ function TriggerForm({ registry }: { registry: DeployedContract<"DispatchRegistr
     try {
       if (!token || now === undefined) throw new Error("waiting for the chain");
       const budget = parseToken(f.budget);
-      const data = await fingerprintJson({
-        kind: "voltage-alarm",
-        network: "six-node",
-        maxVoltage: alarm.maxVoltage,
-        violations: alarm.violations,
-      });
+      // The trigger data is stored before any transaction, so the CID it records resolves.
+      const data = await storeTdvaDocument(config, buildAlarmDocument(feeder.name, alarm));
       const approved = await tx.send("Approve budget", {
         contract: "GridToken",
         functionName: "approve",
@@ -77,7 +89,7 @@ function TriggerForm({ registry }: { registry: DeployedContract<"DispatchRegistr
       await tx.send("Trigger", {
         contract: "DispatchRegistry",
         functionName: "trigger",
-        args: [
+        args: triggerArgs(
           {
             reason: f.reason,
             feederId: Number(f.feeder),
@@ -86,10 +98,9 @@ function TriggerForm({ registry }: { registry: DeployedContract<"DispatchRegistr
             duration: Math.round(Number(f.durationMin) * 60),
             quoteDeadline: now + Math.round(Number(f.quoteMin) * 60),
             budget,
-            dataHash: data.keccak256,
-            dataCid: data.cid,
           },
-        ],
+          data,
+        ),
       });
     } catch (e) {
       setNote(getParsedError(e).message);
@@ -167,35 +178,25 @@ function OfferForm({
   const sign = async () => {
     setNote(undefined);
     try {
-      const segs = segments.split(",").map((s) => {
-        const [kw, price] = s.trim().split("@");
-        if (!kw || !price) throw new Error(`segment "${s}": write kW@price, e.g. 400@0.35`);
-        return packSegment(BigInt(Math.round(Number(kw) * 1000)), parseToken(price));
-      });
-      const maxPowerW = Math.round(Number(maxKW) * 1000);
-      const maxEnergyWh = BigInt(Math.round((maxPowerW * event.trigger.duration) / 3600));
+      const terms = offerTerms(
+        { maxKW: Number(maxKW), segments: parseCurve(segments) },
+        event.trigger.duration,
+      );
       // The head block's time: never before the trigger block, never after the dispatch block.
       const signedAt = Number((await getBlock(config, { chainId: appChain.id })).timestamp);
       const signature = await signTypedData(config, {
         account,
         ...offerTypedData(appChain.id, registry.address),
-        message: {
-          eventId: event.id,
-          provider: account,
-          maxPowerW,
-          maxEnergyWh,
-          signedAt,
-          segments: segs,
-        },
+        message: { eventId: event.id, provider: account, ...terms, signedAt },
       });
       // The API's offer relay checks the signature and the quote window, then keeps the offer
       // for the operator (one per provider: a newer offer replaces this one).
       await apiPost(`/v1/dispatch/events/${event.id}/offers`, {
         provider: account,
-        maxPowerW,
-        maxEnergyWh: maxEnergyWh.toString(),
+        maxPowerW: terms.maxPowerW,
+        maxEnergyWh: terms.maxEnergyWh.toString(),
         signedAt,
-        segments: segs.map(String),
+        segments: terms.segments.map(String),
         signature,
       });
       setNote(`Offer signed (${shortHex(signature)}) and handed to the operator.`);
@@ -264,22 +265,13 @@ function Proposal({
               .busId,
         ),
       );
-      const durationH = event.trigger.duration / 3600;
-      const result = optimiseDispatch({
-        deltaTotalKW: Number(-event.trigger.requestedW) / 1000,
-        durationH,
-        injectionChange: event.trigger.requestedW < 0n ? "decrease" : "increase",
+      const result = planDispatch({
         network: sixNodeFeeder(),
-        method: "exact",
-        offers: offers.map((o, i) => ({
-          id: o.provider,
-          bus: String(buses[i]),
-          maxKW: o.maxPowerW / 1000,
-          maxKWh: Number(o.maxEnergyWh) / 1000,
-          segments: o.segments
-            .map((s) => unpackSegment(BigInt(s)))
-            .map((s) => ({ kw: Number(s.capacityW) / 1000, price: Number(s.pricePerKWh) / UNITS })),
-        })),
+        requestedW: event.trigger.requestedW,
+        durationS: event.trigger.duration,
+        offers: offers.map((o, i) =>
+          offerFromTerms(o.provider, String(buses[i]), termsOfSigned(o)),
+        ),
       });
       setPlan({ result, offers });
     } catch (e) {
@@ -288,27 +280,24 @@ function Proposal({
   };
   const submit = async () => {
     if (!plan?.result.safety) return;
-    const report = await fingerprintJson(plan.result.safety);
-    const byId = new Map(plan.result.allocations.map((a) => [a.id.toLowerCase(), a.watts]));
-    await tx.send("Dispatch", {
-      contract: "DispatchRegistry",
-      functionName: "dispatch",
-      args: [
-        event.id,
-        plan.offers.map((o) => ({
-          provider: o.provider,
-          maxPowerW: o.maxPowerW,
-          maxEnergyWh: BigInt(o.maxEnergyWh),
-          signedAt: o.signedAt,
-          segments: o.segments.map(BigInt),
-          signature: o.signature,
-        })),
-        plan.offers.map((o) => byId.get(o.provider.toLowerCase()) ?? 0),
-        report.keccak256,
-        report.cid,
-        plan.result.constraints.length === 0,
-      ],
-    });
+    setNote(undefined);
+    try {
+      const report = await storeTdvaDocument(
+        config,
+        buildSafetyReportDocument(
+          event.id,
+          plan.result,
+          plan.offers.map((o) => o.provider),
+        ),
+      );
+      await tx.send("Dispatch", {
+        contract: "DispatchRegistry",
+        functionName: "dispatch",
+        args: dispatchArgs(event.id, plan.offers.map(contractOffer), plan.result, report),
+      });
+    } catch (e) {
+      setNote(getParsedError(e).message);
+    }
   };
   const safety = plan?.result.safety;
   // What the relay holds right now (refreshed while the event takes offers).
@@ -394,26 +383,33 @@ function VerifyForm({
   event: TdvaEvent;
   lines: { provider: Address; allocationW: number }[];
 }) {
+  const config = useConfig();
   const tx = useTx();
-  const hours = event.trigger.duration / 3600;
+  const [note, setNote] = useState<string>();
   const [kwh, setKwh] = useState<string[]>(() =>
-    lines.map((l) => ((l.allocationW * hours) / 1000).toString()),
+    lines.map((l) =>
+      (Number(expectedDeliveryWh(l.allocationW, event.trigger.duration)) / 1000).toString(),
+    ),
   );
   const verify = async () => {
-    const delivered = lines.map((_, i) => BigInt(Math.round(Number(kwh[i] ?? "0") * 1000)));
-    const data = await fingerprintJson({
-      kind: "meter-readings",
-      eventId: event.id.toString(),
-      readings: lines.map((l, i) => ({
-        provider: l.provider,
-        deliveredWh: delivered[i]!.toString(),
-      })),
-    });
-    await tx.send("Verify", {
-      contract: "DispatchRegistry",
-      functionName: "verify",
-      args: [event.id, delivered, data.keccak256, data.cid],
-    });
+    setNote(undefined);
+    try {
+      const delivered = deliveredWhFromKWh(lines.map((_, i) => kwh[i] ?? ""));
+      const data = await storeTdvaDocument(
+        config,
+        buildMeterDataDocument(
+          event.id,
+          lines.map((l, i) => ({ provider: l.provider, deliveredWh: delivered[i]! })),
+        ),
+      );
+      await tx.send("Verify", {
+        contract: "DispatchRegistry",
+        functionName: "verify",
+        args: verifyArgs(event.id, delivered, data),
+      });
+    } catch (e) {
+      setNote(getParsedError(e).message);
+    }
   };
   return (
     <div>
@@ -439,6 +435,7 @@ function VerifyForm({
           Verify
         </button>
       </form>
+      {note ? <p className="tx-error">{note}</p> : null}
       <TxStatus state={tx.state} />
     </div>
   );
@@ -471,15 +468,11 @@ function EventDetail({
     void tx.send("Settle", {
       contract: "DispatchRegistry",
       functionName: "settle",
-      args: [
+      args: settleArgs(
         event.id,
-        lines.map((l) => ({
-          provider: l.provider,
-          allocationW: l.allocationW,
-          segments: l.segments,
-        })),
+        lines,
         lines.map((l) => l.deliveredWh ?? 0n),
-      ],
+      ),
     });
   return (
     <section className="card" data-testid="tdva-detail">
@@ -595,7 +588,9 @@ function EventDetail({
           </p>
         )
       ) : null}
-      {stage === 3 ? (
+      {/* Settle re-states the verified deliveries: offer it only once they are read back, or an
+          empty line list would be sent (and refused as a deliveries mismatch). */}
+      {stage === 3 && lines.length > 0 && lines.every((l) => l.deliveredWh !== undefined) ? (
         <p>
           <button onClick={settle} data-testid="tdva-settle">
             Settle

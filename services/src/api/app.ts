@@ -19,6 +19,7 @@ import {
   TraceParams,
   TraceQuery,
   DispatchEventParams,
+  TdvaDocumentParams,
 } from "./schemas.ts";
 
 /** Roles that may upload traceability data (data providers, paper 004), besides delegates. */
@@ -204,6 +205,15 @@ export function createApp(ctx: ApiContext): express.Express {
   app.get("/v1/dispatch/events/:eventId/offers", readAccess, async (req, res) => {
     const { eventId } = params(DispatchEventParams, req.params, "path");
     res.json({ eventId, offers: await ctx.offers.list(BigInt(eventId)) });
+  });
+  // TDVA documents: the operator stores the alarm, safety report and meter data here before the
+  // transaction that records their CID (authenticated by a signature over that CID).
+  app.post("/v1/dispatch/documents", async (req, res) => {
+    res.status(201).json(await ctx.tdvaDocuments.upload(req.body));
+  });
+  app.get("/v1/dispatch/documents/:cid", readAccess, async (req, res) => {
+    const { cid } = params(TdvaDocumentParams, req.params, "path");
+    res.json(await ctx.tdvaDocuments.get(cid));
   });
 
   app.use(unknownRoute);

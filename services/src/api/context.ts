@@ -7,6 +7,7 @@ import type { AnchorBatcher } from "../trace/anchorBatcher.ts";
 import type { TraceService } from "../trace/traceService.ts";
 import type { DataAnchorClient } from "../chain/dataAnchor.ts";
 import type { OfferRelay } from "../dispatch/offerRelay.ts";
+import type { TdvaDocuments } from "../tdva/documents.ts";
 import type { SiweSessions } from "./session.ts";
 
 /** Roles an API caller can hold: the on-chain ones plus `data-creator` (a delegate, from the graph). */
@@ -26,6 +27,8 @@ export type ApiContext = {
   anchors: Pick<DataAnchorClient, "getAnchor" | "address">;
   sessions: SiweSessions;
   offers: OfferRelay;
+  /** Alarm, safety report and meter data documents behind the TDVA records' CIDs. */
+  tdvaDocuments: TdvaDocuments;
   rolesOf(address: Address): Promise<ApiRole[]>;
   indexer: ChainIndexer | undefined;
   checks(): Promise<Record<string, Check>>;

@@ -1,4 +1,5 @@
 import { OfferRelay } from "../dispatch/offerRelay.ts";
+import { TdvaDocuments } from "../tdva/documents.ts";
 import type { Logger } from "pino";
 import type { Address } from "viem";
 import { createChainClients, type ChainClients } from "../chain/clients.ts";
@@ -144,6 +145,7 @@ export async function createServices(
     anchors: anchorClient,
     sessions,
     offers: new OfferRelay(clients, graph),
+    tdvaDocuments: new TdvaDocuments(content, rolesOf),
     rolesOf,
     indexer,
     checks,

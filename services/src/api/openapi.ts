@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { TraceDocumentInputSchema, TraceEventInputSchema } from "../trace/schemas.ts";
 import { SignedOfferSchema } from "../dispatch/offerRelay.ts";
+import { TdvaDocumentSchema } from "@gridledger/domain/tdva";
 import { DelegationBody, SiweVerifyBody, TraceQuery } from "./schemas.ts";
 
 /** Definitions hoisted out of generated schemas (OpenAPI resolves `#/...` from the document root). */
@@ -95,6 +96,16 @@ export function openApiDocument(): Record<string, unknown> {
         },
         Delegation: json(DelegationBody),
         SignedOffer: json(SignedOfferSchema),
+        TdvaDocument: json(TdvaDocumentSchema, "TdvaDocument"),
+        TdvaDocumentUpload: {
+          type: "object",
+          required: ["document", "signature"],
+          additionalProperties: false,
+          properties: {
+            document: ref("TdvaDocument"),
+            signature: { type: "string", pattern: "^0x[0-9a-fA-F]{130}$" },
+          },
+        },
         SiweVerify: json(SiweVerifyBody),
         Error: {
           type: "object",
@@ -209,6 +220,27 @@ export function openApiDocument(): Record<string, unknown> {
           summary: "The signed offers kept for an event, one per provider (for the operator)",
           parameters: [pathParam("eventId", { type: "string", pattern: "^[1-9][0-9]*$" })],
           responses: { 200: ok("eventId, offers"), ...errors(400, 401, 404, 502) },
+        },
+      },
+      "/v1/dispatch/documents": {
+        post: {
+          summary:
+            "Store (pin) a TDVA alarm, safety report or meter data document; signed by the operator over its CID (EIP-191 message tdvaDocumentMessage(cid))",
+          requestBody: body("TdvaDocumentUpload"),
+          responses: {
+            201: ok("cid, keccak256, kind, operator"),
+            ...errors(400, 403, 413, 422, 502),
+          },
+        },
+      },
+      "/v1/dispatch/documents/{cid}": {
+        get: {
+          summary: "A stored TDVA document by the CID its record carries on-chain",
+          parameters: [pathParam("cid", { type: "string", pattern: "^b[a-z2-7]+$" })],
+          responses: {
+            200: ok("the document", ref("TdvaDocument")),
+            ...errors(400, 401, 404, 502),
+          },
         },
       },
       "/v1/anchors/flush": {

@@ -49,6 +49,10 @@ export const DispatchEventParams = z.strictObject({
   eventId: z.string().regex(/^[1-9][0-9]{0,30}$/, "positive integer"),
 });
 
+export const TdvaDocumentParams = z.strictObject({
+  cid: z.string().regex(/^b[a-z2-7]{20,120}$/, "a CIDv1 (base32)"),
+});
+
 export const AnchorParams = z.strictObject({
   id: z.string().regex(/^[1-9][0-9]{0,30}$/, "positive integer"),
 });
