@@ -135,7 +135,9 @@ export async function runDispatchDemo(
   options: DispatchDemoOptions,
 ): Promise<DispatchDemoReport> {
   const log = options.log;
-  const durationS = options.durationS ?? 3_600;
+  // On a chain that cannot move its clock the demo waits for the event window: one minute then.
+  const durationS = options.durationS ?? (chain.timeTravel ? 3_600 : 60);
+  const leadS = chain.timeTravel ? 120 : 30;
   const underBus = options.underDelivererBus ?? "2";
   const underShare = options.underDeliveryShare ?? 0.8;
   const tdva = new TdvaWorkflow(chain, { store: options.store });
@@ -193,14 +195,14 @@ export async function runDispatchDemo(
     });
   await tdva.approveBudget(budget);
   const now = await chain.latestTimestamp();
-  const schedule = { start: now + 120, duration: durationS };
+  const schedule = { start: now + leadS, duration: durationS };
   const trigger = await tdva.trigger(
     {
       reason: TriggerReason.OverVoltage,
       feederId: DEMO_FEEDER_ID,
       requestedW,
       ...schedule,
-      quoteDeadline: now + 60,
+      quoteDeadline: now + leadS / 2,
       budget,
     },
     buildAlarmDocument(network.name, before),

@@ -32,6 +32,8 @@ export async function ensureProviders(
   let sent = 0;
   for (const p of providers) {
     const account = chain.address(p.account);
+    // Providers send their own transactions (apply, withdraw): gas money first, on any chain.
+    await chain.fund(p.account);
     const record = await chain.publicClient.readContract({
       address: registry,
       abi,

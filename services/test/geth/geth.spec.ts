@@ -163,7 +163,7 @@ describe.skipIf(!GETH)("on a real Geth node", () => {
       env: { DEMO_MNEMONIC: MNEMONIC },
     });
     expect(chain.timeTravel).toBe(false);
-    const config = loadConfig({ LOG_LEVEL: "silent", DATA_DIR: path.join(dir, "trace") });
+    const config = loadConfig({ LOG_LEVEL: "silent", DATA_DIR: dir });
     const trace = await runTraceDemo(chain, config, () => {});
     expect(trace.allVerified).toBe(true);
     expect(trace.auditedTrace).toMatchObject({ before: "verified", after: "tampered" });
