@@ -40,7 +40,7 @@ const isRenewableSell = (o: AuctionOrder) => o.side === "sell" && o.renewable ==
 /**
  * Runs several books through the market workflow on `chain`, one delivery period and day-ahead
  * interval each: admit and fund one participant per order, place every book's orders in file
- * order, close the gates, clear, read the matches. Per book: the matches (order ids of the input)
+ * order, close the gates, clear (books above `chunk` orders in resumable chunks), read the matches. Per book: the matches (order ids of the input)
  * and the gas (mean placement, total clearing).
  *
  * @example const [{ matches, gas }] = await clearBooks(chain, [{ orders }])
@@ -48,6 +48,7 @@ const isRenewableSell = (o: AuctionOrder) => o.side === "sell" && o.renewable ==
 export async function clearBooks(
   chain: DemoChain,
   books: readonly AuctionInput[],
+  options: { chunk?: number } = {},
 ): Promise<OnChainResult[]> {
   const wf = new MarketWorkflow(chain);
   const accountsOf = books.map((b) => {
@@ -88,6 +89,7 @@ export async function clearBooks(
         label: `order ${o.id} (book ${i})`,
       })),
     ),
+    { inOrder: true },
   );
   const placedOf = books.map((b, i) => {
     const from = books.slice(0, i).reduce((s, x) => s + x.orders.length, 0);
@@ -96,7 +98,7 @@ export async function clearBooks(
   await wf.waitUntil(gateClosure);
   const cleared = await wf.clear(
     placedOf.map((orders, i) => ({ intervalId: intervalIds[i]!, orders })),
-    { chunk: CHUNK },
+    { chunk: options.chunk ?? CHUNK },
   );
   return books.map((b, i) => {
     const nameOf = new Map(placedOf[i]!.map((p, k) => [p.orderId, b.orders[k]!.id]));

@@ -91,6 +91,7 @@ export async function settleBooks(
         label: `order ${o.id} (book ${i})`,
       })),
     ),
+    { inOrder: true },
   );
   const placedOf = inputs.map((input, i) => {
     const from = inputs.slice(0, i).reduce((s, x) => s + x.orders.length, 0);

@@ -392,18 +392,38 @@ export class MarketWorkflow {
     };
   }
 
-  /** Places every order from its account (escrow locked at placement); booked in input order. */
-  async placeOrders(orders: readonly OrderSpec[]): Promise<StepResult & { orders: PlacedOrder[] }> {
-    const receipts = await this.chain.sendBatch(
-      orders.map((o) =>
-        call(o.label ?? `order ${o.account} @${o.intervalId}`, o.account, 200_000n, {
-          address: this.market,
-          abi: market,
-          functionName: "placeOrder",
-          args: [o.intervalId, o.side === "sell" ? Side.Sell : Side.Buy, o.price, o.quantity],
-        }),
-      ),
-    );
+  /**
+   * Places every order from its account (escrow locked at placement); results in input order.
+   * One batch leaves the order of different senders' transactions to the node, so an interval's
+   * sequence numbers (the clearing walk's tie-break) need not follow the input. With `inOrder`,
+   * the n-th order of every interval goes in the n-th batch: each interval's orders are booked
+   * in input order, at the price of one batch per order rank.
+   */
+  async placeOrders(
+    orders: readonly OrderSpec[],
+    options: { inOrder?: boolean } = {},
+  ): Promise<StepResult & { orders: PlacedOrder[] }> {
+    const tx = (o: OrderSpec) =>
+      call(o.label ?? `order ${o.account} @${o.intervalId}`, o.account, 200_000n, {
+        address: this.market,
+        abi: market,
+        functionName: "placeOrder",
+        args: [o.intervalId, o.side === "sell" ? Side.Sell : Side.Buy, o.price, o.quantity],
+      });
+    const waves: number[][] = [];
+    if (options.inOrder) {
+      const rank = new Map<bigint, number>();
+      orders.forEach((o, i) => {
+        const r = rank.get(o.intervalId) ?? 0;
+        rank.set(o.intervalId, r + 1);
+        (waves[r] ??= []).push(i);
+      });
+    } else waves.push(orders.map((_, i) => i));
+    const receipts: BatchReceipt[] = [];
+    for (const wave of waves) {
+      const got = await this.chain.sendBatch(wave.map((i) => tx(orders[i]!)));
+      wave.forEach((i, k) => (receipts[i] = got[k]!));
+    }
     return {
       ...sent(receipts),
       orders: receipts.map((r) => {

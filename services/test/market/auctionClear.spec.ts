@@ -142,4 +142,21 @@ describe("on-chain clearing", () => {
       expect(total).toBeGreaterThan(30); // the books actually trade
     },
   );
+
+  it("clears in resumable chunks to the same matches", { timeout: 300_000 }, async () => {
+    const order = fc.record({
+      side: fc.constantFrom("buy" as const, "sell" as const),
+      price: fc.integer({ min: 90, max: 130 }),
+      quantity: fc.integer({ min: 1, max: 3000 }),
+      renewable: fc.boolean(),
+    });
+    const books: AuctionInput[] = fc
+      .sample(fc.array(order, { minLength: 12, maxLength: 24 }), { seed: 9, numRuns: 5 })
+      .map((raw) => ({ orders: raw.map((o, i) => ({ ...o, id: `o${i}` })) }));
+    const onChain = await clearBooks(chain, books, { chunk: 4 });
+    books.forEach((book, i) =>
+      expect(onChain[i]!.matches, `book ${i}`).toEqual(matchOrders(book.orders)),
+    );
+    expect(books.flatMap((b) => matchOrders(b.orders)).length).toBeGreaterThan(5);
+  });
 });

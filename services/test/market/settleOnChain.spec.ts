@@ -5,7 +5,9 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { SettleInputSchema, type SettleInput, settleOffChain } from "@gridledger/domain/market";
+import { abis } from "@gridledger/protocol";
 import { settleBooks } from "../../src/market/settleOnChain.ts";
+import { MarketWorkflow } from "../../src/market/workflow.ts";
 import { connectDemoChain, type DemoChain } from "../../src/demo/liveDevnet.ts";
 
 const BIN = resolve(import.meta.dirname, "../../bin/gridledger.mjs");
@@ -127,5 +129,30 @@ describe("on-chain settlement equals the TypeScript reference", () => {
         { owner: "bob", net: -675, netMilliUnits: "-675000" },
       ],
     });
+  });
+  it("withdraws a participant's available balance after settlement (market workflow)", async () => {
+    const wf = new MarketWorkflow(chain);
+    // settleBooks' first conventional owner account (bob in the CLI case), settled above.
+    const account = 40_000;
+    const address = chain.address(account);
+    const [balance] = await wf.balances([account]);
+    const amount = balance!.available / 1000n;
+    expect(amount).toBeGreaterThan(0n);
+    const tokenBefore = await chain.publicClient.readContract({
+      address: wf.token,
+      abi: abis.GridToken,
+      functionName: "balanceOf",
+      args: [address],
+    });
+    const { withdrawn, gas } = await wf.withdraw([{ account, amount }]);
+    expect(withdrawn).toEqual([{ address, amount }]);
+    expect(gas).toBeGreaterThan(21_000);
+    const tokenAfter = await chain.publicClient.readContract({
+      address: wf.token,
+      abi: abis.GridToken,
+      functionName: "balanceOf",
+      args: [address],
+    });
+    expect(tokenAfter - tokenBefore).toBe(amount);
   });
 });
