@@ -32,10 +32,7 @@ const METERING_WINDOW = 3600;
 export const TX_GAS_CAP = 16_777_216n;
 
 /** Clearing records (Matched and Unmatched, packed as `tally`/`settle` take them) in log order. */
-export function recordsFromReceipts(
-  market: EnergyMarket,
-  receipts: TransactionReceipt[],
-): bigint[] {
+function recordsFromReceipts(market: EnergyMarket, receipts: TransactionReceipt[]): bigint[] {
   const out: bigint[] = [];
   for (const log of receipts.flatMap((r) => r.logs)) {
     const parsed = market.interface.parseLog(log);
@@ -151,7 +148,7 @@ export async function openTestInterval(
 }
 
 /** Sort helper: the three clearing lists in the paper's order (ties by earlier sequence). */
-export function buildLists(
+function buildLists(
   orders: {
     orderId: bigint;
     seq: number;

@@ -1,13 +1,19 @@
 import type { Address } from "viem";
-import { abis } from "@gridledger/protocol";
-import { contractAddress } from "../chain/deployment.ts";
 import { BaseError } from "@gridledger/domain/errors";
 import { loadShippedNetwork } from "@gridledger/domain/networks";
-import { buildClearingLists } from "@gridledger/domain/market";
-import { clearingRecords, isUnmatchedRecord } from "@gridledger/protocol";
 import { selectCounterparty, type Candidate } from "@gridledger/domain/evidence";
-import { generateDemoDay, type DemoUnit, type UnitKind } from "./profiles.ts";
-import { decodeLogs, type BatchReceipt, type BatchTx, type DemoChain } from "./liveDevnet.ts";
+import { IntervalKind, ParticipantKind } from "@gridledger/protocol";
+import {
+  MarketWorkflow,
+  type ClearedInterval,
+  type MatchRecord,
+  type OrderSpec,
+  type PlacedOrder,
+  type SettledMatch,
+  type StepResult,
+} from "../market/workflow.ts";
+import { generateDemoDay, type DemoDay, type DemoUnit, type UnitKind } from "./profiles.ts";
+import type { DemoChain } from "./liveDevnet.ts";
 import { renderReport, type Section } from "./htmlReport.ts";
 
 /**
@@ -20,7 +26,8 @@ import { renderReport, type Section } from "./htmlReport.ts";
  * safety check on the IEEE 33-bus feeder, then Dempster-Shafer fusion of each seller's delivery
  * history so far). After delivery the operator's metering head-end reports every unit's energy
  * once per period, and once both intervals of a period are tallied each settles with forecast
- * compensation. Choices the papers leave open are in docs/decisions/0801-market-demo-flow.md.
+ * compensation. Choices the papers leave open are in docs/decisions/0801-market-demo-flow.md; the
+ * chain steps are the market workflow's (services/src/market/workflow.ts, decision 0458).
  */
 
 /** First devnet account index of the demo's units (kept clear of the seeded cast and demos). */
@@ -40,12 +47,12 @@ const BOND_RATE = 10 * PRICE_SCALE;
 /** Smallest order the periods accept, Wh (smaller forecasts and corrections are not offered). */
 const MIN_ORDER_WH = 10;
 
-const KIND_CODE: Record<UnitKind, number> = {
-  pv: 1,
-  wind: 2,
-  storage: 5,
-  load: 8,
-  conventional: 7,
+const KIND: Record<UnitKind, ParticipantKind> = {
+  pv: ParticipantKind.PV,
+  wind: ParticipantKind.Wind,
+  storage: ParticipantKind.Storage,
+  load: ParticipantKind.Consumer,
+  conventional: ParticipantKind.ConventionalGenerator,
 };
 
 export type MarketDemoOptions = {
@@ -111,19 +118,7 @@ export type MarketDemoReport = {
   intervalsSummary: IntervalSummary[];
 };
 
-type Booked = {
-  intervalId: bigint;
-  orderId: bigint;
-  owner: Address;
-  side: "buy" | "sell";
-  price: number;
-  quantity: number;
-  renewable: boolean;
-};
-
-function sumGas(receipts: BatchReceipt[]): number {
-  return receipts.reduce((s, r) => s + r.gasUsed, 0);
-}
+const unitAccount = (i: number) => ACCOUNT_BASE + i;
 
 /** Runs the trading day; throws if any on-chain step fails. */
 export async function runMarketDemo(
@@ -136,146 +131,47 @@ export async function runMarketDemo(
     throw new BaseError("--prosumers must be between 2 and 400");
   if (intervals < 1 || intervals > 96) throw new BaseError("--intervals must be between 1 and 96");
   const day = generateDemoDay({ prosumers, intervals, seed });
-  const network = loadShippedNetwork("ieee33");
-  const market = contractAddress(chain.deployment, "EnergyMarket");
-  const registry = contractAddress(chain.deployment, "ParticipantRegistry");
-  const token = contractAddress(chain.deployment, "GridToken");
-  const marketAbi = abis.EnergyMarket;
-  const gasByPhase: Record<string, number> = {};
-  let txCount = 0;
-  const totalSteps = 7;
-  let step = 0;
-  const advance = (phase: string) => options.progress?.(++step, totalSteps, phase);
-  const batch = async (phase: string, txs: BatchTx[]) => {
-    const receipts = await chain.sendBatch(txs);
-    gasByPhase[phase] = (gasByPhase[phase] ?? 0) + sumGas(receipts);
-    txCount += receipts.length;
-    return receipts;
+  const wf = new MarketWorkflow(chain);
+  const gas = { perPhase: {} as Record<string, number>, transactions: 0 };
+  /** Books a step's gas under a report phase. */
+  const booked = <T extends StepResult>(phase: string, step: T): T => {
+    gas.perPhase[phase] = (gas.perPhase[phase] ?? 0) + step.gas;
+    gas.transactions += step.txs.length;
+    return step;
   };
-  const unitIndex = (i: number) => ACCOUNT_BASE + i;
-  const addressOf = new Map<Address, DemoUnit>();
-  day.units.forEach((u, i) => addressOf.set(chain.address(unitIndex(i)), u));
-
+  let done = 0;
+  const advance = (phase: string) => options.progress?.(++done, 7, phase);
+  const accounts = day.units.map((_, i) => unitAccount(i));
   // Market balances before this run (a rerun on the same devnet reuses the accounts).
   const held = async () => {
-    let total = 0n;
-    let locked = 0n;
-    for (let i = 0; i < day.units.length; i++) {
-      const [available, lock] = await chain.publicClient.readContract({
-        address: market,
-        abi: marketAbi,
-        functionName: "balanceOf",
-        args: [chain.address(unitIndex(i))],
-      });
-      total += available + lock;
-      locked += lock;
-    }
-    return { total, locked };
+    const balances = await wf.balances(accounts);
+    return {
+      total: balances.reduce((s, b) => s + b.available + b.locked, 0n),
+      locked: balances.reduce((s, b) => s + b.locked, 0n),
+    };
   };
   const heldBefore = await held();
 
-  // 1. Participants: admitted by the operator, funded and deposited (idempotent per account).
-  for (let i = 0; i < day.units.length; i++) await chain.fund(unitIndex(i));
-  const prosumerRole = await chain.publicClient.readContract({
-    address: registry,
-    abi: abis.ParticipantRegistry,
-    functionName: "PROSUMER_ROLE",
-  });
-  const statuses = await Promise.all(
-    day.units.map((_, i) =>
-      chain.publicClient.readContract({
-        address: registry,
-        abi: abis.ParticipantRegistry,
-        functionName: "participant",
-        args: [chain.address(unitIndex(i))],
-      }),
+  // 1. Participants: admitted by the operator (idempotent per account), funded and deposited.
+  booked(
+    "setup",
+    await wf.register(
+      day.units.map((u, i) => ({
+        account: unitAccount(i),
+        kind: KIND[u.kind],
+        renewable: u.renewable,
+        feederId: FEEDER_ID,
+        busId: u.bus,
+        detailsHash: `0x${(i + 1).toString(16).padStart(64, "0")}`,
+        detailsCid: `demo-market/${u.id}`,
+      })),
     ),
   );
-  await batch(
+  booked(
     "setup",
-    day.units.flatMap((u, i) =>
-      statuses[i]!.status === 0
-        ? [
-            {
-              label: `apply ${u.id}`,
-              signer: unitIndex(i),
-              address: registry,
-              abi: abis.ParticipantRegistry,
-              functionName: "applyAsParticipant",
-              args: [
-                KIND_CODE[u.kind],
-                u.renewable,
-                FEEDER_ID,
-                u.bus,
-                `0x${(i + 1).toString(16).padStart(64, "0")}`,
-                `demo-market/${u.id}`,
-              ],
-              gas: 300_000n,
-            },
-          ]
-        : [],
+    await wf.deposit(
+      day.units.map((u, i) => ({ account: unitAccount(i), amount: DEPOSIT, label: u.id })),
     ),
-  );
-  // The operator approves the application it reads now (approve names it by its hash).
-  const applications = await Promise.all(
-    day.units.map((_, i) =>
-      chain.publicClient.readContract({
-        address: registry,
-        abi: abis.ParticipantRegistry,
-        functionName: "applicationHash",
-        args: [chain.address(unitIndex(i))],
-      }),
-    ),
-  );
-  await batch(
-    "setup",
-    day.units.flatMap((u, i) => [
-      ...(statuses[i]!.status !== 2
-        ? [
-            {
-              label: `approve ${u.id}`,
-              signer: 0,
-              address: registry,
-              abi: abis.ParticipantRegistry,
-              functionName: "approve",
-              args: [chain.address(unitIndex(i)), prosumerRole, applications[i]!],
-              gas: 200_000n,
-            },
-          ]
-        : []),
-      {
-        label: `mint ${u.id}`,
-        signer: 0,
-        address: token,
-        abi: abis.GridToken,
-        functionName: "mint",
-        args: [chain.address(unitIndex(i)), DEPOSIT],
-        gas: 100_000n,
-      },
-    ]),
-  );
-  await batch(
-    "setup",
-    day.units.flatMap((u, i) => [
-      {
-        label: `allow ${u.id}`,
-        signer: unitIndex(i),
-        address: token,
-        abi: abis.GridToken,
-        functionName: "approve",
-        args: [market, DEPOSIT],
-        gas: 100_000n,
-      },
-      {
-        label: `deposit ${u.id}`,
-        signer: unitIndex(i),
-        address: market,
-        abi: marketAbi,
-        functionName: "deposit",
-        args: [DEPOSIT],
-        gas: 150_000n,
-      },
-    ]),
   );
   advance("participants admitted and funded");
 
@@ -287,295 +183,342 @@ export async function runMarketDemo(
   const idGate = now + 1_800;
   const deliveryStart = now + 3_600;
   const deliveryEnd = deliveryStart + intervals * INTERVAL_S;
-  const slotStart = (t: number) => deliveryStart + t * INTERVAL_S;
-  const periodReceipts = await batch(
+  const { periodIds } = booked(
     "open",
-    day.gridBuyPrice.map((grid, t) => ({
-      label: `open period ${t}`,
-      signer: 0,
-      address: market,
-      abi: marketAbi,
-      functionName: "openPeriod",
-      args: [
-        slotStart(t),
-        INTERVAL_S,
-        METERING_WINDOW_S,
-        grid * PRICE_SCALE,
-        day.feedInPrice[t]! * PRICE_SCALE,
-        BAND_BPS,
-        BOND_RATE,
-        MIN_ORDER_WH,
-      ],
-      gas: 250_000n,
-    })),
-  );
-  const periodByStart = new Map<number, bigint>();
-  for (const l of decodeLogs(marketAbi, periodReceipts)) {
-    if (l.eventName !== "PeriodOpened") continue;
-    const a = l.args as { periodId: bigint; start: number };
-    periodByStart.set(Number(a.start), a.periodId);
-  }
-  const periodIds = day.gridBuyPrice.map((_, t) => periodByStart.get(slotStart(t))!);
-  /** Slot index of every interval the demo opened (day-ahead and intraday). */
-  const slotOf = new Map<bigint, number>();
-  const openIntervals = async (kind: 0 | 1, gate: number) => {
-    const receipts = await batch(
-      "open",
-      periodIds.map((periodId, t) => ({
-        label: `open ${kind === 0 ? "DA" : "ID"} ${t}`,
-        signer: 0,
-        address: market,
-        abi: marketAbi,
-        functionName: "openInterval",
-        args: [periodId, kind, gate],
-        gas: 250_000n,
+    await wf.openPeriods(
+      day.gridBuyPrice.map((grid, t) => ({
+        start: deliveryStart + t * INTERVAL_S,
+        duration: INTERVAL_S,
+        meteringWindow: METERING_WINDOW_S,
+        gridBuyPrice: grid * PRICE_SCALE,
+        feedInPrice: day.feedInPrice[t]! * PRICE_SCALE,
+        bandBps: BAND_BPS,
+        bondRate: BOND_RATE,
+        minQuantityWh: MIN_ORDER_WH,
       })),
-    );
-    const byPeriod = new Map<bigint, bigint>();
-    for (const l of decodeLogs(marketAbi, receipts)) {
-      if (l.eventName !== "IntervalOpened") continue;
-      const a = l.args as { intervalId: bigint; periodId: bigint };
-      byPeriod.set(a.periodId, a.intervalId);
-    }
-    return periodIds.map((periodId, t) => {
-      const id = byPeriod.get(periodId)!;
-      slotOf.set(id, t);
-      return id;
-    });
-  };
-  const daIds = await openIntervals(0, daGate);
-  const orderTx = (unit: number, intervalId: bigint, wh: number, price: number): BatchTx => ({
-    label: `order ${day.units[unit]!.id} @${intervalId}`,
-    signer: unitIndex(unit),
-    address: market,
-    abi: marketAbi,
-    functionName: "placeOrder",
-    args: [intervalId, wh > 0 ? 1 : 0, price, Math.abs(wh)],
-    gas: 200_000n,
-  });
-  const priceFor = (u: DemoUnit, t: number, side: "buy" | "sell") => {
-    // Loads bid around their willingness to pay; storage buys cheap and sells dear; generators ask
-    // their marginal price. A small, seeded spread keeps the book from being degenerate.
-    const wiggle = ((t * 7 + u.bus * 13) % 11) - 5;
-    const base =
-      side === "buy" && u.kind !== "load"
-        ? Math.min(u.priceBase, day.gridBuyPrice[t]!)
-        : u.priceBase;
-    return (base + wiggle) * PRICE_SCALE;
-  };
-  const daOrders: BatchTx[] = [];
+    ),
+  );
+  const openIntervals = async (kind: IntervalKind, gateClosure: number) =>
+    booked(
+      "open",
+      await wf.openIntervals(
+        periodIds.map((periodId) => ({ periodId, kind, gateClosure })),
+        (t) => `open ${kind === IntervalKind.DayAhead ? "DA" : "ID"} ${t}`,
+      ),
+    ).intervalIds;
+  const daIds = await openIntervals(IntervalKind.DayAhead, daGate);
+  const daOrders: OrderSpec[] = [];
   day.units.forEach((u, i) =>
     u.dayAheadWh.forEach((wh, t) => {
       if (Math.abs(wh) >= MIN_ORDER_WH)
-        daOrders.push(orderTx(i, daIds[t]!, wh, priceFor(u, t, wh > 0 ? "sell" : "buy")));
+        daOrders.push(orderOf(day, i, daIds[t]!, wh, priceFor(day, u, t, wh > 0 ? "sell" : "buy")));
     }),
   );
-  const booked = decodeBooked(await batch("place", daOrders));
+  const daBooked = booked("place", await wf.placeOrders(daOrders)).orders;
   advance("day-ahead orders placed");
-  await chain.increaseTime(daGate - (await chain.latestTimestamp()));
-  const daClear = await clearAll(daIds, booked);
-  const daTally = await tallyAll(daIds, daClear.records);
+  await wf.waitUntil(daGate);
+  const daClear = await clearAndTally(daIds, daBooked);
   advance("day-ahead cleared and tallied");
 
   // 3. Intraday: a second interval for every period, correcting towards the intraday forecast;
   //    sellers admitted by safety + evidence.
-  const position = (receipts: BatchReceipt[]) => {
-    const byUnitSlot = new Map<string, number>(); // net sold Wh per owner and slot
-    for (const l of decodeLogs(marketAbi, receipts)) {
-      if (l.eventName !== "Matched") continue;
-      const a = l.args as { sellOrderId: bigint; buyOrderId: bigint; quantity: bigint };
-      const sell = bookedById.get(a.sellOrderId)!;
-      const buy = bookedById.get(a.buyOrderId)!;
-      const key = (o: Booked) => `${o.owner}:${slotOf.get(o.intervalId)}`;
-      byUnitSlot.set(key(sell), (byUnitSlot.get(key(sell)) ?? 0) + Number(a.quantity));
-      byUnitSlot.set(key(buy), (byUnitSlot.get(key(buy)) ?? 0) - Number(a.quantity));
-    }
-    return byUnitSlot;
+  const slotOf = new Map<bigint, number>();
+  daIds.forEach((id, t) => slotOf.set(id, t));
+  const ownerOf = new Map(daBooked.map((o) => [o.orderId, o]));
+  const idIds = await openIntervals(IntervalKind.Intraday, idGate);
+  idIds.forEach((id, t) => slotOf.set(id, t));
+  const intraday = intradayOrders(
+    day,
+    idIds,
+    (i) => chain.address(unitAccount(i)),
+    soldPerSlot(daClear.intervals, ownerOf, slotOf),
+  );
+  const idBooked = booked("place", await wf.placeOrders(intraday.orders)).orders;
+  for (const o of idBooked) ownerOf.set(o.orderId, o);
+  advance("intraday orders placed");
+  await wf.waitUntil(idGate);
+  const idClear = await clearAndTally(idIds, idBooked);
+  advance("intraday cleared and tallied");
+
+  // 4. Delivery and metering: the operator's metering head-end reports, once per period, the
+  //    actual energy of every unit that traded in it (day-ahead, intraday or both).
+  await wf.waitUntil(deliveryEnd + 1);
+  const traded = new Set<string>(); // `${owner}:${slot}`
+  for (const m of [...daClear.intervals, ...idClear.intervals].flatMap((iv) => iv.matches)) {
+    const t = slotOf.get(m.intervalId)!;
+    traded.add(`${ownerOf.get(m.sellOrderId)!.owner}:${t}`);
+    traded.add(`${ownerOf.get(m.buyOrderId)!.owner}:${t}`);
+  }
+  booked(
+    "meter",
+    await wf.reportMeters(
+      day.units.flatMap((u, i) => {
+        const owner = chain.address(unitAccount(i));
+        return periodIds.flatMap((periodId, t) =>
+          traded.has(`${owner}:${t}`)
+            ? [
+                {
+                  periodId,
+                  participant: owner,
+                  producedWh: Math.max(0, u.actualWh[t]!),
+                  consumedWh: Math.max(0, -u.actualWh[t]!),
+                  label: `meter ${u.id} @period ${periodId}`,
+                },
+              ]
+            : [],
+        );
+      }),
+    ),
+  );
+  advance("meters reported");
+
+  // 5. Settlement after the metering window: every interval of every period is tallied, so each
+  //    interval pays its matches (the buyer pays for delivered energy, the harmed side is
+  //    compensated) from its full record list.
+  await wf.waitUntil(deliveryEnd + METERING_WINDOW_S + 1);
+  const { settled } = booked(
+    "settle",
+    await wf.settle(
+      [...daClear.intervals, ...idClear.intervals].map((iv) => ({
+        intervalId: iv.intervalId,
+        records: iv.records.map((r) => r.record),
+      })),
+    ),
+  );
+  advance("settled");
+
+  // 6. Figures. Conservation: every deposited token is still in the market, available or locked.
+  const heldAfter = await held();
+  const deposited = DEPOSIT * BigInt(day.units.length) * 1000n; // milli-units
+  const report = figures(day, {
+    periodIds,
+    markets: [
+      { label: "day-ahead", ids: daIds, clear: daClear, orders: daBooked },
+      { label: "intraday", ids: idIds, clear: idClear, orders: idBooked },
+    ],
+    ownerOf,
+    settled,
+  });
+  log(
+    `traded ${(report.tradedWh / 1000).toFixed(1)} kWh in ${report.summaries.filter((s) => s.matches > 0).length} interval auctions over ${intervals} delivery periods`,
+  );
+  return {
+    prosumers,
+    intervals,
+    seed,
+    units: [...new Set(day.units.map((u) => u.kind))].map((kind) => ({
+      kind,
+      count: day.units.filter((u) => u.kind === kind).length,
+    })),
+    totals: report.totals,
+    evidence: intraday.evidence,
+    gas: {
+      total: Object.values(gas.perPhase).reduce((a, b) => a + b, 0),
+      transactions: gas.transactions,
+      perPhase: gas.perPhase,
+    },
+    wallTimeS: Math.round((Date.now() - started) / 100) / 10,
+    moneyConserved:
+      heldAfter.total === heldBefore.total + deposited && heldAfter.locked === heldBefore.locked,
+    lockedAfterSettlement: (heldAfter.locked - heldBefore.locked).toString(),
+    intervalsSummary: report.summaries,
   };
-  const bookedById = new Map<bigint, Booked>();
-  for (const o of booked) bookedById.set(o.orderId, o);
-  const daPosition = position(daClear.receipts);
-  const idIds = await openIntervals(1, idGate);
+
+  /**
+   * Clears every interval, also those without orders (a period pays only once all of its
+   * intervals are tallied, and tallying needs a cleared interval), then tallies each from its
+   * clearing records: unmatched locks are released, traded energy enters the positions.
+   */
+  async function clearAndTally(ids: bigint[], orders: PlacedOrder[]) {
+    const cleared = booked(
+      "clear",
+      await wf.clear(
+        ids.map((intervalId) => ({
+          intervalId,
+          orders: orders.filter((o) => o.intervalId === intervalId),
+        })),
+      ),
+    );
+    const tallied = booked(
+      "tally",
+      await wf.tally(
+        cleared.intervals.map((iv) => ({
+          intervalId: iv.intervalId,
+          records: iv.records.map((r) => r.record),
+        })),
+      ),
+    );
+    return { intervals: cleared.intervals, released: tallied.released };
+  }
+}
+
+/** An order of unit `i` in an interval: `wh` > 0 sells, < 0 buys. */
+function orderOf(
+  day: DemoDay,
+  i: number,
+  intervalId: bigint,
+  wh: number,
+  price: number,
+): OrderSpec {
+  return {
+    label: `order ${day.units[i]!.id} @${intervalId}`,
+    account: unitAccount(i),
+    intervalId,
+    side: wh > 0 ? "sell" : "buy",
+    price,
+    quantity: Math.abs(wh),
+  };
+}
+
+/**
+ * Loads bid around their willingness to pay; storage buys cheap and sells dear; generators ask
+ * their marginal price. A small, seeded spread keeps the book from being degenerate.
+ */
+function priceFor(day: DemoDay, u: DemoUnit, t: number, side: "buy" | "sell"): number {
+  const wiggle = ((t * 7 + u.bus * 13) % 11) - 5;
+  const base =
+    side === "buy" && u.kind !== "load" ? Math.min(u.priceBase, day.gridBuyPrice[t]!) : u.priceBase;
+  return (base + wiggle) * PRICE_SCALE;
+}
+
+/** Net sold Wh per owner and slot (`${owner}:${slot}`) over the matches of `cleared`. */
+function soldPerSlot(
+  cleared: ClearedInterval[],
+  ownerOf: Map<bigint, PlacedOrder>,
+  slotOf: Map<bigint, number>,
+): Map<string, number> {
+  const byUnitSlot = new Map<string, number>();
+  const key = (o: PlacedOrder) => `${o.owner}:${slotOf.get(o.intervalId)}`;
+  for (const m of cleared.flatMap((iv) => iv.matches)) {
+    const sell = key(ownerOf.get(m.sellOrderId)!);
+    const buy = key(ownerOf.get(m.buyOrderId)!);
+    byUnitSlot.set(sell, (byUnitSlot.get(sell) ?? 0) + Number(m.quantity));
+    byUnitSlot.set(buy, (byUnitSlot.get(buy) ?? 0) - Number(m.quantity));
+  }
+  return byUnitSlot;
+}
+
+/**
+ * The intraday book: every unit corrects towards its intraday forecast; buyers always trade,
+ * sellers only when the safety check and their delivery evidence so far admit them.
+ */
+function intradayOrders(
+  day: DemoDay,
+  idIds: bigint[],
+  addressOf: (unit: number) => Address,
+  sold: Map<string, number>,
+): { orders: OrderSpec[]; evidence: MarketDemoReport["evidence"] } {
+  const network = loadShippedNetwork("ieee33");
   const history = new Map<Address, { forecastKWh: number; actualKWh: number }[]>();
-  const evidenceStats = {
+  const evidence = {
     intradaySellerSlots: 0,
     excludedUnsafe: 0,
     deferredByEvidence: 0,
     decisions: 0,
   };
-  const idOrders: BatchTx[] = [];
-  for (let t = 0; t < intervals; t++) {
+  const orders: OrderSpec[] = [];
+  for (let t = 0; t < idIds.length; t++) {
     const sellers: { i: number; wh: number }[] = [];
     day.units.forEach((u, i) => {
-      const owner = chain.address(unitIndex(i));
-      const sold = daPosition.get(`${owner}:${t}`) ?? 0;
-      const correction = u.intradayWh[t]! - sold;
+      const correction = u.intradayWh[t]! - (sold.get(`${addressOf(i)}:${t}`) ?? 0);
       if (Math.abs(correction) < Math.max(MIN_ORDER_WH, 0.02 * u.capacityKW * 250)) return;
       if (correction > 0) sellers.push({ i, wh: correction });
-      else idOrders.push(orderTx(i, idIds[t]!, correction, priceFor(u, t, "buy")));
+      else orders.push(orderOf(day, i, idIds[t]!, correction, priceFor(day, u, t, "buy")));
     });
-    evidenceStats.intradaySellerSlots += sellers.length;
+    evidence.intradaySellerSlots += sellers.length;
     if (sellers.length > 0) {
       const candidates: Candidate[] = sellers.map(({ i }) => {
-        const owner = chain.address(unitIndex(i));
-        const past = history.get(owner) ?? [];
+        const past = history.get(addressOf(i)) ?? [];
         return {
-          id: owner,
+          id: addressOf(i),
           bus: String(day.units[i]!.bus),
           history: past.length > 0 ? { forecasts: past.slice(-16) } : {},
         };
       });
       // Local generation displaces import at the substation (bus 1): the check asks whether the
       // seller's bus can take the extra injection (over-voltage, line loading).
-      const buyerBus = "1";
       const quantityKW = Math.max(...sellers.map((s) => s.wh)) / 250;
       const selection = selectCounterparty({
         candidates,
-        trade: { network, buyerBus, quantityKW },
+        trade: { network, buyerBus: "1", quantityKW },
       });
-      if (selection.decision) evidenceStats.decisions++;
+      if (selection.decision) evidence.decisions++;
       const excluded = new Set(selection.excluded.map((e) => e.id));
-      evidenceStats.excludedUnsafe += excluded.size;
+      evidence.excludedUnsafe += excluded.size;
       const ranked = selection.ranking;
       const meanMass = ranked.reduce((s, r) => s + r.mass, 0) / Math.max(1, ranked.length);
       for (const { i, wh } of sellers) {
-        const owner = chain.address(unitIndex(i));
+        const owner = addressOf(i);
         if (excluded.has(owner)) continue;
         const r = ranked.find((c) => c.id === owner);
         // Evidence preference: sellers whose fused reliability mass is far below the field's are
         // not admitted to this intraday interval (buyers would not pick them as counterparties).
         if (r && ranked.length > 2 && r.mass < 0.5 * meanMass) {
-          evidenceStats.deferredByEvidence++;
+          evidence.deferredByEvidence++;
           continue;
         }
-        idOrders.push(orderTx(i, idIds[t]!, wh, priceFor(day.units[i]!, t, "sell")));
+        orders.push(orderOf(day, i, idIds[t]!, wh, priceFor(day, day.units[i]!, t, "sell")));
       }
     }
     // This interval's delivery becomes history for the next one (forecast accuracy evidence).
     day.units.forEach((u, i) => {
       if (u.dayAheadWh[t]! <= 0) return;
-      const owner = chain.address(unitIndex(i));
-      const past = history.get(owner) ?? [];
+      const past = history.get(addressOf(i)) ?? [];
       past.push({
         forecastKWh: u.dayAheadWh[t]! / 1000,
         actualKWh: Math.max(0, u.actualWh[t]!) / 1000,
       });
-      history.set(owner, past);
+      history.set(addressOf(i), past);
     });
   }
-  const idBooked = decodeBooked(await batch("place", idOrders));
-  for (const o of idBooked) bookedById.set(o.orderId, o);
-  advance("intraday orders placed");
-  await chain.increaseTime(idGate - (await chain.latestTimestamp()));
-  const idClear = await clearAll(idIds, idBooked);
-  const idTally = await tallyAll(idIds, idClear.records);
-  advance("intraday cleared and tallied");
+  return { orders, evidence };
+}
 
-  // 4. Delivery and metering: the operator's metering head-end reports, once per period, the
-  //    actual energy of every unit that traded in it (day-ahead, intraday or both).
-  await chain.increaseTime(deliveryEnd + 1 - (await chain.latestTimestamp()));
-  const traded = new Set<string>(); // `${owner}:${slot}`
-  for (const l of decodeLogs(marketAbi, [...daClear.receipts, ...idClear.receipts])) {
-    if (l.eventName !== "Matched") continue;
-    const a = l.args as { intervalId: bigint; sellOrderId: bigint; buyOrderId: bigint };
-    const t = slotOf.get(a.intervalId)!;
-    traded.add(`${bookedById.get(a.sellOrderId)!.owner}:${t}`);
-    traded.add(`${bookedById.get(a.buyOrderId)!.owner}:${t}`);
-  }
-  const reports: BatchTx[] = [];
-  day.units.forEach((u, i) => {
-    const owner = chain.address(unitIndex(i));
-    for (let t = 0; t < intervals; t++) {
-      if (!traded.has(`${owner}:${t}`)) continue;
-      reports.push({
-        label: `meter ${u.id} @period ${periodIds[t]}`,
-        signer: 0,
-        address: market,
-        abi: marketAbi,
-        functionName: "reportMeter",
-        args: [periodIds[t]!, owner, Math.max(0, u.actualWh[t]!), Math.max(0, -u.actualWh[t]!)],
-        gas: 200_000n,
-      });
-    }
-  });
-  await batch("meter", reports);
-  advance("meters reported");
-
-  // 5. Settlement after the metering window: every interval of every period is tallied, so each
-  //    interval pays its matches (the buyer pays for delivered energy, the harmed side is
-  //    compensated) from its full record list.
-  await chain.increaseTime(METERING_WINDOW_S + 1);
-  const allRecords = new Map([...daClear.records, ...idClear.records]);
-  const settleReceipts = await batch(
-    "settle",
-    [...daIds, ...idIds].map((id) => {
-      const records = allRecords.get(id) ?? [];
-      const matches = records.filter((r) => !isUnmatchedRecord(r)).length;
-      return {
-        label: `settle ${id}`,
-        signer: 0,
-        address: market,
-        abi: marketAbi,
-        functionName: "settle",
-        args: [id, records],
-        gas: 200_000n + 60_000n * BigInt(matches) + 5_000n * BigInt(records.length),
-      };
-    }),
-  );
-  advance("settled");
-
-  // 6. Figures.
+/** Per-interval summaries and the day's totals from what clearing, tally and settlement did. */
+function figures(
+  day: DemoDay,
+  run: {
+    periodIds: bigint[];
+    markets: {
+      label: IntervalSummary["market"];
+      ids: bigint[];
+      clear: { intervals: ClearedInterval[]; released: { intervalId: bigint; quantity: bigint }[] };
+      orders: PlacedOrder[];
+    }[];
+    ownerOf: Map<bigint, PlacedOrder>;
+    settled: SettledMatch[];
+  },
+) {
   const paid = new Map<bigint, { value: bigint; compensation: bigint }>();
-  for (const l of decodeLogs(marketAbi, settleReceipts)) {
-    if (l.eventName !== "MatchSettled") continue;
-    const a = l.args as {
-      intervalId: bigint;
-      value: bigint;
-      sellerCompensation: bigint;
-      buyerCompensation: bigint;
-    };
-    const p = paid.get(a.intervalId) ?? { value: 0n, compensation: 0n };
-    p.value += a.value;
-    p.compensation += a.sellerCompensation + a.buyerCompensation;
-    paid.set(a.intervalId, p);
-  }
-  const released = new Map<bigint, bigint>();
-  for (const l of decodeLogs(marketAbi, [...daTally, ...idTally])) {
-    if (l.eventName !== "RemainderReleased") continue;
-    const a = l.args as { intervalId: bigint; quantity: bigint };
-    released.set(a.intervalId, (released.get(a.intervalId) ?? 0n) + a.quantity);
+  for (const s of run.settled) {
+    const p = paid.get(s.intervalId) ?? { value: 0n, compensation: 0n };
+    p.value += s.value;
+    p.compensation += s.sellerCompensation + s.buyerCompensation;
+    paid.set(s.intervalId, p);
   }
   const summaries: IntervalSummary[] = [];
-  const summarise = (
-    ids: bigint[],
-    receipts: BatchReceipt[],
-    orders: Booked[],
-    label: IntervalSummary["market"],
-  ) => {
-    const matched = decodeLogs(marketAbi, receipts).filter((l) => l.eventName === "Matched");
+  for (const { label, ids, clear, orders } of run.markets) {
+    const released = new Map<bigint, bigint>();
+    for (const r of clear.released)
+      released.set(r.intervalId, (released.get(r.intervalId) ?? 0n) + r.quantity);
+    const matched: MatchRecord[] = clear.intervals.flatMap((iv) => iv.matches);
     ids.forEach((intervalId, t) => {
       let tradedWh = 0;
       let renewable = 0;
       let value = 0;
       let count = 0;
-      for (const l of matched) {
-        const a = l.args as {
-          intervalId: bigint;
-          sellOrderId: bigint;
-          quantity: bigint;
-          price: bigint;
-        };
-        if (a.intervalId !== intervalId) continue;
-        const q = Number(a.quantity);
+      for (const m of matched) {
+        if (m.intervalId !== intervalId) continue;
+        const q = Number(m.quantity);
         tradedWh += q;
-        value += q * Number(a.price);
-        if (bookedById.get(a.sellOrderId)?.renewable) renewable += q;
+        value += q * Number(m.price);
+        if (run.ownerOf.get(m.sellOrderId)?.renewable) renewable += q;
         count++;
       }
       const money = paid.get(intervalId) ?? { value: 0n, compensation: 0n };
       summaries.push({
         period: t,
-        periodId: periodIds[t]!.toString(),
+        periodId: run.periodIds[t]!.toString(),
         market: label,
         intervalId: intervalId.toString(),
         orders: orders.filter((o) => o.intervalId === intervalId).length,
@@ -590,133 +533,32 @@ export async function runMarketDemo(
         compensationBaseUnits: (money.compensation / 1000n).toString(),
       });
     });
-  };
-  summarise(daIds, daClear.receipts, booked, "day-ahead");
-  summarise(idIds, idClear.receipts, idBooked, "intraday");
-
-  // Conservation: every deposited token is still in the market, as available or locked balance.
-  const heldAfter = await held();
-  const deposited = DEPOSIT * BigInt(day.units.length) * 1000n; // milli-units
+  }
   const tradedWh = summaries.reduce((s, x) => s + x.tradedWh, 0);
   const valueBase = summaries.reduce((s, x) => s + (x.averagePrice ?? 0) * x.tradedWh, 0) / 1000;
   const paidBase = summaries.reduce((s, x) => s + Number(x.paidBaseUnits), 0);
   const compensationBase = summaries.reduce((s, x) => s + Number(x.compensationBaseUnits), 0);
-  const gasTotal = Object.values(gasByPhase).reduce((a, b) => a + b, 0);
-  const kinds = [...new Set(day.units.map((u) => u.kind))].map((kind) => ({
-    kind,
-    count: day.units.filter((u) => u.kind === kind).length,
-  }));
-  log(
-    `traded ${(tradedWh / 1000).toFixed(1)} kWh in ${summaries.filter((s) => s.matches > 0).length} interval auctions over ${intervals} delivery periods`,
-  );
-
-  /**
-   * Clears every interval, also those without orders: a period pays only once all of its
-   * intervals are tallied, and tallying needs a cleared interval. Returns each interval's
-   * clearing records (Matched and Unmatched in log order), the input of `tally` and `settle`.
-   */
-  async function clearAll(ids: bigint[], orders: Booked[]) {
-    const txs: BatchTx[] = [];
-    for (const intervalId of ids) {
-      const mine = orders.filter((o) => o.intervalId === intervalId);
-      const lists = buildClearingLists(
-        mine.map((o) => ({
-          id: o.orderId,
-          seq: Number(o.orderId & 0xffffffffn),
-          side: o.side,
-          price: o.price,
-          renewable: o.renewable,
-        })),
-      );
-      txs.push({
-        label: `clear ${intervalId}`,
-        signer: 0,
-        address: market,
-        abi: marketAbi,
-        functionName: "clear",
-        args: [intervalId, lists.renewableSells, lists.conventionalSells, lists.buys],
-        gas: 300_000n + 40_000n * BigInt(mine.length),
-      });
-    }
-    const receipts = await batch("clear", txs);
-    return { receipts, records: clearingRecords(decodeLogs(marketAbi, receipts)) };
-  }
-
-  /** Tallies every interval: unmatched locks are released, traded energy enters the positions. */
-  async function tallyAll(ids: bigint[], records: Map<bigint, bigint[]>) {
-    return batch(
-      "tally",
-      ids.map((intervalId) => {
-        const list = records.get(intervalId) ?? [];
-        return {
-          label: `tally ${intervalId}`,
-          signer: 0,
-          address: market,
-          abi: marketAbi,
-          functionName: "tally",
-          args: [intervalId, list],
-          gas: 150_000n + 60_000n * BigInt(list.length),
-        };
-      }),
-    );
-  }
-
+  const marketWh = (m: IntervalSummary["market"]) =>
+    summaries.filter((s) => s.market === m).reduce((s, x) => s + x.tradedWh, 0) / 1000;
   return {
-    prosumers,
-    intervals,
-    seed,
-    units: kinds,
+    summaries,
+    tradedWh,
     totals: {
       tradedKWh: Math.round(tradedWh) / 1000,
       renewableSharePct:
         tradedWh > 0
           ? Math.round((1000 * summaries.reduce((s, x) => s + x.renewableWh, 0)) / tradedWh) / 10
           : 0,
-      dayAheadKWh:
-        summaries.filter((s) => s.market === "day-ahead").reduce((s, x) => s + x.tradedWh, 0) /
-        1000,
-      intradayKWh:
-        summaries.filter((s) => s.market === "intraday").reduce((s, x) => s + x.tradedWh, 0) / 1000,
+      dayAheadKWh: marketWh("day-ahead"),
+      intradayKWh: marketWh("intraday"),
       valueGLT: Math.round(valueBase) / 1e6,
       paidGLT: paidBase / 1e6,
       compensationGLT: compensationBase / 1e6,
       averagePricePerKWh: tradedWh > 0 ? Math.round((valueBase * 1000) / tradedWh) : 0,
-      orders: booked.length + idBooked.length,
+      orders: run.markets.reduce((s, m) => s + m.orders.length, 0),
       matches: summaries.reduce((s, x) => s + x.matches, 0),
     },
-    evidence: evidenceStats,
-    gas: { total: gasTotal, transactions: txCount, perPhase: gasByPhase },
-    wallTimeS: Math.round((Date.now() - started) / 100) / 10,
-    moneyConserved:
-      heldAfter.total === heldBefore.total + deposited && heldAfter.locked === heldBefore.locked,
-    lockedAfterSettlement: (heldAfter.locked - heldBefore.locked).toString(),
-    intervalsSummary: summaries,
   };
-}
-
-function decodeBooked(receipts: BatchReceipt[]): Booked[] {
-  return decodeLogs(abis.EnergyMarket, receipts)
-    .filter((l) => l.eventName === "OrderPlaced")
-    .map((l) => {
-      const a = l.args as {
-        intervalId: bigint;
-        orderId: bigint;
-        owner: Address;
-        side: number;
-        renewable: boolean;
-        price: number;
-        quantity: number;
-      };
-      return {
-        intervalId: a.intervalId,
-        orderId: a.orderId,
-        owner: a.owner,
-        side: a.side === 1 ? "sell" : "buy",
-        price: Number(a.price),
-        quantity: Number(a.quantity),
-        renewable: a.renewable,
-      };
-    });
 }
 
 /** HTML twin of the market report: prices and volumes per interval, totals, compensation. */

@@ -6,13 +6,14 @@ import {
   matchOrders,
   settleOffChain,
 } from "@gridledger/domain/market";
-import { clearOnChain } from "../../market/runOnChain.ts";
+import { clearOnChain } from "../../market/clearOnChain.ts";
 import { settleOnChain } from "../../market/settleOnChain.ts";
 import { printJson, readJsonFile } from "../io.ts";
 
 /**
- * `gridledger auction clear --input orders.json [--offchain]`: clears a double auction on an
- * in-process Hardhat network (or with the TypeScript reference) and prints the matches as JSON.
+ * `gridledger auction clear --input orders.json [--offchain]`: clears a double auction on a chain
+ * (the configured one when it answers, else a throwaway devnet; decision 0458) or with the
+ * TypeScript reference, and prints the matches as JSON.
  * `gridledger auction settle --input period.json [--offchain]`: clears one interval and settles
  * its delivery period against the meter readings; prints each match's payments and every
  * participant's net.
@@ -24,7 +25,7 @@ export function registerAuction(program: Command): void {
   auction
     .command("clear")
     .description(
-      "clear a book of orders and print the matches (on an in-process Hardhat chain by default)",
+      "clear a book of orders and print the matches (on-chain by default: RPC_URL, else a throwaway devnet)",
     )
     .requiredOption(
       "--input <file>",
@@ -42,7 +43,7 @@ export function registerAuction(program: Command): void {
   auction
     .command("settle")
     .description(
-      "clear a book and settle its delivery period against meter readings (on an in-process Hardhat chain by default)",
+      "clear a book and settle its delivery period against meter readings (on-chain by default: RPC_URL, else a throwaway devnet)",
     )
     .requiredOption(
       "--input <file>",
