@@ -37,9 +37,35 @@ const FEEDER_ID = 33;
 const PRICE_SCALE = 1_000;
 const GLT = 1_000_000n;
 const DEPOSIT = 2_000n * GLT;
-const INTERVAL_S = 900;
-/** Seconds after delivery during which meters report (the demo moves the clock past it). */
-const METERING_WINDOW_S = 7 * 86_400;
+/**
+ * The day's clock. On the devnet the demo moves time, so it keeps a real market's: 15-minute
+ * delivery intervals, gates 10 and 30 minutes ahead, a week of metering. On a chain that cannot
+ * move its clock it waits, so everything is short: `leadS` to place orders before each gate and
+ * `intervalS` per delivery interval (CLI: --lead-seconds, --interval-seconds).
+ */
+type DayClock = {
+  daLead: number;
+  idLead: number;
+  deliveryLead: number;
+  interval: number;
+  metering: number;
+};
+const DEVNET_CLOCK: DayClock = {
+  daLead: 600,
+  idLead: 1_800,
+  deliveryLead: 3_600,
+  interval: 900,
+  metering: 7 * 86_400,
+};
+function realChainClock(leadS: number, intervalS: number): DayClock {
+  return {
+    daLead: leadS,
+    idLead: 3 * leadS,
+    deliveryLead: 4 * leadS,
+    interval: intervalS,
+    metering: 2 * leadS,
+  };
+}
 /** Penalty tolerance band of every period, basis points. */
 const BAND_BPS = 500;
 /** Minimum escrow per Wh of any order, milli-units (= 10 milli-GLT per kWh in profile units). */
@@ -59,6 +85,10 @@ export type MarketDemoOptions = {
   prosumers: number;
   intervals: number;
   seed: number;
+  /** On a chain without time travel: seconds before each gate (default 30). */
+  leadS?: number;
+  /** On a chain without time travel: seconds per delivery interval (default 60). */
+  intervalS?: number;
   log: (line: string) => void;
   /** Called as work completes: `done` of `total` steps. */
   progress?: (done: number, total: number, phase: string) => void;
@@ -178,18 +208,21 @@ export async function runMarketDemo(
   // 2. Day-ahead: the operator opens one delivery period per slot (its grid prices, band and escrow
   //    bond) and the period's day-ahead interval; everyone offers its day-ahead forecast; the gate
   //    closes; every interval clears and its records are tallied (unmatched escrow comes back).
+  const clock = chain.timeTravel
+    ? DEVNET_CLOCK
+    : realChainClock(options.leadS ?? 30, options.intervalS ?? 60);
   const now = await chain.latestTimestamp();
-  const daGate = now + 600;
-  const idGate = now + 1_800;
-  const deliveryStart = now + 3_600;
-  const deliveryEnd = deliveryStart + intervals * INTERVAL_S;
+  const daGate = now + clock.daLead;
+  const idGate = now + clock.idLead;
+  const deliveryStart = now + clock.deliveryLead;
+  const deliveryEnd = deliveryStart + intervals * clock.interval;
   const { periodIds } = booked(
     "open",
     await wf.openPeriods(
       day.gridBuyPrice.map((grid, t) => ({
-        start: deliveryStart + t * INTERVAL_S,
-        duration: INTERVAL_S,
-        meteringWindow: METERING_WINDOW_S,
+        start: deliveryStart + t * clock.interval,
+        duration: clock.interval,
+        meteringWindow: clock.metering,
         gridBuyPrice: grid * PRICE_SCALE,
         feedInPrice: day.feedInPrice[t]! * PRICE_SCALE,
         bandBps: BAND_BPS,
@@ -275,7 +308,7 @@ export async function runMarketDemo(
   // 5. Settlement after the metering window: every interval of every period is tallied, so each
   //    interval pays its matches (the buyer pays for delivered energy, the harmed side is
   //    compensated) from its full record list.
-  await wf.waitUntil(deliveryEnd + METERING_WINDOW_S + 1);
+  await wf.waitUntil(deliveryEnd + clock.metering + 1);
   const { settled } = booked(
     "settle",
     await wf.settle(

@@ -14,6 +14,7 @@ import { loadConfig } from "../../src/config/config.ts";
 import { connectDemoChain, type DemoChain } from "../../src/demo/liveDevnet.ts";
 import { runTraceDemo } from "../../src/demo/traceDemo.ts";
 import { runDispatchDemo } from "../../src/demo/dispatchDemo.ts";
+import { runMarketDemo } from "../../src/demo/marketDemo.ts";
 
 // GridLedger on a real Geth node (issue #16 item 3): infra/geth.sh starts `geth --dev` (chain
 // 1337, one block a second) and exports GETH_RPC_URL; CI does that in infra/ci-setup.sh. Without
@@ -50,7 +51,16 @@ describe.skipIf(!GETH)("on a real Geth node", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "gl-geth-"));
   const deploymentFile = path.join(dir, "1337.json");
   let services: Services | undefined;
-  let chain: DemoChain;
+  let chain: DemoChain | undefined;
+  /** The demos' connection to Geth, opened once (signing with the explicit mnemonic). */
+  const demoChain = async () =>
+    (chain ??= await connectDemoChain({
+      rpcUrl: GETH!,
+      deploymentFile,
+      fallbackPort: 0,
+      log: () => {},
+      env: { DEMO_MNEMONIC: MNEMONIC },
+    }));
 
   beforeAll(async () => {
     // The dev account funds the deployer (#0) by an ordinary transfer, as a faucet would.
@@ -155,13 +165,7 @@ describe.skipIf(!GETH)("on a real Geth node", () => {
   }, 120_000);
 
   it("runs demo trace and demo dispatch on Geth (funding by transfers, waiting for time)", async () => {
-    chain = await connectDemoChain({
-      rpcUrl: GETH!,
-      deploymentFile,
-      fallbackPort: 0,
-      log: () => {},
-      env: { DEMO_MNEMONIC: MNEMONIC },
-    });
+    const chain = await demoChain();
     expect(chain.timeTravel).toBe(false);
     const config = loadConfig({ LOG_LEVEL: "silent", DATA_DIR: dir });
     const trace = await runTraceDemo(chain, config, () => {});
@@ -172,5 +176,20 @@ describe.skipIf(!GETH)("on a real Geth node", () => {
     expect(dispatch.hashLinksVerified).toBe(true);
     expect(dispatch.moneyConserved).toBe(true);
     expect(dispatch.voltagesWithinLimitsAfter).toBe(true);
+  }, 600_000);
+
+  it("runs a short demo market on Geth (30 s intervals, waiting for each gate)", async () => {
+    const market = await runMarketDemo(await demoChain(), {
+      prosumers: 6,
+      intervals: 2,
+      seed: 3,
+      leadS: 20,
+      intervalS: 30,
+      log: () => {},
+    });
+    expect(market.moneyConserved).toBe(true);
+    expect(market.lockedAfterSettlement).toBe("0");
+    expect(market.totals.matches).toBeGreaterThan(0);
+    expect(market.intervalsSummary.filter((s) => s.market === "intraday")).toHaveLength(2);
   }, 600_000);
 });

@@ -97,47 +97,71 @@ export function registerDemo(program: Command): void {
     .option("--prosumers <n>", "number of units (PV, wind, storage, loads, conventional)", "50")
     .option("--intervals <n>", "15-minute intervals in the day (1-96)", "96")
     .option("--seed <n>", "seed of the generated profiles", "1")
+    .option(
+      "--lead-seconds <n>",
+      "on a chain that cannot move its clock: seconds to place orders before each gate",
+      "30",
+    )
+    .option(
+      "--interval-seconds <n>",
+      "on a chain that cannot move its clock: seconds per delivery interval",
+      "60",
+    )
     .option("--out <dir>", "folder for market-report.html and .json", "reports")
     .option("--json", "print the whole report JSON on stdout")
-    .action((options: CommonOptions & { prosumers: string; intervals: string; seed: string }) => {
-      const prosumers = integer("prosumers", options.prosumers, 2, 400);
-      const intervals = integer("intervals", options.intervals, 1, 96);
-      const seed = integer("seed", options.seed, 0, 2 ** 31 - 1);
-      return runDemo(options, async (chain) => {
-        const bar = new cliProgress.SingleBar(
-          { format: "{bar} {value}/{total} {phase}", stream: process.stderr, hideCursor: true },
-          cliProgress.Presets.shades_classic,
-        );
-        bar.start(7, 0, { phase: "starting" });
-        try {
-          const report = await runMarketDemo(chain, {
-            prosumers,
-            intervals,
-            seed,
-            log: () => {},
-            progress: (done, _total, phase) => bar.update(done, { phase }),
-          });
-          const t = report.totals;
-          return {
-            name: "market-report",
-            report,
-            html: renderMarketReport(report),
-            summary: {
+    .action(
+      (
+        options: CommonOptions & {
+          prosumers: string;
+          intervals: string;
+          seed: string;
+          leadSeconds: string;
+          intervalSeconds: string;
+        },
+      ) => {
+        const prosumers = integer("prosumers", options.prosumers, 2, 400);
+        const intervals = integer("intervals", options.intervals, 1, 96);
+        const seed = integer("seed", options.seed, 0, 2 ** 31 - 1);
+        const leadS = integer("lead-seconds", options.leadSeconds, 5, 3_600);
+        const intervalS = integer("interval-seconds", options.intervalSeconds, 5, 3_600);
+        return runDemo(options, async (chain) => {
+          const bar = new cliProgress.SingleBar(
+            { format: "{bar} {value}/{total} {phase}", stream: process.stderr, hideCursor: true },
+            cliProgress.Presets.shades_classic,
+          );
+          bar.start(7, 0, { phase: "starting" });
+          try {
+            const report = await runMarketDemo(chain, {
               prosumers,
               intervals,
-              ...t,
-              gasTotal: report.gas.total,
-              transactions: report.gas.transactions,
-              wallTimeS: report.wallTimeS,
-              moneyConserved: report.moneyConserved,
-              evidence: report.evidence,
-            },
-          };
-        } finally {
-          bar.stop();
-        }
-      });
-    });
+              seed,
+              leadS,
+              intervalS,
+              log: () => {},
+              progress: (done, _total, phase) => bar.update(done, { phase }),
+            });
+            const t = report.totals;
+            return {
+              name: "market-report",
+              report,
+              html: renderMarketReport(report),
+              summary: {
+                prosumers,
+                intervals,
+                ...t,
+                gasTotal: report.gas.total,
+                transactions: report.gas.transactions,
+                wallTimeS: report.wallTimeS,
+                moneyConserved: report.moneyConserved,
+                evidence: report.evidence,
+              },
+            };
+          } finally {
+            bar.stop();
+          }
+        });
+      },
+    );
 
   demo
     .command("trace")
