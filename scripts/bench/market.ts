@@ -15,18 +15,7 @@ import {
   type BookOrder,
   type ParticipantPools,
 } from "../market/marketHarness";
-
-/** Deterministic PRNG (mulberry32) so runs are comparable. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from "../../test/helpers/random";
 
 /** Asks and bids uniform in [100, 200]: the clearing price lands near 150 and about half the orders cross. */
 function makeBook(n: number, seed: number): BookOrder[] {

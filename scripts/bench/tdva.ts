@@ -21,20 +21,10 @@ import {
 } from "../../test/dispatch/tdvaHelpers";
 import { buildStandardTree, encodeReading, standardLeaf } from "../../test/data/standardTree";
 import { protocol } from "../../test/helpers/protocol";
+import { seededRandom as rng } from "../../test/helpers/random";
 
 const { ethers } = hre;
 
-/** Deterministic PRNG (mulberry32) so runs are comparable. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const between = (r: () => number, lo: number, hi: number) =>
   BigInt(lo + Math.floor(r() * (hi - lo + 1)));
 

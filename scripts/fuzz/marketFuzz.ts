@@ -45,26 +45,15 @@ import {
 } from "../../test/market/reference";
 import { admit } from "../../test/market/marketFixtures";
 import { protocol } from "../../test/helpers/protocol";
+import { seededRandom } from "../../test/helpers/random";
 
 // ------------------------------------------------------------------ seeded PRNG
-
-/** mulberry32: a small, fast, seeded PRNG; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random helpers over one PRNG. */
 export class Rng {
   private readonly next: () => number;
   constructor(seed: number) {
-    this.next = mulberry32(seed);
+    this.next = seededRandom(seed);
   }
   /** Float in [0, 1). */
   float(): number {

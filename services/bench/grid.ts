@@ -4,12 +4,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { admmDispatch, capacityW, type Offer, meritOrder } from "@gridledger/domain/dispatch";
 import { combineMasses, fullSet, type MassFunction } from "@gridledger/domain/evidence";
-import {
-  generateNetwork,
-  seededRandom,
-  type Network,
-  solvePowerFlow,
-} from "@gridledger/domain/grid";
+import { generateNetwork, type Network, solvePowerFlow } from "@gridledger/domain/grid";
+import { seededRandom } from "@gridledger/domain/random";
 import { loadShippedNetwork } from "@gridledger/domain/networks";
 
 function median(values: number[]): number {

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Address } from "viem";
 import { loadConfig } from "../src/config/config.ts";
-import { seededRandom } from "../src/graph/supplyNetwork.ts";
+import { seededRandom } from "@gridledger/domain/random";
 import type { Uploader } from "../src/trace/traceService.ts";
 import { REPO_ROOT, startDevnet } from "../src/chain/devnet.ts";
 import { openTraceStack } from "../test/helpers/traceStack.ts";

@@ -5,7 +5,8 @@ import { pathToFileURL } from "node:url";
 import type { GraphStore } from "../src/graph/graphStore.ts";
 import { KuzuGraphStore } from "../src/graph/kuzuGraph.ts";
 import { Neo4jGraphStore } from "../src/graph/neo4jGraph.ts";
-import { generateSupplyNetwork, seededRandom } from "../src/graph/supplyNetwork.ts";
+import { seededRandom } from "@gridledger/domain/random";
+import { generateSupplyNetwork } from "../src/graph/supplyNetwork.ts";
 
 /**
  * Trace-query latency on a generated supply network (the graph-store part of `npm run

@@ -1,3 +1,4 @@
+import { seededRandom } from "@gridledger/domain/random";
 import type { GraphEdge, GraphNode, NodeRef, TraceDirection } from "./graphStore.ts";
 import { EDGE_TYPES, type EdgeType } from "./model.ts";
 
@@ -30,18 +31,6 @@ export type SupplyNetwork = {
   /** Batches of the bottom tier (good roots for downstream traces). */
   bottomBatches: NodeRef[];
 };
-
-/** mulberry32: small, fast, seeded PRNG returning [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const EVENT_BASE_MS = 1_735_689_600_000; // 2025-01-01T00:00:00Z
 

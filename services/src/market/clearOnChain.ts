@@ -78,23 +78,18 @@ export async function clearBooks(
   const { intervalIds } = await wf.openIntervals(
     periodIds.map((periodId) => ({ periodId, kind: IntervalKind.DayAhead, gateClosure })),
   );
-  const placed = await wf.placeOrders(
-    books.flatMap((b, i) =>
-      b.orders.map((o, k) => ({
+  const { books: placedOf } = await wf.placeBooks(
+    books.map((b, i) => ({
+      intervalId: intervalIds[i]!,
+      orders: b.orders.map((o, k) => ({
         account: accountsOf[i]![k]!,
-        intervalId: intervalIds[i]!,
         side: o.side,
         price: o.price,
         quantity: o.quantity,
         label: `order ${o.id} (book ${i})`,
       })),
-    ),
-    { inOrder: true },
+    })),
   );
-  const placedOf = books.map((b, i) => {
-    const from = books.slice(0, i).reduce((s, x) => s + x.orders.length, 0);
-    return placed.orders.slice(from, from + b.orders.length);
-  });
   await wf.waitUntil(gateClosure);
   const cleared = await wf.clear(
     placedOf.map((orders, i) => ({ intervalId: intervalIds[i]!, orders })),

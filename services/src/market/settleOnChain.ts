@@ -80,23 +80,18 @@ export async function settleBooks(
   const { intervalIds } = await wf.openIntervals(
     periodIds.map((periodId) => ({ periodId, kind: IntervalKind.DayAhead, gateClosure: start })),
   );
-  const placed = await wf.placeOrders(
-    inputs.flatMap((input, i) =>
-      input.orders.map((o) => ({
+  const { books: placedOf } = await wf.placeBooks(
+    inputs.map((input, i) => ({
+      intervalId: intervalIds[i]!,
+      orders: input.orders.map((o) => ({
         account: accountOf[i]!.get(o.owner)!,
-        intervalId: intervalIds[i]!,
         side: o.side,
         price: o.price,
         quantity: o.quantity,
         label: `order ${o.id} (book ${i})`,
       })),
-    ),
-    { inOrder: true },
+    })),
   );
-  const placedOf = inputs.map((input, i) => {
-    const from = inputs.slice(0, i).reduce((s, x) => s + x.orders.length, 0);
-    return placed.orders.slice(from, from + input.orders.length);
-  });
   await wf.waitUntil(start);
   const cleared = await wf.clear(
     placedOf.map((orders, i) => ({ intervalId: intervalIds[i]!, orders })),

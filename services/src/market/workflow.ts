@@ -393,6 +393,22 @@ export class MarketWorkflow {
   }
 
   /**
+   * Places several books (each one interval's orders, in the book's order) with `placeOrders`
+   * in order, and hands each book back its placed orders.
+   */
+  async placeBooks(
+    books: readonly { intervalId: bigint; orders: readonly Omit<OrderSpec, "intervalId">[] }[],
+  ): Promise<StepResult & { books: PlacedOrder[][] }> {
+    const placed = await this.placeOrders(
+      books.flatMap((b) => b.orders.map((o) => ({ ...o, intervalId: b.intervalId }))),
+      { inOrder: true },
+    );
+    let from = 0;
+    const perBook = books.map((b) => placed.orders.slice(from, (from += b.orders.length)));
+    return { txs: placed.txs, gas: placed.gas, books: perBook };
+  }
+
+  /**
    * Places every order from its account (escrow locked at placement); results in input order.
    * One batch leaves the order of different senders' transactions to the node, so an interval's
    * sequence numbers (the clearing walk's tie-break) need not follow the input. With `inOrder`,

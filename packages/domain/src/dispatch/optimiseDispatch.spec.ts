@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "../grid/generateNetwork.ts";
+import { seededRandom } from "../random.ts";
 import { loadShippedNetwork } from "../grid/shippedNetworks.ts";
 import { admmDispatch } from "./admmDispatch.ts";
 import { DispatchInfeasibleError, capacityW, offerCost, type Offer } from "./dispatchTypes.ts";

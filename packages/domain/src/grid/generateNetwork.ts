@@ -1,16 +1,5 @@
+import { seededRandom } from "../random.ts";
 import type { Network } from "./network.ts";
-
-/** Small deterministic PRNG (mulberry32) so generated cases are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export type GenerateOptions = {
   buses: number;

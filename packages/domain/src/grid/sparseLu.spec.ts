@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "./generateNetwork.ts";
+import { seededRandom } from "../random.ts";
 import { SingularMatrixError, SparseLu, minimumDegreeOrder } from "./sparseLu.ts";
 
 /** Dense Gaussian elimination with partial pivoting, as the reference. */
