@@ -83,8 +83,15 @@ export function createDevnetProvider(
           const typed = JSON.parse(p[1] as string) as Parameters<LocalAccount["signTypedData"]>[0];
           return account.signTypedData(typed);
         }
-        default:
-          return wallet.request({ method, params } as never);
+        default: {
+          // Anything else (reads, eth_chainId, ...) goes to the node unchanged; the method
+          // name is only known at run time, so viem's typed request is widened here.
+          const forward = wallet.request as (args: {
+            method: string;
+            params?: unknown;
+          }) => Promise<unknown>;
+          return forward({ method, params });
+        }
       }
     },
     on(event: string, listener: Listener) {

@@ -30,7 +30,7 @@ function devnetConnectors(): CreateConnectorFn[] {
       target: () => ({
         id: devnetConnectorId(index),
         name: `Devnet #${index}${index === 0 ? " (operator)" : ""}`,
-        provider: createDevnetProvider(account, appChain, env.rpcUrl) as never,
+        provider: createDevnetProvider(account, appChain, env.rpcUrl),
       }),
     }),
   );

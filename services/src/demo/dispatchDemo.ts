@@ -18,7 +18,7 @@ import type { Address, Hex } from "viem";
 import type { ContentStore } from "../storage/contentStore.ts";
 import { ensureProviders, type ProviderAccount } from "../tdva/providers.ts";
 import { TdvaWorkflow } from "../tdva/workflow.ts";
-import type { DemoChain } from "./liveDevnet.ts";
+import type { ChainSession } from "../chain/session.ts";
 import { renderReport, type Section } from "./htmlReport.ts";
 
 /**
@@ -131,7 +131,7 @@ export type DispatchDemoReport = {
 
 /** Runs the whole TDVA event and returns the report (also what the CLI prints as JSON). */
 export async function runDispatchDemo(
-  chain: DemoChain,
+  chain: ChainSession,
   options: DispatchDemoOptions,
 ): Promise<DispatchDemoReport> {
   const log = options.log;

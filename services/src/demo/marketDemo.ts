@@ -13,7 +13,7 @@ import {
   type StepResult,
 } from "../market/workflow.ts";
 import { generateDemoDay, type DemoDay, type DemoUnit, type UnitKind } from "./profiles.ts";
-import type { DemoChain } from "./liveDevnet.ts";
+import type { ChainSession } from "../chain/session.ts";
 import { renderReport, type Section } from "./htmlReport.ts";
 
 /**
@@ -152,7 +152,7 @@ const unitAccount = (i: number) => ACCOUNT_BASE + i;
 
 /** Runs the trading day; throws if any on-chain step fails. */
 export async function runMarketDemo(
-  chain: DemoChain,
+  chain: ChainSession,
   options: MarketDemoOptions,
 ): Promise<MarketDemoReport> {
   const started = Date.now();

@@ -5,7 +5,7 @@ import type { Address } from "viem";
 import { createServices } from "../api/createContext.ts";
 import type { Config } from "../config/config.ts";
 import type { Verdict } from "../trace/traceService.ts";
-import type { DemoChain } from "./liveDevnet.ts";
+import type { ChainSession } from "../chain/session.ts";
 import { renderReport } from "./htmlReport.ts";
 
 /**
@@ -136,7 +136,7 @@ const STEPS: Step[] = [
 
 /** Runs the scenario against the services built from `config` on `chain`. */
 export async function runTraceDemo(
-  chain: DemoChain,
+  chain: ChainSession,
   config: Config,
   log: (l: string) => void,
 ): Promise<TraceDemoReport> {

@@ -5,7 +5,7 @@ import {
   type AuctionOrder,
 } from "@gridledger/domain/market";
 import { IntervalKind, ParticipantKind } from "@gridledger/protocol";
-import type { DemoChain } from "../demo/liveDevnet.ts";
+import type { ChainSession } from "../chain/session.ts";
 import { admitAndFund, poolAccount, type AccountPools } from "./auctionAccounts.ts";
 import { withMarketChain } from "./marketChain.ts";
 import { MarketWorkflow, type PeriodSpec } from "./workflow.ts";
@@ -46,7 +46,7 @@ const isRenewableSell = (o: AuctionOrder) => o.side === "sell" && o.renewable ==
  * @example const [{ matches, gas }] = await clearBooks(chain, [{ orders }])
  */
 export async function clearBooks(
-  chain: DemoChain,
+  chain: ChainSession,
   books: readonly AuctionInput[],
   options: { chunk?: number } = {},
 ): Promise<OnChainResult[]> {

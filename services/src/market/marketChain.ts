@@ -1,6 +1,6 @@
 import { createServer } from "node:net";
 import { loadConfig } from "../config/config.ts";
-import { connectDemoChain, type DemoChain } from "../demo/liveDevnet.ts";
+import { connectChainSession, type ChainSession } from "../chain/session.ts";
 
 /** A free TCP port on the loopback interface (for a throwaway devnet). */
 function freePort(): Promise<number> {
@@ -23,9 +23,9 @@ function freePort(): Promise<number> {
  * throwaway devnet deployed with the repository's deploy script on a free port; the devnet is
  * stopped afterwards whatever happens. Silent: the CLI's stdout and stderr carry only its result.
  */
-export async function withMarketChain<T>(body: (chain: DemoChain) => Promise<T>): Promise<T> {
+export async function withMarketChain<T>(body: (chain: ChainSession) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const chain = await connectDemoChain({
+  const chain = await connectChainSession({
     rpcUrl: config.RPC_URL,
     deploymentFile: config.DEPLOYMENT_FILE,
     fallbackPort: await freePort(),

@@ -6,7 +6,7 @@ import {
   type SettleOutput,
 } from "@gridledger/domain/market";
 import { IntervalKind, ParticipantKind } from "@gridledger/protocol";
-import type { DemoChain } from "../demo/liveDevnet.ts";
+import type { ChainSession } from "../chain/session.ts";
 import { admitAndFund, poolAccount, type AccountPools } from "./auctionAccounts.ts";
 import { withMarketChain } from "./marketChain.ts";
 import { MarketWorkflow, netsOf } from "./workflow.ts";
@@ -34,7 +34,7 @@ const METERING_WINDOW_S = 3_600;
  * @example const [{ matches, participants }] = await settleBooks(chain, [input])
  */
 export async function settleBooks(
-  chain: DemoChain,
+  chain: ChainSession,
   inputs: readonly SettleInput[],
 ): Promise<SettleOutput[]> {
   const wf = new MarketWorkflow(chain);

@@ -22,7 +22,7 @@ import {
   type ParticipantKind,
 } from "@gridledger/protocol";
 import { contractAddress } from "../chain/deployment.ts";
-import type { BatchReceipt, BatchTx, DemoChain, SentTx } from "../demo/liveDevnet.ts";
+import type { BatchReceipt, BatchTx, ChainSession, SentTx } from "../chain/session.ts";
 
 /**
  * The market workflow as steps over a chain (decision 0458): register and fund participants, open
@@ -195,7 +195,7 @@ export class MarketWorkflow {
   readonly token: Address;
 
   constructor(
-    readonly chain: DemoChain,
+    readonly chain: ChainSession,
     readonly operator = 0,
   ) {
     this.market = contractAddress(chain.deployment, "EnergyMarket");

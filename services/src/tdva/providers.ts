@@ -1,7 +1,7 @@
 import { fingerprintJson } from "@gridledger/domain/fingerprint";
 import { abis, meterCertificateTypedData } from "@gridledger/protocol";
 import { contractAddress } from "../chain/deployment.ts";
-import type { DemoChain } from "../demo/liveDevnet.ts";
+import type { ChainSession } from "../chain/session.ts";
 
 /** A DER provider as a devnet account with its meter, registered on a feeder at a bus. */
 export type ProviderAccount = {
@@ -18,7 +18,7 @@ export type ProviderAccount = {
  * transactions it sent. The operator is devnet account 0.
  */
 export async function ensureProviders(
-  chain: DemoChain,
+  chain: ChainSession,
   feederId: number,
   providers: readonly ProviderAccount[],
 ): Promise<number> {

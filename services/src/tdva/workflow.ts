@@ -25,7 +25,7 @@ import {
 } from "@gridledger/domain/tdva";
 import { abis, offerTypedData, type SignedOffer } from "@gridledger/protocol";
 import { contractAddress } from "../chain/deployment.ts";
-import type { DemoChain } from "../demo/liveDevnet.ts";
+import type { ChainSession } from "../chain/session.ts";
 import type { ContentStore } from "../storage/contentStore.ts";
 import { saveTdvaDocument, type StoredTdvaDocument } from "./documents.ts";
 
@@ -80,11 +80,11 @@ export class TdvaWorkflow {
   readonly registry: Address;
   readonly token: Address;
   readonly operator: number;
-  readonly #chain: DemoChain;
+  readonly #chain: ChainSession;
   readonly #store: ContentStore | undefined;
 
   constructor(
-    chain: DemoChain,
+    chain: ChainSession,
     options: { operator?: number; store?: ContentStore | undefined } = {},
   ) {
     this.#chain = chain;

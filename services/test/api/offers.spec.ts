@@ -10,13 +10,13 @@ import { createServices, type Services } from "../../src/api/createContext.ts";
 import { startDevnet, type Devnet } from "../../src/chain/devnet.ts";
 import { contractAddress } from "../../src/chain/deployment.ts";
 import { abis } from "@gridledger/protocol";
-import { connectDemoChain, type DemoChain } from "../../src/demo/liveDevnet.ts";
+import { connectChainSession, type ChainSession } from "../../src/chain/session.ts";
 import { offerTypedData } from "@gridledger/protocol";
 import { devnetConfig } from "../helpers/traceStack.ts";
 
 /** The provider side of the relay: sign an offer as devnet account `index`, as a wallet would. */
 async function signOffer(
-  chain: DemoChain,
+  chain: ChainSession,
   index: number,
   eventId: bigint,
   fields: { maxPowerW: number; maxEnergyWh: bigint; signedAt: number; segments: bigint[] },
@@ -39,7 +39,7 @@ async function signOffer(
 
 describe("TDVA offer relay (REST API on a devnet)", () => {
   let devnet: Devnet;
-  let chain: DemoChain;
+  let chain: ChainSession;
   let services: Services;
   let app: Express;
   let dataDir: string;
@@ -49,7 +49,7 @@ describe("TDVA offer relay (REST API on a devnet)", () => {
 
   beforeAll(async () => {
     devnet = await startDevnet(18526);
-    chain = await connectDemoChain({
+    chain = await connectChainSession({
       rpcUrl: devnet.rpcUrl,
       deploymentFile: devnet.deploymentFile,
       fallbackPort: 18527,

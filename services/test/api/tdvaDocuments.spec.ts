@@ -16,14 +16,14 @@ import {
 import { createApp } from "../../src/api/app.ts";
 import { createServices, type Services } from "../../src/api/createContext.ts";
 import { startDevnet, type Devnet } from "../../src/chain/devnet.ts";
-import { connectDemoChain, type DemoChain } from "../../src/demo/liveDevnet.ts";
+import { connectChainSession, type ChainSession } from "../../src/chain/session.ts";
 import { devnetConfig } from "../helpers/traceStack.ts";
 
 // The web app stores each TDVA document through the API before the transaction that puts its
 // CID on-chain; the CID the API answers must be the one fingerprintJson computes in the browser.
 describe("TDVA documents (REST API on a devnet)", () => {
   let devnet: Devnet;
-  let chain: DemoChain;
+  let chain: ChainSession;
   let services: Services;
   let app: Express;
   let dataDir: string;
@@ -40,7 +40,7 @@ describe("TDVA documents (REST API on a devnet)", () => {
 
   beforeAll(async () => {
     devnet = await startDevnet(18562);
-    chain = await connectDemoChain({
+    chain = await connectChainSession({
       rpcUrl: devnet.rpcUrl,
       deploymentFile: devnet.deploymentFile,
       fallbackPort: 18563,

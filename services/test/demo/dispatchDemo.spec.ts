@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectDemoChain, type DemoChain } from "../../src/demo/liveDevnet.ts";
+import { connectChainSession, type ChainSession } from "../../src/chain/session.ts";
 import {
   renderDispatchReport,
   runDispatchDemo,
@@ -8,11 +8,11 @@ import {
 
 // The 001 scenario on a real throwaway devnet (the demo is already small: 6 nodes, 4 providers).
 describe("demo dispatch", () => {
-  let chain: DemoChain;
+  let chain: ChainSession;
   let report: DispatchDemoReport;
 
   beforeAll(async () => {
-    chain = await connectDemoChain({
+    chain = await connectChainSession({
       rpcUrl: "http://127.0.0.1:18792", // nothing listens here: the demo starts its own devnet
       deploymentFile: "/nonexistent/deployment.json",
       fallbackPort: 18791,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectDemoChain, type DemoChain } from "../../src/demo/liveDevnet.ts";
+import { connectChainSession, type ChainSession } from "../../src/chain/session.ts";
 import {
   renderMarketReport,
   runMarketDemo,
@@ -8,12 +8,12 @@ import {
 
 // The trading day at reduced size on a real throwaway devnet.
 describe("demo market (reduced: 8 prosumers, 6 intervals)", () => {
-  let chain: DemoChain;
+  let chain: ChainSession;
   let report: MarketDemoReport;
   const phases: string[] = [];
 
   beforeAll(async () => {
-    chain = await connectDemoChain({
+    chain = await connectChainSession({
       rpcUrl: "http://127.0.0.1:18794",
       deploymentFile: "/nonexistent/deployment.json",
       fallbackPort: 18793,

@@ -3,16 +3,16 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadConfig } from "../../src/config/config.ts";
-import { connectDemoChain, type DemoChain } from "../../src/demo/liveDevnet.ts";
+import { connectChainSession, type ChainSession } from "../../src/chain/session.ts";
 import { renderTraceReport, runTraceDemo, type TraceDemoReport } from "../../src/demo/traceDemo.ts";
 
 // The 004 scenario on a real throwaway devnet with the embedded stores (Helia + Kùzu).
 describe("demo trace", () => {
-  let chain: DemoChain;
+  let chain: ChainSession;
   let report: TraceDemoReport;
 
   beforeAll(async () => {
-    chain = await connectDemoChain({
+    chain = await connectChainSession({
       rpcUrl: "http://127.0.0.1:18796",
       deploymentFile: "/nonexistent/deployment.json",
       fallbackPort: 18795,

@@ -11,7 +11,7 @@ import { createApp } from "../../src/api/app.ts";
 import { createServices, type Services } from "../../src/api/createContext.ts";
 import { devnetRpc, REPO_ROOT } from "../../src/chain/devnet.ts";
 import { loadConfig } from "../../src/config/config.ts";
-import { connectDemoChain, type DemoChain } from "../../src/demo/liveDevnet.ts";
+import { connectChainSession, type ChainSession } from "../../src/chain/session.ts";
 import { runTraceDemo } from "../../src/demo/traceDemo.ts";
 import { runDispatchDemo } from "../../src/demo/dispatchDemo.ts";
 import { runMarketDemo } from "../../src/demo/marketDemo.ts";
@@ -51,10 +51,10 @@ describe.skipIf(!GETH)("on a real Geth node", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "gl-geth-"));
   const deploymentFile = path.join(dir, "1337.json");
   let services: Services | undefined;
-  let chain: DemoChain | undefined;
+  let chain: ChainSession | undefined;
   /** The demos' connection to Geth, opened once (signing with the explicit mnemonic). */
   const demoChain = async () =>
-    (chain ??= await connectDemoChain({
+    (chain ??= await connectChainSession({
       rpcUrl: GETH!,
       deploymentFile,
       fallbackPort: 0,

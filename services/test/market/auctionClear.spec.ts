@@ -6,14 +6,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import fc from "fast-check";
 import { type AuctionInput, type AuctionOrder, matchOrders } from "@gridledger/domain/market";
 import { clearBooks } from "../../src/market/clearOnChain.ts";
-import { connectDemoChain, type DemoChain } from "../../src/demo/liveDevnet.ts";
+import { connectChainSession, type ChainSession } from "../../src/chain/session.ts";
 import { main } from "../../src/cli/main.ts";
 
 const BIN = resolve(import.meta.dirname, "../../bin/gridledger.mjs");
 const dir = mkdtempSync(join(tmpdir(), "gl-auction-spec-"));
 
 /** Runs the CLI in a child process against `chain` (its RPC and deployment file). */
-function cli(chain: DemoChain, input: unknown, ...flags: string[]) {
+function cli(chain: ChainSession, input: unknown, ...flags: string[]) {
   const file = join(dir, `in-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, typeof input === "string" ? input : JSON.stringify(input));
   const res = spawnSync(process.execPath, [BIN, "auction", "clear", "--input", file, ...flags], {
@@ -91,9 +91,9 @@ describe("gridledger auction clear", () => {
 // One throwaway devnet for the file: the spawned CLI is pointed at it, the differential test
 // runs the market workflow on it directly.
 describe("on-chain clearing", () => {
-  let chain: DemoChain;
+  let chain: ChainSession;
   beforeAll(async () => {
-    chain = await connectDemoChain({
+    chain = await connectChainSession({
       rpcUrl: "http://127.0.0.1:18562",
       deploymentFile: "/nonexistent/deployment.json",
       fallbackPort: 18561,

@@ -8,7 +8,7 @@ import { SettleInputSchema, type SettleInput, settleOffChain } from "@gridledger
 import { abis } from "@gridledger/protocol";
 import { settleBooks } from "../../src/market/settleOnChain.ts";
 import { MarketWorkflow } from "../../src/market/workflow.ts";
-import { connectDemoChain, type DemoChain } from "../../src/demo/liveDevnet.ts";
+import { connectChainSession, type ChainSession } from "../../src/chain/session.ts";
 
 const BIN = resolve(import.meta.dirname, "../../bin/gridledger.mjs");
 
@@ -57,9 +57,9 @@ function randomInputs(seed: number, count: number): SettleInput[] {
 // One throwaway devnet for the file: the differential test runs the market workflow on it, the
 // spawned CLI is pointed at it.
 describe("on-chain settlement equals the TypeScript reference", () => {
-  let chain: DemoChain;
+  let chain: ChainSession;
   beforeAll(async () => {
-    chain = await connectDemoChain({
+    chain = await connectChainSession({
       rpcUrl: "http://127.0.0.1:18564",
       deploymentFile: "/nonexistent/deployment.json",
       fallbackPort: 18563,

@@ -5,7 +5,7 @@ import cliProgress from "cli-progress";
 import { BaseError } from "@gridledger/domain/errors";
 import { loadConfig, type Config } from "../../config/config.ts";
 import { createContentStore } from "../../storage/createContentStore.ts";
-import { connectDemoChain, type DemoChain } from "../../demo/liveDevnet.ts";
+import { connectChainSession, type ChainSession } from "../../chain/session.ts";
 import { renderDispatchReport, runDispatchDemo } from "../../demo/dispatchDemo.ts";
 import { renderMarketReport, runMarketDemo } from "../../demo/marketDemo.ts";
 import { renderTraceReport, runTraceDemo } from "../../demo/traceDemo.ts";
@@ -25,12 +25,12 @@ type DemoOutcome = { name: string; report: unknown; html: string; summary?: unkn
  */
 async function runDemo(
   options: CommonOptions,
-  body: (chain: DemoChain, config: Config, log: (line: string) => void) => Promise<DemoOutcome>,
+  body: (chain: ChainSession, config: Config, log: (line: string) => void) => Promise<DemoOutcome>,
 ): Promise<void> {
   const config = loadConfig();
   // With --json, stdout carries only the report; progress lines go to stderr.
   const log = (line: string) => (options.json ? process.stderr : process.stdout).write(`${line}\n`);
-  const chain = await connectDemoChain({
+  const chain = await connectChainSession({
     rpcUrl: config.RPC_URL,
     deploymentFile: config.DEPLOYMENT_FILE,
     fallbackPort: DEMO_DEVNET_PORT,

@@ -11,6 +11,7 @@ import {
   type Chain,
   type ContractFunctionArgs,
   type ContractFunctionName,
+  type EncodeFunctionDataParameters,
   type Hash,
   type Hex,
   type Log,
@@ -20,9 +21,9 @@ import {
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { BaseError } from "@gridledger/domain/errors";
-import { chainFor, DEVNET_CHAIN_ID } from "../chain/clients.ts";
-import { readDeployment, type Deployment } from "../chain/deployment.ts";
-import { startDevnet, type Devnet } from "../chain/devnet.ts";
+import { chainFor, DEVNET_CHAIN_ID } from "./clients.ts";
+import { readDeployment, type Deployment } from "./deployment.ts";
+import { startDevnet, type Devnet } from "./devnet.ts";
 
 /** How many transactions (or receipt reads) a batch has in flight at once. */
 const SUBMIT_CHUNK = 100;
@@ -30,7 +31,7 @@ const SUBMIT_CHUNK = 100;
 /** Hardhat's public devnet mnemonic: its keys are known to everyone and valid on the devnet only. */
 export const DEVNET_MNEMONIC = "test test test test test test test test test test test junk";
 
-/** One transaction a demo sent, as the report shows it. */
+/** One transaction a workflow sent, as reports show it. */
 export type SentTx = { label: string; hash: Hash; block: number; gasUsed: number };
 
 /** One transaction of a batch: who signs, what it calls, and a gas limit (no estimation). */
@@ -59,14 +60,15 @@ export function decodeLogs<const abi extends Abi>(abi: abi, receipts: BatchRecei
 }
 
 /**
- * A connection to a live chain with GridLedger deployed, and the demo's signers: the Hardhat
- * devnet, or any EVM JSON-RPC chain (a Geth node, a testnet) whose accounts come from a mnemonic.
+ * A session on a live chain with GridLedger deployed and the signers of a workflow (the market
+ * day, a TDVA event, the demos, the CLI's on-chain auction): the Hardhat devnet, or any EVM
+ * JSON-RPC chain (a Geth node, a testnet) whose accounts come from a mnemonic.
  */
-export type DemoChain = {
+export type ChainSession = {
   rpcUrl: string;
   /**
    * True when the node moves its clock on request (Hardhat's evm_increaseTime, detected, not
-   * assumed). Elsewhere `increaseTime` waits for real time, so demos pick short intervals.
+   * assumed). Elsewhere `increaseTime` waits for real time, so workflows pick short intervals.
    */
   timeTravel: boolean;
   /** Deployment record of the contracts on this chain. */
@@ -74,7 +76,7 @@ export type DemoChain = {
   chain: Chain;
   publicClient: PublicClient<Transport, Chain>;
   deployment: Deployment;
-  /** Set when the demo started its own throwaway devnet (stopped by `close`). */
+  /** Set when the session started its own throwaway devnet (stopped by `close`). */
   ownDevnet: Devnet | undefined;
   /** Wallet of devnet account `index` (HD path m/44'/60'/0'/0/index). */
   wallet(index: number): WalletClient<Transport, Chain, Account>;
@@ -126,7 +128,7 @@ async function reachable(rpcUrl: string): Promise<boolean> {
   }
 }
 
-/** Ether an account is topped up to on a chain without hardhat_setBalance (gas for a demo). */
+/** Ether an account is topped up to on a chain without hardhat_setBalance (gas for a workflow). */
 const FUNDED_WEI = 10n ** 19n; // 10 ETH
 /**
  * Batched transactions carry fixed gas limits measured on the Hardhat devnet. Other nodes price
@@ -142,10 +144,10 @@ const foreignGas = (gas: bigint) =>
 const CLOCK_SLACK_MS = 60_000;
 
 /**
- * The mnemonic whose accounts a demo signs with: Hardhat's public one on the devnet (chain
+ * The mnemonic whose accounts a session signs with: Hardhat's public one on the devnet (chain
  * 31337); on any other chain DEMO_MNEMONIC or DEPLOYER_MNEMONIC, never a default.
  */
-function demoMnemonic(chainId: number, env: NodeJS.ProcessEnv): string {
+function sessionMnemonic(chainId: number, env: NodeJS.ProcessEnv): string {
   if (chainId === DEVNET_CHAIN_ID) return DEVNET_MNEMONIC;
   const mnemonic = env.DEMO_MNEMONIC || env.DEPLOYER_MNEMONIC;
   if (!mnemonic) {
@@ -162,13 +164,13 @@ function demoMnemonic(chainId: number, env: NodeJS.ProcessEnv): string {
  * answers and the deployment file exists; otherwise starts a throwaway Hardhat devnet on
  * `fallbackPort` and deploys to it.
  */
-export async function connectDemoChain(options: {
+export async function connectChainSession(options: {
   rpcUrl: string;
   deploymentFile: string;
   fallbackPort: number;
   log: (line: string) => void;
   env?: NodeJS.ProcessEnv;
-}): Promise<DemoChain> {
+}): Promise<ChainSession> {
   let rpcUrl = options.rpcUrl;
   let deploymentFile = options.deploymentFile;
   let ownDevnet: Devnet | undefined;
@@ -197,7 +199,7 @@ export async function connectDemoChain(options: {
   }
   let mnemonic: string;
   try {
-    mnemonic = demoMnemonic(deployment.chainId, options.env ?? process.env);
+    mnemonic = sessionMnemonic(deployment.chainId, options.env ?? process.env);
   } catch (error) {
     await ownDevnet?.stop();
     throw error;
@@ -254,11 +256,15 @@ export async function connectDemoChain(options: {
       toHex(mnemonicToAccount(mnemonic, { addressIndex: index }).getHdKey().privateKey!),
     async write(label, signer, call) {
       const w = wallet(signer);
+      // The call is typed at the signature; viem cannot carry a generic ABI through here.
       const { request } = await publicClient.simulateContract({
-        ...call,
+        address: call.address,
+        abi: call.abi as Abi,
+        functionName: call.functionName as string,
+        args: call.args as readonly unknown[],
         account: w.account,
-      } as never);
-      const hash = await w.writeContract(request as never);
+      });
+      const hash = await w.writeContract(request);
       const receipt = await publicClient.waitForTransactionReceipt({ hash });
       if (receipt.status !== "success")
         throw new BaseError(`${label}: transaction ${hash} reverted`);
@@ -291,7 +297,7 @@ export async function connectDemoChain(options: {
             abi: tx.abi,
             functionName: tx.functionName,
             args: tx.args,
-          } as never);
+          } as EncodeFunctionDataParameters);
           raws.push(
             await account.signTransaction!({
               chainId: chain.id,
