@@ -28,6 +28,9 @@ PID_FILE="$RUN_DIR/geth.pid"
 LOG_FILE="$RUN_DIR/geth.log"
 RPC_URL="http://127.0.0.1:$GETH_HTTP_PORT"
 
+# shellcheck source=infra/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 log() { echo "[geth] $*" >&2; }
 
 rpc() {
@@ -90,21 +93,13 @@ start() {
     --txpool.accountslots 2048 --txpool.accountqueue 2048 --txpool.globalslots 20000 \
     --txpool.globalqueue 20000 --rpc.txfeecap 0 --verbosity 2 >"$LOG_FILE" 2>&1 &
   echo $! >"$PID_FILE"
-  for _ in $(seq 1 120); do
-    if rpc_up; then
-      log "geth $GETH_VERSION --dev up on $RPC_URL (pid $(cat "$PID_FILE"), data in $datadir)"
-      echo "export GETH_RPC_URL=$RPC_URL"
-      return
-    fi
-    if ! kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
-      log "geth exited; log follows"
-      cat "$LOG_FILE" >&2
-      exit 1
-    fi
-    sleep 0.5
-  done
-  log "geth did not answer on $RPC_URL within 60 s"
-  exit 1
+  GETH_DATA_IN_USE="$datadir"
+  await_daemon geth 60 rpc_up geth_up
+}
+
+geth_up() {
+  log "geth $GETH_VERSION --dev up on $RPC_URL (pid $(cat "$PID_FILE"), data in $GETH_DATA_IN_USE)"
+  echo "export GETH_RPC_URL=$RPC_URL"
 }
 
 fund() {
@@ -121,17 +116,7 @@ fund() {
   log "funded $# account(s) from $dev"
 }
 
-stop() {
-  if [ -f "$PID_FILE" ]; then
-    local pid
-    pid="$(cat "$PID_FILE")"
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -9 "$pid" 2>/dev/null || true
-    rm -f "$PID_FILE"
-    log "stopped"
-  fi
-}
+stop() { stop_daemon 10; }
 
 case "${1:-}" in
   install) install ;;

@@ -24,6 +24,9 @@ PID_FILE="$INFRA_RUN/kubo/daemon.pid"
 LOG_FILE="$INFRA_RUN/kubo/daemon.log"
 API_URL="http://127.0.0.1:$KUBO_API_PORT"
 
+# shellcheck source=infra/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 log() { echo "[kubo] $*" >&2; }
 
 api_up() { curl -sf -m 2 -X POST "$API_URL/api/v0/id" >/dev/null 2>&1; }
@@ -69,38 +72,15 @@ start() {
   # Detach from the caller's process group so the caller's Ctrl-C does not hit it; `stop` ends it.
   nohup setsid "$IPFS_BIN" daemon --offline >"$LOG_FILE" 2>&1 &
   echo $! >"$PID_FILE"
-  for _ in $(seq 1 120); do
-    if api_up; then
-      log "daemon up on $API_URL (pid $(cat "$PID_FILE"))"
-      echo "export IPFS_API=$API_URL"
-      return
-    fi
-    if ! kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
-      log "daemon exited; log follows"
-      cat "$LOG_FILE" >&2
-      exit 1
-    fi
-    sleep 0.5
-  done
-  log "daemon did not answer within 60 s; log follows"
-  cat "$LOG_FILE" >&2
-  stop
-  exit 1
+  await_daemon daemon 60 api_up kubo_up
 }
 
-stop() {
-  if [ -f "$PID_FILE" ]; then
-    local pid
-    pid="$(cat "$PID_FILE")"
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid"
-      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-      kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-      log "stopped daemon (pid $pid)"
-    fi
-    rm -f "$PID_FILE"
-  fi
+kubo_up() {
+  log "daemon up on $API_URL (pid $(cat "$PID_FILE"))"
+  echo "export IPFS_API=$API_URL"
 }
+
+stop() { stop_daemon 10; }
 
 case "${1:-}" in
   install) install ;;

@@ -23,6 +23,9 @@ RUN_DIR="$INFRA_RUN/neo4j"
 PID_FILE="$RUN_DIR/neo4j.pid"
 LOG_FILE="$RUN_DIR/neo4j.log"
 
+# shellcheck source=infra/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 log() { echo "[neo4j] $*" >&2; }
 
 bolt_up() { (exec 3<>"/dev/tcp/127.0.0.1/$BOLT_PORT") 2>/dev/null && grep -q READY "$LOG_FILE" 2>/dev/null; }
@@ -69,38 +72,15 @@ start() {
     org.gridledger.infra.Neo4jLauncher "$RUN_DIR/db" "$BOLT_PORT" "$HTTP_PORT" \
     >"$LOG_FILE" 2>&1 &
   echo $! >"$PID_FILE"
-  for _ in $(seq 1 240); do
-    if bolt_up; then
-      log "up on bolt://127.0.0.1:$BOLT_PORT (pid $(cat "$PID_FILE"))"
-      exports
-      return
-    fi
-    if ! kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
-      log "launcher exited; log follows"
-      tail -50 "$LOG_FILE" >&2
-      exit 1
-    fi
-    sleep 0.5
-  done
-  log "Bolt did not answer within 120 s; log follows"
-  tail -50 "$LOG_FILE" >&2
-  stop
-  exit 1
+  await_daemon launcher 120 bolt_up neo4j_up
 }
 
-stop() {
-  if [ -f "$PID_FILE" ]; then
-    local pid
-    pid="$(cat "$PID_FILE")"
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid"
-      for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-      kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-      log "stopped (pid $pid)"
-    fi
-    rm -f "$PID_FILE"
-  fi
+neo4j_up() {
+  log "up on bolt://127.0.0.1:$BOLT_PORT (pid $(cat "$PID_FILE"))"
+  exports
 }
+
+stop() { stop_daemon 30; }
 
 case "${1:-}" in
   install) install ;;

@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { HDNodeWallet, Signer, TransactionReceipt } from "ethers";
 import type { EnergyMarket, GridToken, ParticipantRegistry } from "../../typechain-types";
-import { protocol } from "../../test/helpers/protocol";
+import { clearingRecords } from "../../test/helpers/clearingRecords";
 
 /** One order of a book, as the CLI input and the benchmark describe it. */
 export type BookOrder = {
@@ -30,24 +30,6 @@ const DURATION = 900;
 const METERING_WINDOW = 3600;
 /** Osaka's cap on one transaction's gas (EIP-7825). */
 export const TX_GAS_CAP = 16_777_216n;
-
-/** Clearing records (Matched and Unmatched, packed as `tally`/`settle` take them) in log order. */
-function recordsFromReceipts(market: EnergyMarket, receipts: TransactionReceipt[]): bigint[] {
-  const out: bigint[] = [];
-  for (const log of receipts.flatMap((r) => r.logs)) {
-    const parsed = market.interface.parseLog(log);
-    if (parsed?.name === "Matched") {
-      const [, sell, buy, q, p] = parsed.args as unknown as bigint[];
-      out.push(protocol.packMatchRecord(sell!, buy!, q!, p!));
-    } else if (parsed?.name === "Unmatched") {
-      const [, orderId, q] = parsed.args as unknown as bigint[];
-      out.push(protocol.packUnmatchedRecord(orderId!, q!));
-    } else if (parsed?.name === "ClearingRestarted") {
-      out.length = 0; // records of a discarded walk
-    }
-  }
-  return out;
-}
 
 /** Deploys token, registry and market on the current (in-process) network. */
 export async function deployMarketStack(hre: HardhatRuntimeEnvironment): Promise<MarketStack> {
@@ -293,7 +275,7 @@ export async function runBook(
   await hre.network.provider.send("evm_setNextBlockTimestamp", [
     Number(start) + DURATION + METERING_WINDOW,
   ]);
-  const records = recordsFromReceipts(market, receipts);
+  const records = clearingRecords(market, receipts);
   let settleGas = 0n;
   const step = 256;
   for (let stage = 0; stage < 2; stage++) {

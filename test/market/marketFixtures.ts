@@ -1,5 +1,6 @@
 import { ethers } from "hardhat";
 import { protocol } from "../helpers/protocol";
+import { clearingRecords } from "../helpers/clearingRecords";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { EnergyMarket, GridToken, ParticipantRegistry } from "../../typechain-types";
@@ -213,23 +214,12 @@ export function packMatches(matches: MatchEvent[]): bigint[] {
   return matches.map((m) => protocol.packMatchRecord(m.sell, m.buy, m.quantity, m.price));
 }
 
-/** The clearing records (Matched and Unmatched, packed, in log order) of the given receipts. */
+/** The clearing records (packed, in log order) of the given transactions. */
 export async function recordsOf(market: EnergyMarket, txHashes: string[]): Promise<bigint[]> {
-  const out: bigint[] = [];
-  for (const hash of txHashes) {
-    const receipt = await ethers.provider.getTransactionReceipt(hash);
-    for (const log of receipt!.logs) {
-      const parsed = market.interface.parseLog(log);
-      if (parsed?.name === "Matched") {
-        const [, sell, buy, q, p] = parsed.args as unknown as bigint[];
-        out.push(protocol.packMatchRecord(sell!, buy!, q!, p!));
-      } else if (parsed?.name === "Unmatched") {
-        const [, orderId, q] = parsed.args as unknown as bigint[];
-        out.push(protocol.packUnmatchedRecord(orderId!, q!));
-      }
-    }
-  }
-  return out;
+  const receipts = await Promise.all(
+    txHashes.map(async (hash) => (await ethers.provider.getTransactionReceipt(hash))!),
+  );
+  return clearingRecords(market, receipts);
 }
 
 /** Σ available + Σ locked over `accounts` must equal the market's token balance × 1000. */

@@ -59,15 +59,7 @@ export type VerifiedRecord = {
   document: unknown;
 };
 
-/** The collections the API traces from, with the graph label each holds. */
-export const TRACE_COLLECTIONS = {
-  products: "Product",
-  batches: "Batch",
-  participants: "Participant",
-  locations: "Location",
-  events: "Event",
-  documents: "Document",
-} as const;
+export { TRACE_COLLECTIONS } from "@gridledger/domain/trace";
 
 /** Graph labels whose nodes are signed records with an integrity verdict (events, documents). */
 export const RECORD_COLLECTION: Record<string, "events" | "documents" | undefined> = {

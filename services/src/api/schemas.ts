@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AddressSchema, RecordIdSchema } from "../trace/schemas.ts";
+import { TRACE_COLLECTIONS } from "@gridledger/domain/trace";
 
 /** Body of POST /v1/trace/events is validated event by event by the trace service. */
 export const EventsUploadBody = z.strictObject({
@@ -14,14 +15,7 @@ export const SiweVerifyBody = z.strictObject({
 });
 
 /** URL segment → graph label for trace roots. */
-export const TRACE_LABELS = {
-  products: "Product",
-  batches: "Batch",
-  participants: "Participant",
-  locations: "Location",
-  events: "Event",
-  documents: "Document",
-} as const;
+export const TRACE_LABELS = TRACE_COLLECTIONS;
 
 export const TraceParams = z.strictObject({
   collection: z.enum(Object.keys(TRACE_LABELS) as [keyof typeof TRACE_LABELS]),

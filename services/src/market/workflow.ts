@@ -582,34 +582,10 @@ export class MarketWorkflow {
     StepResult & { released: { intervalId: bigint; orderId: bigint; quantity: bigint }[] }
   > {
     const receipts = await this.chain.sendBatch(
-      intervals.flatMap(({ intervalId, records }) =>
-        records.length <= CHECKPOINT
-          ? [
-              call(
-                `tally ${intervalId}`,
-                this.operator,
-                150_000n + 60_000n * BigInt(records.length),
-                {
-                  address: this.market,
-                  abi: market,
-                  functionName: "tally",
-                  args: [intervalId, records],
-                },
-              ),
-            ]
-          : checkpointChunks(records).map((part, k) =>
-              call(
-                `tally ${intervalId} #${k}`,
-                this.operator,
-                150_000n + 60_000n * BigInt(part.length),
-                {
-                  address: this.market,
-                  abi: market,
-                  functionName: "settleChunk",
-                  args: [intervalId, part],
-                },
-              ),
-            ),
+      this.#settlementStage(
+        "tally",
+        intervals,
+        (records) => 150_000n + 60_000n * BigInt(records.length),
       ),
     );
     return {
@@ -620,6 +596,36 @@ export class MarketWorkflow {
         logs: receipts.flatMap((r) => r.logs),
       }).map(({ args: { intervalId, orderId, quantity } }) => ({ intervalId, orderId, quantity })),
     };
+  }
+
+  /**
+   * One settlement stage's transactions: `tally` or `settle` with the whole list where it fits
+   * one checkpoint, else checkpoint-sized `settleChunk` calls (the contract knows the stage).
+   */
+  #settlementStage(
+    stage: "tally" | "settle",
+    intervals: readonly IntervalRecords[],
+    gasFor: (records: readonly bigint[]) => bigint,
+  ): BatchTx[] {
+    return intervals.flatMap(({ intervalId, records }) =>
+      records.length <= CHECKPOINT
+        ? [
+            call(`${stage} ${intervalId}`, this.operator, gasFor(records), {
+              address: this.market,
+              abi: market,
+              functionName: stage,
+              args: [intervalId, records],
+            }),
+          ]
+        : checkpointChunks(records).map((part, k) =>
+            call(`${stage} ${intervalId} #${k}`, this.operator, gasFor(part), {
+              address: this.market,
+              abi: market,
+              functionName: "settleChunk",
+              args: [intervalId, part],
+            }),
+          ),
+    );
   }
 
   /** The operator (the metering head-end) reports each participant's energy for a period, Wh. */
@@ -656,27 +662,7 @@ export class MarketWorkflow {
       200_000n +
       60_000n * BigInt(records.filter((r) => !isUnmatchedRecord(r)).length) +
       5_000n * BigInt(records.length);
-    const receipts = await this.chain.sendBatch(
-      intervals.flatMap(({ intervalId, records }) =>
-        records.length <= CHECKPOINT
-          ? [
-              call(`settle ${intervalId}`, this.operator, gasFor(records), {
-                address: this.market,
-                abi: market,
-                functionName: "settle",
-                args: [intervalId, records],
-              }),
-            ]
-          : checkpointChunks(records).map((part, k) =>
-              call(`settle ${intervalId} #${k}`, this.operator, gasFor(part), {
-                address: this.market,
-                abi: market,
-                functionName: "settleChunk",
-                args: [intervalId, part],
-              }),
-            ),
-      ),
-    );
+    const receipts = await this.chain.sendBatch(this.#settlementStage("settle", intervals, gasFor));
     return {
       ...sent(receipts),
       settled: parseEventLogs({
