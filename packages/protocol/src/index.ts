@@ -4,3 +4,4 @@ export * from "./generated/facts.js";
 export * from "./market.js";
 export * from "./tdva.js";
 export * from "./typedData.js";
+export * from "./metering.js";

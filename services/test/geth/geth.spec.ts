@@ -87,11 +87,11 @@ describe.skipIf(!GETH)("on a real Geth node", () => {
     expect(first.code, first.err).toBe(0);
     const record = JSON.parse(readFileSync(deploymentFile, "utf8"));
     expect(record).toMatchObject({ chainId: 1337, complete: true });
-    expect(Object.keys(record.contracts)).toHaveLength(6);
+    expect(Object.keys(record.contracts)).toHaveLength(7);
 
     const again = await deploy({ DEPLOYMENT_OUT: deploymentFile, DEPLOYER_MNEMONIC: MNEMONIC });
     expect(again.code, again.err).toBe(0);
-    expect(again.err.match(/kept/g)).toHaveLength(6);
+    expect(again.err.match(/kept/g)).toHaveLength(7);
     expect(JSON.parse(readFileSync(deploymentFile, "utf8")).contracts).toEqual(record.contracts);
 
     const foreign = path.join(dir, "foreign.json");

@@ -47,6 +47,14 @@ export const ParticipantStatus = {
 export type ParticipantStatus = (typeof ParticipantStatus)[keyof typeof ParticipantStatus];
 export const ParticipantStatusNames = ["None", "Applied", "Approved", "Rejected"] as const;
 
+/** IMeteringLedger.ReadingVerdict, in declaration order (the uint8 the ABI carries). */
+export const ReadingVerdict = {
+  Trusted: 0,
+  Untrusted: 1,
+} as const;
+export type ReadingVerdict = (typeof ReadingVerdict)[keyof typeof ReadingVerdict];
+export const ReadingVerdictNames = ["Trusted", "Untrusted"] as const;
+
 /** IEnergyMarket.Side, in declaration order (the uint8 the ABI carries). */
 export const Side = {
   Buy: 0,
@@ -117,6 +125,11 @@ export const constants = {
     METER_ROLE: "0x30d900da8391f4d463d3ff4cb60cbfc9f6ece244db262efd5166f6c2a21c4296",
     OPERATOR_ROLE: "0x97667070c54ef182b0f5858b034beac1b6f3089aa2d3188bb1e8929f4fa9b929",
     READING_TYPEHASH: "0xcb31d49310ba3b0a6d17116d2c4223f4d585448140c036a9db075f4b54861bc7",
+  },
+  MeteringLedger: {
+    GATEWAY_ROLE: "0xb90e9995c6170fff8ea03e9ad6919878e483770c237f1a6f330ceaa7112b344a",
+    METER_READING_TYPEHASH: "0xf16f3bb2b918cdc4f186dd9fcc39d275de0267459d807b98ee30fc80c74b6576",
+    OPERATOR_ROLE: "0x97667070c54ef182b0f5858b034beac1b6f3089aa2d3188bb1e8929f4fa9b929",
   },
   PackedOrder: {
     CANCELLED_BIT: 7067388259113537318333190002971674063309935587502475832486424805170479104n,
@@ -229,6 +242,36 @@ export const typedData = {
         {
           "name": "segments",
           "type": "uint96[]"
+        }
+      ]
+    }
+  },
+  "MeteringLedger": {
+    "domain": {
+      "name": "GridLedger MeteringLedger",
+      "version": "1"
+    },
+    "types": {
+      "MeterReading": [
+        {
+          "name": "meter",
+          "type": "address"
+        },
+        {
+          "name": "periodId",
+          "type": "uint256"
+        },
+        {
+          "name": "producedWh",
+          "type": "uint64"
+        },
+        {
+          "name": "consumedWh",
+          "type": "uint64"
+        },
+        {
+          "name": "sequence",
+          "type": "uint64"
         }
       ]
     }
