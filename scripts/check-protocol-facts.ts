@@ -21,7 +21,10 @@ const RULES: [RegExp, string][] = [
     /\b(?:enum|const|type)\s+(?:ParticipantKind|ParticipantStatus|IntervalKind|IntervalStatus|TriggerReason)\s*=\s*[{[]/,
     "an enum of the contracts",
   ],
-  [/"GridLedger (?:ParticipantRegistry|DispatchRegistry|MeterReadings|MeteringLedger)"/, "an EIP-712 domain name"],
+  [
+    /"GridLedger (?:ParticipantRegistry|DispatchRegistry|MeterReadings|MeteringLedger)"/,
+    "an EIP-712 domain name",
+  ],
   [/\b(?:MeterCertificate|MeterReading|Offer)\s*:\s*\[\s*(?:\{|$)/, "EIP-712 type fields"],
   [/1n\s*<<\s*255n/, "the unmatched-record flag"],
   [/<<\s*104n/, "the match-record packing"],
