@@ -44,19 +44,46 @@ function collectArtifacts(root: string): Artifact[] {
   return found.sort((a, b) => a.contractName.localeCompare(b.contractName));
 }
 
-/** The newest AST of every protocol source file, from the build-info files. */
-function collectAsts(root: string): AstNode[] {
-  const dir = path.join(root, "artifacts", "build-info");
-  const bySource = new Map<string, AstNode>();
-  for (const file of readdirSync(dir).sort()) {
-    const info = JSON.parse(readFileSync(path.join(dir, file), "utf8")) as {
-      output: { sources: Record<string, { ast: AstNode }> };
-    };
-    for (const [source, { ast }] of Object.entries(info.output.sources)) {
-      if (isProtocolSource(source)) bySource.set(source, ast);
+/** A source's AST with every AST of the compilation it came from (AST ids are per compilation). */
+type CompiledUnit = { ast: AstNode; compilation: AstNode[] };
+
+/**
+ * The current AST of every protocol source file: from the build-info its artifacts point to
+ * (`*.dbg.json`), so stale build-infos and the several compilation jobs of the overrides never
+ * mix AST ids of different compilations.
+ */
+function collectAsts(root: string): CompiledUnit[] {
+  const artifacts = path.join(root, "artifacts");
+  const buildOf = new Map<string, string>(); // source -> build-info file
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith(".dbg.json")) {
+        const source = path.relative(artifacts, path.dirname(full)).split(path.sep).join("/");
+        const dbg = JSON.parse(readFileSync(full, "utf8")) as { buildInfo: string };
+        buildOf.set(source, path.resolve(path.dirname(full), dbg.buildInfo));
+      }
     }
+  };
+  walk(path.join(artifacts, "contracts"));
+  const builds = new Map<string, Record<string, { ast: AstNode }>>();
+  const units: [string, CompiledUnit][] = [];
+  for (const [source, file] of buildOf) {
+    if (!isProtocolSource(source)) continue;
+    if (!builds.has(file)) {
+      const info = JSON.parse(readFileSync(file, "utf8")) as {
+        output: { sources: Record<string, { ast: AstNode }> };
+      };
+      builds.set(file, info.output.sources);
+    }
+    const sources = builds.get(file)!;
+    units.push([
+      source,
+      { ast: sources[source]!.ast, compilation: Object.values(sources).map((x) => x.ast) },
+    ]);
   }
-  return [...bySource.keys()].sort().map((k) => bySource.get(k)!);
+  return units.sort(([a], [b]) => a.localeCompare(b)).map(([, u]) => u);
 }
 
 type Value = bigint | string;
@@ -165,12 +192,14 @@ function eip712DomainOf(ctor: AstNode): TypedDataFact["domain"] {
 }
 
 /** Enums and constants of every protocol contract, keyed by contract (or file for free ones). */
-function collectFacts(asts: AstNode[]) {
-  const evaluate = evaluator(asts);
+function collectFacts(units: CompiledUnit[]) {
+  const evaluators = new Map<AstNode[], ReturnType<typeof evaluator>>();
   const enums: { name: string; owner: string; members: string[] }[] = [];
   const constants: Record<string, Record<string, Value>> = {};
   const typedData: Record<string, TypedDataFact> = {};
-  for (const unit of asts) {
+  for (const { ast: unit, compilation } of units) {
+    if (!evaluators.has(compilation)) evaluators.set(compilation, evaluator(compilation));
+    const evaluate = evaluators.get(compilation)!;
     for (const top of unit.nodes as AstNode[]) {
       const owner = top.nodeType === "ContractDefinition" ? String(top.name) : "";
       const members = top.nodeType === "ContractDefinition" ? (top.nodes as AstNode[]) : [top];

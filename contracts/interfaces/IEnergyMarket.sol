@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IMeteringLedger} from "./IMeteringLedger.sol";
+
 /// @title IEnergyMarket
 /// @notice Double auction with forecast compensation (003 section 2, penalty band from 002
 /// section 3), settled per delivery period (two-settlement). The operator opens a delivery period
@@ -259,16 +261,18 @@ interface IEnergyMarket {
     /// @param periodId Its period.
     event IntervalTallied(uint256 indexed intervalId, uint256 indexed periodId);
 
-    /// @notice A meter (or the operator) reported a participant's energy for a delivery period.
+    /// @notice A proven reading of a participant's energy for a delivery period was recorded.
     /// @param periodId Period.
     /// @param participant Participant.
-    /// @param reporter Meter or operator.
+    /// @param meter The meter that signed the reading.
+    /// @param batchId MeteringLedger batch that proves it.
     /// @param produced Wh produced.
     /// @param consumed Wh consumed.
     event MeterReported(
         uint256 indexed periodId,
         address indexed participant,
-        address reporter,
+        address meter,
+        uint256 batchId,
         uint64 produced,
         uint64 consumed
     );
@@ -403,11 +407,11 @@ interface IEnergyMarket {
     /// @param periodId Period.
     /// @param deliveryEnd End of delivery.
     error MarketNotDelivered(uint256 periodId, uint256 deliveryEnd);
-
-    /// @notice The caller is neither the operator nor a meter bound to the participant.
-    /// @param caller Caller.
-    /// @param participant Participant named.
-    error MarketUnknownMeter(address caller, address participant);
+    /// @notice The reading, signature and proof lists differ in length.
+    /// @param readings Readings given.
+    /// @param signatures Signatures given.
+    /// @param proofs Proofs given.
+    error MarketReadingListMismatch(uint256 readings, uint256 signatures, uint256 proofs);
 
     /// @notice The participant's reading for this period was already reported.
     /// @param periodId Period.
@@ -554,19 +558,21 @@ interface IEnergyMarket {
     /// @param omittedOrderId The skipped order.
     function restartClearing(uint256 intervalId, uint256 omittedOrderId) external;
 
-    /// @notice Report a participant's metered energy for a delivered period, within the metering
-    /// window after delivery. A meter bound to the participant in the registry, or the operator,
-    /// may call; once per participant and period. A participant without a reading counts as
+    /// @notice Report proven meter readings for delivered periods, within each period's metering
+    /// window after delivery. Anyone may call: each reading must pass
+    /// `IMeteringLedger.verifyReading` (in an anchored batch, meter bound to the participant,
+    /// signed by the meter, verdict Trusted), so nobody can enter a reading for another
+    /// participant. Once per participant and period. A participant without a reading counts as
     /// producing 0 and consuming what it bought.
-    /// @param periodId Period (delivery ended).
-    /// @param participant Participant.
-    /// @param produced Wh produced (< 2^56).
-    /// @param consumed Wh consumed (< 2^56).
-    function reportMeter(
-        uint256 periodId,
-        address participant,
-        uint64 produced,
-        uint64 consumed
+    /// @param batchId MeteringLedger batch holding every reading of the call.
+    /// @param readings Readings (`periodId` is the market period).
+    /// @param signatures The meters' EIP-712 signatures, one per reading.
+    /// @param proofs Merkle proofs, one per reading.
+    function reportReadings(
+        uint256 batchId,
+        IMeteringLedger.Reading[] calldata readings,
+        bytes[] calldata signatures,
+        bytes32[][] calldata proofs
     ) external;
 
     /// @notice Tally a cleared interval in one transaction: release every unmatched lock and add
@@ -644,4 +650,8 @@ interface IEnergyMarket {
     /// @notice The participant registry.
     /// @return Its address.
     function registry() external view returns (address);
+
+    /// @notice The metering ledger that proves readings.
+    /// @return Its address.
+    function meteringLedger() external view returns (address);
 }

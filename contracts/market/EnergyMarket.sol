@@ -9,6 +9,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IEnergyMarket} from "../interfaces/IEnergyMarket.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IMeteringLedger} from "../interfaces/IMeteringLedger.sol";
 import {PackedOrder} from "../libraries/PackedOrder.sol";
 import {MarketMath} from "../libraries/MarketMath.sol";
 import {ClearingWalk} from "../libraries/ClearingWalk.sol";
@@ -94,6 +95,7 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
 
     IERC20 private immutable _token;
     IParticipantRegistry private immutable _registry;
+    IMeteringLedger private immutable _ledger;
     uint256 private _periodCount;
     uint256 private _intervalCount;
     mapping(uint256 periodId => Period) private _periods;
@@ -106,19 +108,23 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
 
     /// @param operator Receives DEFAULT_ADMIN_ROLE and OPERATOR_ROLE.
     /// @param settlementToken ERC-20 the market settles in.
-    /// @param participantRegistry Registry deciding who may trade and which meters report.
+    /// @param participantRegistry Registry deciding who may trade.
+    /// @param ledger Metering ledger that proves each reported reading (docs/decisions/0206).
     constructor(
         address operator,
         IERC20 settlementToken,
-        IParticipantRegistry participantRegistry
+        IParticipantRegistry participantRegistry,
+        IMeteringLedger ledger
     ) {
         if (
             operator == address(0) ||
             address(settlementToken) == address(0) ||
-            address(participantRegistry) == address(0)
+            address(participantRegistry) == address(0) ||
+            address(ledger) == address(0)
         ) revert MarketZeroAmount();
         _token = settlementToken;
         _registry = participantRegistry;
+        _ledger = ledger;
         _grantRole(DEFAULT_ADMIN_ROLE, operator);
         _grantRole(OPERATOR_ROLE, operator);
     }
@@ -483,30 +489,43 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
     // ------------------------------------------------------------------ metering and settlement
 
     /// @inheritdoc IEnergyMarket
-    function reportMeter(
-        uint256 periodId,
-        address participantAccount,
-        uint64 produced,
-        uint64 consumed
+    function reportReadings(
+        uint256 batchId,
+        IMeteringLedger.Reading[] calldata readings,
+        bytes[] calldata signatures,
+        bytes32[][] calldata proofs
     ) external {
+        uint256 n = readings.length;
+        if (signatures.length != n || proofs.length != n) {
+            revert MarketReadingListMismatch(n, signatures.length, proofs.length);
+        }
+        for (uint256 i; i < n; ++i) {
+            _reportReading(batchId, readings[i], signatures[i], proofs[i]);
+        }
+    }
+
+    /// @dev Checks the period's metering window, proves the reading against the ledger (device
+    /// signature, binding, batch inclusion, trusted verdict), then records it once.
+    function _reportReading(
+        uint256 batchId,
+        IMeteringLedger.Reading calldata r,
+        bytes calldata signature,
+        bytes32[] calldata proof
+    ) private {
+        uint256 periodId = r.periodId;
         Period storage p = _periods[periodId];
         if (p.duration == 0) revert MarketUnknownPeriod(periodId);
         uint256 deliveryEnd = uint256(p.start) + p.duration;
         if (block.timestamp < deliveryEnd) revert MarketNotDelivered(periodId, deliveryEnd);
         uint256 meteringEnd = deliveryEnd + p.meteringWindow;
         if (block.timestamp >= meteringEnd) revert MarketMeteringClosed(periodId, meteringEnd);
-        if (
-            !hasRole(OPERATOR_ROLE, msg.sender) &&
-            _registry.participantOfMeter(msg.sender) != participantAccount
-        ) {
-            revert MarketUnknownMeter(msg.sender, participantAccount);
-        }
-        Position storage pos = _positions[periodId][participantAccount];
-        if (pos.reported) revert MarketAlreadyReported(periodId, participantAccount);
-        pos.produced = SafeCast.toUint56(produced);
-        pos.consumed = SafeCast.toUint56(consumed);
+        Position storage pos = _positions[periodId][r.participant];
+        if (pos.reported) revert MarketAlreadyReported(periodId, r.participant);
+        _ledger.verifyReading(batchId, r, signature, proof);
+        pos.produced = SafeCast.toUint56(r.producedWh);
+        pos.consumed = SafeCast.toUint56(r.consumedWh);
         pos.reported = true;
-        emit MeterReported(periodId, participantAccount, msg.sender, produced, consumed);
+        emit MeterReported(periodId, r.participant, r.meter, batchId, r.producedWh, r.consumedWh);
     }
 
     /// @inheritdoc IEnergyMarket
@@ -808,6 +827,11 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
     /// @inheritdoc IEnergyMarket
     function registry() external view returns (address) {
         return address(_registry);
+    }
+
+    /// @inheritdoc IEnergyMarket
+    function meteringLedger() external view returns (address) {
+        return address(_ledger);
     }
 
     /// @notice Packs a match record as `tally` and `settle` expect it (sequence = low 32 bits of

@@ -69,10 +69,22 @@ export async function deployAll(
 
   await deploy("GridToken", [operator.address, FAUCET_AMOUNT, FAUCET_COOLDOWN]);
   await deploy("ParticipantRegistry", [operator.address]);
+  // Metering gateways anchor device-signed readings; the operator's head-end is the first one
+  // (docs/decisions/0206-verifiable-metering.md), aggregators' gateways are granted the role.
+  const ledger = await deploy("MeteringLedger", [
+    deployment.contracts["ParticipantRegistry"]!.address,
+    operator.address,
+  ]);
+  const ledgerContract = await hre.ethers.getContractAt("MeteringLedger", ledger, operator);
+  const gatewayRole = await ledgerContract.GATEWAY_ROLE();
+  if (!(await ledgerContract.hasRole(gatewayRole, operator.address))) {
+    await (await ledgerContract.grantRole(gatewayRole, operator.address)).wait();
+  }
   await deploy("EnergyMarket", [
     operator.address,
     deployment.contracts["GridToken"]!.address,
     deployment.contracts["ParticipantRegistry"]!.address,
+    ledger,
   ]);
   const dataAnchor = await deploy("DataAnchor", [operator.address]);
   // The operator's services anchor the traceability batches (services/src/trace), so the operator
@@ -86,17 +98,6 @@ export async function deployAll(
     operator.address,
     deployment.contracts["ParticipantRegistry"]!.address,
   ]);
-  // Metering gateways anchor device-signed readings; the operator's head-end is the first one
-  // (docs/decisions/0206-verifiable-metering.md), aggregators' gateways are granted the role.
-  const ledger = await deploy("MeteringLedger", [
-    deployment.contracts["ParticipantRegistry"]!.address,
-    operator.address,
-  ]);
-  const ledgerContract = await hre.ethers.getContractAt("MeteringLedger", ledger, operator);
-  const gatewayRole = await ledgerContract.GATEWAY_ROLE();
-  if (!(await ledgerContract.hasRole(gatewayRole, operator.address))) {
-    await (await ledgerContract.grantRole(gatewayRole, operator.address)).wait();
-  }
   await deploy("DispatchRegistry", [
     operator.address,
     deployment.contracts["GridToken"]!.address,

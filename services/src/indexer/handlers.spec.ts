@@ -150,7 +150,8 @@ describe("graphWritesFor", () => {
     const reading = log("EnergyMarket", "MeterReported", {
       periodId: 2n,
       participant: ALICE,
-      reporter: BOB,
+      meter: BOB,
+      batchId: 4n,
       produced: 3_000n,
       consumed: 0n,
     });
@@ -158,7 +159,7 @@ describe("graphWritesFor", () => {
     const id = `meter:2:${ALICE.toLowerCase()}`;
     expect(m.nodes.find((n) => n.id === id)).toMatchObject({
       kind: "meter-report",
-      props: { periodId: "2", produced: "3000", reporter: BOB.toLowerCase() },
+      props: { periodId: "2", produced: "3000", meter: BOB.toLowerCase(), batchId: "4" },
     });
     expect(m.edges.map((e) => `${e.type}:${e.from.id}->${e.to.id}`).sort()).toEqual([
       `LEADS_TO:period:2->${id}`,

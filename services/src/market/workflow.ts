@@ -1,11 +1,17 @@
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import {
+  encodePacked,
+  hexToBigInt,
+  keccak256,
   parseEventLogs,
   type Abi,
   type Address,
   type ContractFunctionArgs,
   type ContractFunctionName,
   type Hex,
+  type LocalAccount,
 } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { BaseError } from "@gridledger/domain/errors";
 import { buildClearingLists } from "@gridledger/domain/market";
 import {
@@ -15,6 +21,12 @@ import {
   ParticipantStatus,
   Side,
   isUnmatchedRecord,
+  meterCertificateTypedData,
+  meteringReadingTypedData,
+  meterReadingLeafValues,
+  METER_READING_LEAF_TYPES,
+  ReadingVerdict,
+  type MeterReading,
   orderedClearingRecords,
   recordsAfterRestart,
   type IntervalKind,
@@ -37,6 +49,8 @@ import type { BatchReceipt, BatchTx, ChainSession, SentTx } from "../chain/sessi
 const TX_GAS_CAP = 16_777_216n;
 /** Records per settlement chunk: `settleChunk` must stop at a checkpoint (or the list's end). */
 const CHECKPOINT = constants.EnergyMarket.CHECKPOINT_INTERVAL;
+/** Proven readings per `reportReadings` transaction. */
+const READINGS_PER_TX = 50;
 /** How many reads are in flight at once. */
 const READ_CHUNK = 100;
 
@@ -193,6 +207,7 @@ export class MarketWorkflow {
   readonly market: Address;
   readonly registry: Address;
   readonly token: Address;
+  readonly ledger: Address;
 
   constructor(
     readonly chain: ChainSession,
@@ -201,6 +216,7 @@ export class MarketWorkflow {
     this.market = contractAddress(chain.deployment, "EnergyMarket");
     this.registry = contractAddress(chain.deployment, "ParticipantRegistry");
     this.token = contractAddress(chain.deployment, "GridToken");
+    this.ledger = contractAddress(chain.deployment, "MeteringLedger");
   }
 
   /**
@@ -628,7 +644,14 @@ export class MarketWorkflow {
     );
   }
 
-  /** The operator (the metering head-end) reports each participant's energy for a period, Wh. */
+  /**
+   * Meters report each participant's energy for a period, Wh, as the market accepts it: only as
+   * proven readings (decision 0206). Each participant's device key (derived here from the
+   * operator's key and the participant: the workflow simulates the devices, real meters keep
+   * their own keys) is bound to it by an operator-signed certificate on first use, signs its
+   * readings (EIP-712), the operator's head-end anchors them as one MeteringLedger batch, and the
+   * proofs go to `reportReadings`, which anyone may call.
+   */
   async reportMeters(
     readings: readonly {
       periodId: bigint;
@@ -637,18 +660,114 @@ export class MarketWorkflow {
       consumedWh: number;
       label?: string;
     }[],
-  ): Promise<StepResult> {
-    const receipts = await this.chain.sendBatch(
-      readings.map((m) =>
-        call(m.label ?? `meter ${m.participant} @${m.periodId}`, this.operator, 200_000n, {
-          address: this.market,
-          abi: market,
-          functionName: "reportMeter",
-          args: [m.periodId, m.participant, BigInt(m.producedWh), BigInt(m.consumedWh)],
-        }),
+  ): Promise<StepResult & { batchId: bigint | undefined }> {
+    if (readings.length === 0) return { ...sent([]), batchId: undefined };
+    const { chain } = this;
+    const chainId = chain.deployment.chainId;
+    const devices = new Map<Address, LocalAccount>();
+    for (const r of readings)
+      if (!devices.has(r.participant)) devices.set(r.participant, this.deviceOf(r.participant));
+    const bound = await readAll([...devices], ([, device]) =>
+      chain.publicClient.readContract({
+        address: this.registry,
+        abi: abis.ParticipantRegistry,
+        functionName: "participantOfMeter",
+        args: [device.address],
+      }),
+    );
+    const unbound = [...devices].filter(([participant], i) => bound[i] !== participant);
+    const expiry = BigInt((await chain.latestTimestamp()) + 365 * 86_400);
+    const certificates = await Promise.all(
+      unbound.map(async ([participant, device]) => {
+        const nonce = hexToBigInt(
+          keccak256(encodePacked(["address", "uint64"], [device.address, expiry])),
+        );
+        const signature = await chain.wallet(this.operator).signTypedData({
+          ...meterCertificateTypedData(chainId, this.registry),
+          message: { meter: device.address, participant, expiry, nonce },
+        });
+        return call(`bind meter of ${participant}`, this.operator, 200_000n, {
+          address: this.registry,
+          abi: abis.ParticipantRegistry,
+          functionName: "bindMeter",
+          args: [device.address, participant, expiry, nonce, signature],
+        });
+      }),
+    );
+    const binds = await chain.sendBatch(certificates);
+    // The device's reading counter: periods only move forward, so the period id serves.
+    const signedReadings = await Promise.all(
+      readings.map(async (r) => {
+        const device = devices.get(r.participant)!;
+        const reading: MeterReading = {
+          meter: device.address,
+          participant: r.participant,
+          periodId: r.periodId,
+          producedWh: BigInt(r.producedWh),
+          consumedWh: BigInt(r.consumedWh),
+          sequence: r.periodId,
+          verdict: ReadingVerdict.Trusted,
+        };
+        const signature = await device.signTypedData(
+          meteringReadingTypedData(chainId, this.ledger, reading),
+        );
+        return { reading, signature, label: r.label ?? `meter ${r.participant} @${r.periodId}` };
+      }),
+    );
+    const tree = StandardMerkleTree.of(
+      signedReadings.map((r) => meterReadingLeafValues(r.reading)),
+      [...METER_READING_LEAF_TYPES],
+    );
+    const root = tree.root as Hex;
+    const anchored = await chain.sendBatch([
+      call(`anchor meter batch ${root.slice(0, 10)}`, this.operator, 200_000n, {
+        address: this.ledger,
+        abi: abis.MeteringLedger,
+        functionName: "anchorBatch",
+        args: [root, signedReadings.length, ""],
+      }),
+    ]);
+    const [event] = parseEventLogs({
+      abi: abis.MeteringLedger,
+      eventName: "BatchAnchored",
+      logs: anchored.flatMap((r) => r.logs),
+    });
+    const batchId = event!.args.batchId;
+    const reports: BatchTx[] = [];
+    for (let from = 0; from < signedReadings.length; from += READINGS_PER_TX) {
+      const part = signedReadings.slice(from, from + READINGS_PER_TX);
+      const proofs = part.map((_, k) => tree.getProof(from + k) as Hex[]);
+      reports.push(
+        call(
+          part.length === 1 ? part[0]!.label : `${part[0]!.label} (+${part.length - 1})`,
+          this.operator,
+          80_000n + 60_000n * BigInt(part.length),
+          {
+            address: this.market,
+            abi: market,
+            functionName: "reportReadings",
+            args: [batchId, part.map((r) => r.reading), part.map((r) => r.signature), proofs],
+          },
+        ),
+      );
+    }
+    const reported = await chain.sendBatch(reports);
+    return { ...sent([...binds, ...anchored, ...reported]), batchId };
+  }
+
+  /**
+   * The simulated device key of `participant`: derived from the operator's key, so the same
+   * participant gets the same meter on every run against this chain.
+   */
+  deviceOf(participant: Address): LocalAccount {
+    return privateKeyToAccount(
+      keccak256(
+        encodePacked(
+          ["bytes32", "string", "address"],
+          [this.chain.privateKey(this.operator), "gridledger/device", participant],
+        ),
       ),
     );
-    return sent(receipts);
   }
 
   /**

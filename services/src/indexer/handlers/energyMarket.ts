@@ -86,11 +86,12 @@ export const energyMarketHandlers = {
     ctx.leads(record(`order:${i}:${a.buyOrderId}`), match);
   },
   MeterReported: (a, ctx) => {
-    // One reading per participant and delivery period (covers every interval trading it).
+    // One proven reading per participant and delivery period (covers every interval trading
+    // it); `batchId` names the MeteringLedger batch an auditor re-verifies it against.
     const report = ctx.market(`meter:${a.periodId}:${who(a.participant)}`, "meter-report", {
       ...jsonProps(a),
       participant: who(a.participant),
-      reporter: who(a.reporter),
+      meter: who(a.meter),
     });
     ctx.party(a.participant, report);
     ctx.leads(record(`period:${a.periodId}`), report);
