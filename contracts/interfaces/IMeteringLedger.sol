@@ -53,6 +53,8 @@ interface IMeteringLedger {
         string cid
     );
 
+    /// @notice A constructor address is zero.
+    error MeteringZeroAddress();
     /// @notice The root is zero.
     error MeteringEmptyRoot();
     /// @notice The batch claims no readings.

@@ -33,6 +33,9 @@ contract MeteringLedger is AccessControl, EIP712, IMeteringLedger {
         IParticipantRegistry registry,
         address operator
     ) EIP712("GridLedger MeteringLedger", "1") {
+        if (address(registry) == address(0) || operator == address(0)) {
+            revert MeteringZeroAddress();
+        }
         _registry = registry;
         _grantRole(DEFAULT_ADMIN_ROLE, operator);
         _grantRole(OPERATOR_ROLE, operator);

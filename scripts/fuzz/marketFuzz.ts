@@ -2,7 +2,7 @@
  * Stateful fuzzer of the energy market (run by `npm run fuzz:market` and, as a slice, by
  * test/market/MarketFuzz.test.ts). Each sequence is a seeded random run of operations against one
  * market deployment — deposit, place, cancel, clear or clearChunk by anyone with hostile chunkings,
- * restartClearing, reportMeter, tally, settle or settleChunk, withdraw, reentrancy attempts — with
+ * restartClearing, reportReadings (proven readings), tally, settle or settleChunk, withdraw, reentrancy attempts — with
  * an honest GridToken, a fee-on-transfer token or a callback token (plus ReentrantTrader). The
  * chain is reverted to one snapshot between sequences and every block gets a chosen timestamp, so
  * a sequence is reproducible from its seed alone (FUZZ_SEED=<seed> FUZZ_SEQUENCES=1).
@@ -28,6 +28,7 @@ import type {
   FeeOnTransferToken,
   GridToken,
   MarketProbe,
+  MeteringLedger,
   ParticipantRegistry,
   ReentrantTrader,
 } from "../../typechain-types";
@@ -44,6 +45,7 @@ import {
   type SettlementOrder,
 } from "../../test/market/reference";
 import { admit } from "../../test/market/marketFixtures";
+import { TestMeteringHead } from "../../test/helpers/provenReadings";
 import { protocol } from "../../test/helpers/protocol";
 import { seededRandom } from "../../test/helpers/random";
 
@@ -642,15 +644,14 @@ export async function runMarketFuzz(
   const { ethers } = hre;
   const provider = hre.network.provider;
   const signers = await ethers.getSigners();
-  if (signers.length < 14) throw new Error("the fuzzer needs 14 signers");
+  if (signers.length < 13) throw new Error("the fuzzer needs 13 signers");
   const operator = signers[0]!;
   const renewables = signers.slice(1, 5);
   const conventionals = signers.slice(5, 8);
   const consumers = signers.slice(8, 12);
   const participants = [...renewables, ...conventionals, ...consumers];
   const stranger = signers[12]!;
-  const meter = signers[13]!;
-  const everyone = [operator, ...participants, stranger, meter];
+  const everyone = [operator, ...participants, stranger];
   const renewableSet = new Set(renewables.map((s) => s.address));
 
   // Every block of the run gets an explicit timestamp, so a sequence replays exactly.
@@ -667,6 +668,14 @@ export async function runMarketFuzz(
   ])) as unknown as ParticipantRegistry;
   // Registry setup uses automatic timestamps; the clock is read again once deployment is done.
   for (const s of participants) await admit(registry, s, renewableSet.has(s.address));
+  // One metering ledger for every market; each participant's device is bound once, here.
+  const ledger = (await ethers.deployContract("MeteringLedger", [
+    await registry.getAddress(),
+    operator.address,
+  ])) as unknown as MeteringLedger;
+  await ledger.grantRole(await ledger.GATEWAY_ROLE(), operator.address);
+  const metering = new TestMeteringHead(ledger, registry, operator);
+  for (const s of participants) await metering.deviceFor(s.address);
   now = Number((await ethers.provider.getBlock("latest"))!.timestamp);
   await tick();
   const probe = (await ethers.deployContract("MarketProbe")) as unknown as MarketProbe;
@@ -692,6 +701,7 @@ export async function runMarketFuzz(
       operator.address,
       await token.getAddress(),
       await registry.getAddress(),
+      await ledger.getAddress(),
     ])) as unknown as EnergyMarket;
     const marketAddress = await market.getAddress();
     const accounts = everyone.map((s) => s.address);
@@ -725,6 +735,7 @@ export async function runMarketFuzz(
   registerErrorAbis([
     deployments[0]!.market.interface,
     registry.interface,
+    ledger.interface,
     ...deployments.map((d) => d.token.interface),
     deployments[2]!.trader!.interface,
   ]);
@@ -768,7 +779,8 @@ export async function runMarketFuzz(
       operator,
       participants,
       stranger,
-      meter,
+      ledger,
+      metering,
       everyone,
       renewableSet,
       feeBps,
@@ -815,7 +827,8 @@ type Env = {
   operator: HardhatEthersSigner;
   participants: HardhatEthersSigner[];
   stranger: HardhatEthersSigner;
-  meter: HardhatEthersSigner;
+  ledger: MeteringLedger;
+  metering: TestMeteringHead;
   everyone: HardhatEthersSigner[];
   renewableSet: Set<string>;
   feeBps: bigint;
@@ -1091,7 +1104,7 @@ class Sequence {
       clearChunk: clearable ? 22 : 2,
       clear: clearable ? 6 : 1,
       restart: clearable ? 7 : 1,
-      reportMeter: metering ? 10 : 1,
+      reportReading: metering ? 10 : 1,
       tally: cleared ? 5 : 1,
       settle: cleared ? 6 : 1,
       advance: gateOpen || clearable ? 5 : 10,
@@ -1112,8 +1125,8 @@ class Sequence {
         return this.clearing(true);
       case "restart":
         return this.restart();
-      case "reportMeter":
-        return this.reportMeter();
+      case "reportReading":
+        return this.reportReading();
       case "tally":
         return this.tally();
       case "settle":
@@ -1485,36 +1498,74 @@ class Sequence {
     await this.checkInvariants("restart");
   }
 
-  private async reportMeter(
+  /**
+   * A reading of `participant` proven through the metering ledger and reported by anyone: the
+   * device signs, the gateway anchors a one-reading batch, a random account submits the proof.
+   * Hostile variants: another device signs (forged), another participant's meter (foreign), an
+   * Untrusted verdict, a reading altered after anchoring, a value too large for a position.
+   */
+  private async reportReading(
     period?: PeriodModel,
     participant?: string,
     honest = false,
   ): Promise<void> {
     const rng = this.rng;
+    const { metering, ledger, operator, stranger, participants } = this.env;
     const p = period ?? rng.pick(this.periods);
-    const who = participant ?? rng.pick(this.env.participants).address;
-    const by =
-      honest || rng.chance(0.85)
-        ? this.env.operator
-        : rng.pick([this.env.meter, this.env.stranger, ...this.env.participants]);
-    const huge = !honest && rng.chance(0.02);
-    const produced = huge ? 1n << 56n : BigInt(rng.int(0, 12000));
+    const who = participant ?? rng.pick(participants).address;
+    const other = rng.pick(participants.filter((s) => s.address !== who)).address;
+    const by = honest ? operator : rng.pick([operator, stranger, ...participants]);
+    const attack = honest
+      ? "none"
+      : rng.weighted({ none: 80, forged: 4, foreign: 4, untrusted: 4, altered: 4, huge: 2 });
+    const produced = attack === "huge" ? 1n << 56n : BigInt(rng.int(0, 12000));
     const consumed = BigInt(rng.int(0, 12000));
+    const batch = await metering.sign([
+      {
+        periodId: p.id,
+        participant: who,
+        produced,
+        consumed,
+        ...(attack === "forged" ? { signer: await metering.deviceFor(other) } : {}),
+        ...(attack === "foreign" ? { meter: await metering.deviceFor(other) } : {}),
+        ...(attack === "untrusted" ? { verdict: protocol.ReadingVerdict.Untrusted } : {}),
+      },
+    ]);
+    const ledgerAddress = await ledger.getAddress();
+    await this.call(`anchorBatch ${batch.root.slice(0, 10)}`, "ok", () =>
+      this.raw(
+        operator,
+        ledger.interface.encodeFunctionData("anchorBatch", [batch.root, 1, ""]),
+        ledgerAddress,
+      ),
+    );
+    const [batchId] = await this.ethCall(
+      ledger.interface,
+      ledgerAddress,
+      "batchIdOf",
+      ledger.interface.encodeFunctionData("batchIdOf", [batch.root]),
+    );
+    const reading = { ...batch.readings[0]! };
+    if (attack === "altered") reading.producedWh += 1n;
     const t = this.now + 1;
     const end = p.start + p.duration;
-    const ok =
-      t >= end && t < end + p.window && by === this.env.operator && !p.meters.has(who) && !huge;
+    const ok = t >= end && t < end + p.window && !p.meters.has(who) && attack === "none";
     const out = await this.call(
-      `reportMeter period=${p.id} ${this.name(who)} ${produced}/${consumed} by ${this.name(by.address)}`,
+      `reportReadings period=${p.id} ${this.name(who)} ${produced}/${consumed} ${attack} by ${this.name(by.address)}`,
       ok ? "ok" : "revert",
       () =>
         this.raw(
           by,
-          this.market.interface.encodeFunctionData("reportMeter", [p.id, who, produced, consumed]),
+          this.market.interface.encodeFunctionData("reportReadings", [
+            batchId,
+            [reading],
+            batch.signatures,
+            batch.proofs,
+          ]),
         ),
     );
     if (out.ok) p.meters.set(who, { producedWh: produced, consumedWh: consumed });
-    await this.checkInvariants("reportMeter");
+    await this.checkInvariants("reportReadings");
   }
 
   /** Honest records of a cleared interval, or a tampered copy. */
@@ -1770,7 +1821,7 @@ class Sequence {
       if (this.now + 1 < end + p.window) {
         for (const s of this.env.participants) {
           if (!p.meters.has(s.address) && rng.chance(0.6))
-            await this.reportMeter(p, s.address, true);
+            await this.reportReading(p, s.address, true);
         }
       }
       this.env.setNow(end + p.window - 1);

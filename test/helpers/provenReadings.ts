@@ -12,6 +12,10 @@ export type MeterEntry = {
   produced: bigint | number;
   consumed: bigint | number;
   verdict?: (typeof protocol.ReadingVerdict)[keyof typeof protocol.ReadingVerdict];
+  /** Hostile cases: the device named as the reading's meter (default: the participant's own). */
+  meter?: Wallet;
+  /** Hostile cases: who signs (default: the reading's meter). */
+  signer?: Wallet;
 };
 
 /** A batch of readings ready for `EnergyMarket.reportReadings`. */
@@ -67,11 +71,16 @@ export class TestMeteringHead {
     return device;
   }
 
-  /** Signs each entry with its participant's device (or `signer`), anchors one batch, proves all. */
-  async prove(
-    entries: readonly MeterEntry[],
-    options: { signer?: (entry: MeterEntry) => Wallet | undefined } = {},
-  ): Promise<ProvenBatch> {
+  /** A device key that is bound to nobody. */
+  static unboundDevice(label: string): Wallet {
+    return new ethers.Wallet(ethers.id(`unbound device:${label}`));
+  }
+
+  /**
+   * Signs each entry with its participant's device (or its `signer`) and builds the batch's tree;
+   * sends nothing (binding devices aside), so a caller may anchor the root itself.
+   */
+  async sign(entries: readonly MeterEntry[]) {
     const { chainId } = await ethers.provider.getNetwork();
     const ledgerAddress = await this.ledger.getAddress();
     const domain = {
@@ -85,7 +94,7 @@ export class TestMeteringHead {
     const readings: ProvenBatch["readings"] = [];
     const signatures: string[] = [];
     for (const e of entries) {
-      const device = await this.deviceFor(e.participant);
+      const device = e.meter ?? (await this.deviceFor(e.participant));
       const reading = {
         meter: device.address as `0x${string}`,
         participant: e.participant as `0x${string}`,
@@ -96,19 +105,29 @@ export class TestMeteringHead {
         verdict: e.verdict ?? protocol.ReadingVerdict.Trusted,
       };
       readings.push(reading);
-      const signer = options.signer?.(e) ?? device;
+      const signer = e.signer ?? device;
       signatures.push(await signer.signTypedData(domain, types, reading));
     }
     const tree = StandardMerkleTree.of(
       readings.map((r) => protocol.meterReadingLeafValues(r)),
       [...protocol.METER_READING_LEAF_TYPES],
     );
+    return {
+      readings,
+      signatures,
+      root: tree.root,
+      proofs: readings.map((_, i) => tree.getProof(i)),
+    };
+  }
+
+  /** Signs each entry (see `sign`), anchors the batch as the gateway, and proves every reading. */
+  async prove(entries: readonly MeterEntry[]): Promise<ProvenBatch> {
+    const { readings, signatures, root, proofs } = await this.sign(entries);
     const tx = await this.ledger
       .connect(this.operator)
-      .anchorBatch(tree.root, readings.length, `test-batch-${tree.root.slice(2, 10)}`);
+      .anchorBatch(root, readings.length, `test-batch-${root.slice(2, 10)}`);
     await tx.wait();
-    const batchId = await this.ledger.batchIdOf(tree.root);
-    const proofs = readings.map((_, i) => tree.getProof(i));
+    const batchId = await this.ledger.batchIdOf(root);
     return { batchId, readings, signatures, proofs };
   }
 

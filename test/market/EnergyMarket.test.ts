@@ -23,7 +23,7 @@ import {
   place,
   recordsOf,
 } from "./marketFixtures";
-import { signMeterCertificate } from "../../scripts/deploy/meterCertificate";
+import { TestMeteringHead, type ProvenBatch } from "../helpers/provenReadings";
 import { protocol } from "../helpers/protocol";
 
 const max = (a: bigint, b: bigint) => (a > b ? a : b);
@@ -80,7 +80,10 @@ describe("EnergyMarket", () => {
       const factory = await ethers.getContractFactory("EnergyMarket");
       const [op] = await ethers.getSigners();
       await expect(
-        factory.deploy(op!.address, ethers.ZeroAddress, op!.address),
+        factory.deploy(op!.address, ethers.ZeroAddress, op!.address, op!.address),
+      ).to.be.revertedWithCustomError(factory, "MarketZeroAmount");
+      await expect(
+        factory.deploy(op!.address, op!.address, op!.address, ethers.ZeroAddress),
       ).to.be.revertedWithCustomError(factory, "MarketZeroAmount");
     });
 
@@ -179,6 +182,7 @@ describe("EnergyMarket", () => {
         f.operator.address,
         await token.getAddress(),
         await f.registry.getAddress(),
+        await f.ledger.getAddress(),
       ]);
       return { ...f, hostile: token, hostileMarket: market };
     }
@@ -817,76 +821,165 @@ describe("EnergyMarket", () => {
   });
 
   describe("metering and settlement", () => {
-    async function boundMeterFixture() {
-      const f = await clearedWorkedBookFixture();
-      const expiry = BigInt(await time.latest()) + 100_000n;
-      const { chainId } = await ethers.provider.getNetwork();
-      const seller = f.R1.owner;
-      const sig = await signMeterCertificate(f.operator, chainId, await f.registry.getAddress(), {
-        meter: f.meter.address,
-        participant: seller.address,
-        expiry,
-        nonce: 1n,
-      });
-      await f.registry.bindMeter(f.meter.address, seller.address, expiry, 1n, sig);
-      return f;
-    }
-
-    it("accepts one reading per period from the bound meter or the operator and emits MeterReported", async () => {
-      const f = await loadFixture(boundMeterFixture);
+    it("accepts proven readings from anyone and emits MeterReported with the meter and the batch", async () => {
+      const f = await loadFixture(clearedWorkedBookFixture);
       await time.increaseTo(f.start + DURATION);
-      await expect(f.market.connect(f.meter).reportMeter(f.periodId, f.R1.owner.address, 2500n, 0n))
+      const b = await f.metering.prove([
+        { periodId: f.periodId, participant: f.R1.owner.address, produced: 2500n, consumed: 0n },
+        { periodId: f.periodId, participant: f.B1.owner.address, produced: 0n, consumed: 4000n },
+      ]);
+      const [r1, b1] = b.readings;
+      // A stranger (relayer, auditor) may carry the proofs: the reading itself is the meter's word.
+      await expect(
+        f.market.connect(f.stranger).reportReadings(b.batchId, b.readings, b.signatures, b.proofs),
+      )
         .to.emit(f.market, "MeterReported")
-        .withArgs(f.periodId, f.R1.owner.address, f.meter.address, 2500n, 0n);
-      await expect(f.market.reportMeter(f.periodId, f.B1.owner.address, 0n, 4000n))
-        .to.emit(f.market, "MeterReported")
-        .withArgs(f.periodId, f.B1.owner.address, f.operator.address, 0n, 4000n);
+        .withArgs(f.periodId, f.R1.owner.address, r1!.meter, b.batchId, 2500n, 0n)
+        .and.to.emit(f.market, "MeterReported")
+        .withArgs(f.periodId, f.B1.owner.address, b1!.meter, b.batchId, 0n, 4000n);
       const p = await f.market.position(f.periodId, f.R1.owner.address);
       expect([p.produced, p.consumed, p.reported]).to.deep.equal([2500n, 0n, true]);
+      expect(await f.market.meteringLedger()).to.equal(await f.ledger.getAddress());
     });
 
-    it("reverts readings with MarketNotDelivered, MarketUnknownMeter, MarketAlreadyReported, MarketUnknownPeriod and an oversized value", async () => {
-      const f = await loadFixture(boundMeterFixture);
-      const pid = f.periodId;
-      await expect(f.market.reportMeter(pid, f.R1.owner.address, 1n, 0n))
-        .to.be.revertedWithCustomError(f.market, "MarketNotDelivered")
+    it("refuses readings that are not the bound meter's own word, and replays, with named errors", async () => {
+      const f = await loadFixture(clearedWorkedBookFixture);
+      const { market, ledger, metering, periodId: pid } = f;
+      const R1 = f.R1.owner.address;
+      const R2 = f.R2.owner.address;
+      const honest = await metering.prove([
+        { periodId: pid, participant: R1, produced: 1n, consumed: 0n },
+      ]);
+      const submit = (b: ProvenBatch, caller = f.stranger) =>
+        market.connect(caller).reportReadings(b.batchId, b.readings, b.signatures, b.proofs);
+      await expect(submit(honest))
+        .to.be.revertedWithCustomError(market, "MarketNotDelivered")
         .withArgs(pid, f.start + DURATION);
       await time.increaseTo(f.start + DURATION);
-      await expect(f.market.connect(f.meter).reportMeter(pid, f.R2.owner.address, 1n, 0n))
-        .to.be.revertedWithCustomError(f.market, "MarketUnknownMeter")
-        .withArgs(f.meter.address, f.R2.owner.address);
-      await expect(f.market.connect(f.stranger).reportMeter(pid, f.stranger.address, 1n, 0n))
-        .to.be.revertedWithCustomError(f.market, "MarketUnknownMeter")
-        .withArgs(f.stranger.address, f.stranger.address);
-      await expect(f.market.reportMeter(pid, f.R2.owner.address, 2n ** 56n, 0n))
-        .to.be.revertedWithCustomError(f.market, "SafeCastOverflowedUintDowncast")
+      // Omissions: every reading needs its signature and its proof.
+      await expect(market.reportReadings(honest.batchId, honest.readings, [], honest.proofs))
+        .to.be.revertedWithCustomError(market, "MarketReadingListMismatch")
+        .withArgs(1n, 0n, 1n);
+      // Forged: R2's device signs a reading that names R1's meter.
+      const forged = await metering.prove([
+        {
+          periodId: pid,
+          participant: R1,
+          produced: 9n,
+          consumed: 0n,
+          signer: await metering.deviceFor(R2),
+        },
+      ]);
+      await expect(submit(forged))
+        .to.be.revertedWithCustomError(ledger, "MeteringBadSignature")
+        .withArgs(forged.readings[0]!.meter, (await metering.deviceFor(R2)).address);
+      // R2's own meter reporting for R1: the registry binds it to R2.
+      const foreign = await metering.prove([
+        {
+          periodId: pid,
+          participant: R1,
+          produced: 9n,
+          consumed: 0n,
+          meter: await metering.deviceFor(R2),
+        },
+      ]);
+      await expect(submit(foreign))
+        .to.be.revertedWithCustomError(ledger, "MeteringMeterNotBound")
+        .withArgs((await metering.deviceFor(R2)).address, R1, R2);
+      const stray = TestMeteringHead.unboundDevice("stray");
+      const unbound = await metering.prove([
+        { periodId: pid, participant: R1, produced: 9n, consumed: 0n, meter: stray },
+      ]);
+      await expect(submit(unbound))
+        .to.be.revertedWithCustomError(ledger, "MeteringMeterNotBound")
+        .withArgs(stray.address, R1, ethers.ZeroAddress);
+      // Altered after anchoring: the leaf is no longer in the batch.
+      const altered = { ...honest, readings: [{ ...honest.readings[0]!, producedWh: 5000n }] };
+      await expect(submit(altered))
+        .to.be.revertedWithCustomError(ledger, "MeteringNotInBatch")
+        .withArgs(honest.batchId, honest.readings[0]!.meter, pid);
+      // A proof of another batch (foreign id) and a batch that does not exist.
+      await expect(submit({ ...honest, batchId: forged.batchId }))
+        .to.be.revertedWithCustomError(ledger, "MeteringNotInBatch")
+        .withArgs(forged.batchId, honest.readings[0]!.meter, pid);
+      await expect(submit({ ...honest, batchId: 999n }))
+        .to.be.revertedWithCustomError(ledger, "MeteringUnknownBatch")
+        .withArgs(999n);
+      // The gateway's trusted comparison failed: the reading cannot settle.
+      const untrusted = await metering.prove([
+        {
+          periodId: pid,
+          participant: R2,
+          produced: 1n,
+          consumed: 0n,
+          verdict: protocol.ReadingVerdict.Untrusted,
+        },
+      ]);
+      await expect(submit(untrusted))
+        .to.be.revertedWithCustomError(ledger, "MeteringReadingUntrusted")
+        .withArgs(untrusted.batchId, untrusted.readings[0]!.meter, pid);
+      const oversized = await metering.prove([
+        { periodId: pid, participant: R2, produced: 2n ** 56n, consumed: 0n },
+      ]);
+      await expect(submit(oversized))
+        .to.be.revertedWithCustomError(market, "SafeCastOverflowedUintDowncast")
         .withArgs(56, 2n ** 56n);
-      await f.market.connect(f.meter).reportMeter(pid, f.R1.owner.address, 1n, 0n);
-      await expect(f.market.reportMeter(pid, f.R1.owner.address, 1n, 0n))
-        .to.be.revertedWithCustomError(f.market, "MarketAlreadyReported")
-        .withArgs(pid, f.R1.owner.address);
-      await expect(f.market.reportMeter(77n, f.R1.owner.address, 1n, 0n))
-        .to.be.revertedWithCustomError(f.market, "MarketUnknownPeriod")
+      const unknown = await metering.prove([
+        { periodId: 77n, participant: R1, produced: 1n, consumed: 0n },
+      ]);
+      await expect(submit(unknown))
+        .to.be.revertedWithCustomError(market, "MarketUnknownPeriod")
         .withArgs(77n);
+      // Honest, then replayed (same proof) and a second honest reading: one reading per period.
+      await submit(honest);
+      await expect(submit(honest))
+        .to.be.revertedWithCustomError(market, "MarketAlreadyReported")
+        .withArgs(pid, R1);
+      const second = await metering.prove([
+        { periodId: pid, participant: R1, produced: 2n, consumed: 0n },
+      ]);
+      await expect(submit(second))
+        .to.be.revertedWithCustomError(market, "MarketAlreadyReported")
+        .withArgs(pid, R1);
+      // A failing reading reverts the whole call: nothing of the list is stored.
+      const mixed = await metering.prove([
+        { periodId: pid, participant: R2, produced: 3n, consumed: 0n },
+        { periodId: pid, participant: R1, produced: 3n, consumed: 0n },
+      ]);
+      await expect(submit(mixed)).to.be.revertedWithCustomError(market, "MarketAlreadyReported");
+      expect((await market.position(pid, R2)).reported).to.equal(false);
+      expect((await market.position(pid, R1)).produced).to.equal(1n);
       await time.increaseTo(f.settleAfter);
-      await expect(f.market.reportMeter(pid, f.B3.owner.address, 1n, 1n))
-        .to.be.revertedWithCustomError(f.market, "MarketMeteringClosed")
+      await expect(
+        submit(
+          await metering.prove([{ periodId: pid, participant: R2, produced: 1n, consumed: 0n }]),
+        ),
+      )
+        .to.be.revertedWithCustomError(market, "MarketMeteringClosed")
         .withArgs(pid, f.settleAfter);
     });
 
     it("pays for delivered energy only and compensates the harmed side beyond the band (worked example of decision 0105)", async () => {
-      const f = await loadFixture(boundMeterFixture);
+      const f = await loadFixture(clearedWorkedBookFixture);
       const { market, id, periodId, R1, R2, C1, B1, B2, B3 } = f;
       await time.increaseTo(f.start + DURATION);
-      // R1 sold 5000 and produced 2500: shortfall A = 2500 Wh (half of every R1 match).
-      await market.connect(f.meter).reportMeter(periodId, R1.owner.address, 2500n, 0n);
-      // R2 sold 2000 and produced 1950: A = 50 Wh, inside the 5 % band.
-      await market.reportMeter(periodId, R2.owner.address, 1950n, 0n);
-      // C1 sold 2000 and has no reading: it counts as producing nothing, A = 2000 Wh.
-      await market.reportMeter(periodId, B1.owner.address, 0n, 4000n);
-      // B2 bought 3000 and consumed 1000: under-use U = 2000 Wh.
-      await market.reportMeter(periodId, B2.owner.address, 0n, 1000n);
-      await market.reportMeter(periodId, B3.owner.address, 0n, 2000n);
+      const reading = (o: { owner: { address: string } }, produced: bigint, consumed: bigint) => ({
+        periodId,
+        participant: o.owner.address,
+        produced,
+        consumed,
+      });
+      await f.metering.report(market, [
+        // R1 sold 5000 and produced 2500: shortfall A = 2500 Wh (half of every R1 match).
+        reading(R1, 2500n, 0n),
+        // R2 sold 2000 and produced 1950: A = 50 Wh, inside the 5 % band.
+        reading(R2, 1950n, 0n),
+        // C1 sold 2000 and has no reading: it counts as producing nothing, A = 2000 Wh.
+        reading(B1, 0n, 4000n),
+        // B2 bought 3000 and consumed 1000: under-use U = 2000 Wh.
+        reading(B2, 0n, 1000n),
+        reading(B3, 0n, 2000n),
+      ]);
       const before = await totalMilli(f);
       const balances = async () =>
         Promise.all(
@@ -941,7 +1034,9 @@ describe("EnergyMarket", () => {
       const f = await loadFixture(clearedWorkedBookFixture);
       const { market, id, periodId, R1, B1 } = f;
       await time.increaseTo(f.start + DURATION);
-      await market.reportMeter(periodId, R1.owner.address, 5000n, 0n);
+      await f.metering.report(market, [
+        { periodId, participant: R1.owner.address, produced: 5000n, consumed: 0n },
+      ]);
       await time.increaseTo(f.settleAfter);
       await expect(market.settle(id, f.records))
         .to.emit(market, "MatchSettled")
@@ -1013,9 +1108,11 @@ describe("EnergyMarket", () => {
       const f = await loadFixture(twoSettlementFixture);
       const { market, periodId } = f;
       await time.increaseTo(f.start + DURATION);
-      await market.reportMeter(periodId, f.seller.address, 6_000n, 0n); // net export 10 − 4 kWh
-      await market.reportMeter(periodId, f.consumers[0]!.address, 0n, 10_000n);
-      await market.reportMeter(periodId, f.conventionals[0]!.address, 4_000n, 0n);
+      await f.metering.report(market, [
+        { periodId, participant: f.seller.address, produced: 6_000n, consumed: 0n }, // net export 10 − 4 kWh
+        { periodId, participant: f.consumers[0]!.address, produced: 0n, consumed: 10_000n },
+        { periodId, participant: f.conventionals[0]!.address, produced: 4_000n, consumed: 0n },
+      ]);
       await time.increaseTo(f.settleAfter);
       await expect(market.settle(f.da, f.daRecords))
         .to.be.revertedWithCustomError(market, "MarketPeriodNotTallied")
@@ -1036,9 +1133,11 @@ describe("EnergyMarket", () => {
       const f = await loadFixture(twoSettlementFixture);
       const { market, periodId } = f;
       await time.increaseTo(f.start + DURATION);
-      await market.reportMeter(periodId, f.seller.address, 3_000n, 0n);
-      await market.reportMeter(periodId, f.consumers[0]!.address, 0n, 10_000n);
-      await market.reportMeter(periodId, f.conventionals[0]!.address, 4_000n, 0n);
+      await f.metering.report(market, [
+        { periodId, participant: f.seller.address, produced: 3_000n, consumed: 0n },
+        { periodId, participant: f.consumers[0]!.address, produced: 0n, consumed: 10_000n },
+        { periodId, participant: f.conventionals[0]!.address, produced: 4_000n, consumed: 0n },
+      ]);
       await market.tally(f.da, f.daRecords);
       await market.tally(f.intraday, f.idRecords);
       await time.increaseTo(f.settleAfter);
@@ -1071,8 +1170,10 @@ describe("EnergyMarket settlement in chunks", () => {
     const tx = await market.clear(id, lists.renewable, lists.conventional, lists.buys);
     const records = await recordsOf(market, [tx.hash]);
     await time.increaseTo(start + DURATION);
-    await market.reportMeter(periodId, renewables[0]!.address, 200_000n, 0n);
-    await market.reportMeter(periodId, consumers[0]!.address, 0n, 10_000n);
+    await f.metering.report(market, [
+      { periodId, participant: renewables[0]!.address, produced: 200_000n, consumed: 0n },
+      { periodId, participant: consumers[0]!.address, produced: 0n, consumed: 10_000n },
+    ]);
     await time.increaseTo(settleAfter);
     return { ...f, id, records };
   }
@@ -1124,7 +1225,16 @@ describe("EnergyMarket settlement in chunks", () => {
   it("reverts with MarketMeteringClosed for a reading after the metering window", async () => {
     const f = await loadFixture(manyMatchesFixture);
     const iv = await f.market.interval(f.id);
-    await expect(f.market.reportMeter(iv.periodId, f.conventionals[0]!.address, 1n, 1n))
+    await expect(
+      f.metering.report(f.market, [
+        {
+          periodId: iv.periodId,
+          participant: f.conventionals[0]!.address,
+          produced: 1n,
+          consumed: 1n,
+        },
+      ]),
+    )
       .to.be.revertedWithCustomError(f.market, "MarketMeteringClosed")
       .withArgs(iv.periodId, iv.start + DURATION + METERING_WINDOW);
   });

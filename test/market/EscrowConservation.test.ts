@@ -66,7 +66,7 @@ describe("EnergyMarket escrow conservation (property)", () => {
         fc.array(fc.tuple(fc.nat(6000), fc.nat(6000)), { minLength: 15, maxLength: 15 }),
         async (cmds, chunks, readings) => {
           const f = await loadFixture(deployMarketFixture);
-          const { market, token } = f;
+          const { market, token, metering } = f;
           const people = [...f.renewables, ...f.conventionals, ...f.consumers];
           const marketAddress = await market.getAddress();
           const { id, periodId, gateClosure, start } = await openInterval(market);
@@ -179,12 +179,14 @@ describe("EnergyMarket escrow conservation (property)", () => {
           for (let i = 0; i < people.length; i++) {
             const [produced, consumed] = readings[i]!;
             if ((produced + consumed) % 5 !== 0) {
-              await market.reportMeter(
-                periodId,
-                people[i]!.address,
-                BigInt(produced * 100),
-                BigInt(consumed * 100),
-              );
+              await metering.report(market, [
+                {
+                  periodId,
+                  participant: people[i]!.address,
+                  produced: produced * 100,
+                  consumed: consumed * 100,
+                },
+              ]);
               await check(reserved);
             }
           }

@@ -4,6 +4,7 @@ import { clearingRecords } from "../helpers/clearingRecords";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { EnergyMarket, GridToken, ParticipantRegistry } from "../../typechain-types";
+import { TestMeteringHead } from "../helpers/provenReadings";
 
 export const { Side, IntervalKind, ParticipantKind: Kind } = protocol;
 /** IntervalStatus as the typechain getters return it (bigint). */
@@ -55,17 +56,28 @@ export async function fund(
   await market.connect(account).deposit(amount);
 }
 
-/** Token, registry and market; operator = signer 0; signers 1-5 renewable, 6-10 conventional, 11-15 consumers, all funded. */
+/**
+ * Token, registry, metering ledger and market; operator = signer 0 (also the metering gateway);
+ * signers 1-5 renewable, 6-10 conventional, 11-15 consumers, all funded. `metering` signs, anchors
+ * and proves readings as a gateway does (decision 0206).
+ */
 export async function deployMarketFixture() {
   const signers = await ethers.getSigners();
   const operator = signers[0]!;
   const token = await ethers.deployContract("GridToken", [operator.address, 0n, 0n]);
   const registry = await ethers.deployContract("ParticipantRegistry", [operator.address]);
+  const ledger = await ethers.deployContract("MeteringLedger", [
+    await registry.getAddress(),
+    operator.address,
+  ]);
+  await ledger.grantRole(await ledger.GATEWAY_ROLE(), operator.address);
   const market = await ethers.deployContract("EnergyMarket", [
     operator.address,
     await token.getAddress(),
     await registry.getAddress(),
+    await ledger.getAddress(),
   ]);
+  const metering = new TestMeteringHead(ledger, registry, operator);
   const renewables = signers.slice(1, 6);
   const conventionals = signers.slice(6, 11);
   const consumers = signers.slice(11, 16);
@@ -73,17 +85,17 @@ export async function deployMarketFixture() {
   for (const s of [...conventionals, ...consumers]) await admit(registry, s, false);
   for (const s of [...renewables, ...conventionals, ...consumers]) await fund(token, market, s);
   const stranger = signers[16]!;
-  const meter = signers[17]!;
   return {
     token,
     registry,
+    ledger,
+    metering,
     market,
     operator,
     renewables,
     conventionals,
     consumers,
     stranger,
-    meter,
   };
 }
 

@@ -13,6 +13,7 @@ import type {
   EnergyMarket,
   MarketLibrariesHarness,
   MeterReadings,
+  MeteringLedger,
   ParticipantRegistry,
 } from "../../typechain-types";
 
@@ -28,9 +29,17 @@ async function deployAll() {
   const registry = (await (
     await ethers.getContractFactory("ParticipantRegistry")
   ).deploy(op)) as unknown as ParticipantRegistry;
+  const ledger = (await (
+    await ethers.getContractFactory("MeteringLedger")
+  ).deploy(await registry.getAddress(), op)) as unknown as MeteringLedger;
   const market = (await (
     await ethers.getContractFactory("EnergyMarket")
-  ).deploy(op, await token.getAddress(), await registry.getAddress())) as unknown as EnergyMarket;
+  ).deploy(
+    op,
+    await token.getAddress(),
+    await registry.getAddress(),
+    await ledger.getAddress(),
+  )) as unknown as EnergyMarket;
   const dispatch = (await (
     await ethers.getContractFactory("DispatchRegistry")
   ).deploy(
@@ -45,7 +54,7 @@ async function deployAll() {
     await ethers.getContractFactory("MarketLibrariesHarness")
   ).deploy()) as unknown as MarketLibrariesHarness;
   const chainId = Number((await ethers.provider.getNetwork()).chainId);
-  return { market, registry, dispatch, readings, harness, chainId };
+  return { market, registry, dispatch, readings, ledger, harness, chainId };
 }
 
 describe("protocol package against the contracts", function () {
@@ -136,6 +145,41 @@ describe("protocol package against the contracts", function () {
           expect(
             hashTypedData({ ...cert, message: { meter, participant: provider, expiry, nonce } }),
           ).to.equal(await registry.meterCertificateDigest(meter, provider, expiry, nonce));
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it("metering leaf and reading typed data equal MeteringLedger.leafOf / readingDigest for any reading", async function () {
+    const { ledger, chainId } = await loadFixture(deployAll);
+    const ledgerAddress = (await ledger.getAddress()) as Address;
+    expect(await ledger.METER_READING_TYPEHASH()).to.equal(
+      protocol.constants.MeteringLedger.METER_READING_TYPEHASH,
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        address,
+        address,
+        u(256),
+        u(64),
+        u(64),
+        u(64),
+        fc.constantFrom(protocol.ReadingVerdict.Trusted, protocol.ReadingVerdict.Untrusted),
+        async (meter, participant, periodId, producedWh, consumedWh, sequence, verdict) => {
+          const reading = {
+            meter,
+            participant,
+            periodId,
+            producedWh,
+            consumedWh,
+            sequence,
+            verdict,
+          };
+          expect(protocol.meterReadingLeaf(reading)).to.equal(await ledger.leafOf(reading));
+          expect(
+            hashTypedData(protocol.meteringReadingTypedData(chainId, ledgerAddress, reading)),
+          ).to.equal(await ledger.readingDigest(meter, periodId, producedWh, consumedWh, sequence));
         },
       ),
       RUNS,
