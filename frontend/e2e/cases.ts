@@ -8,6 +8,7 @@ import {
   DEVNET_KEYS,
   apiPost,
   apiSignIn,
+  gatewayBundle,
   rpc,
   tamperStoredDocument,
   type Deployment,
@@ -266,17 +267,30 @@ export const cases: Case[] = [
     name: "metering and settlement show the seller's under-delivery compensation",
     async run(s) {
       await advance(s, 30 * MINUTE);
-      await goto(s, "admin");
-      const c = card(s, "Report metered energy");
-      const report = async (who: string, produced: string, consumed: string) => {
-        await c.getByTestId("report-participant").fill(who);
-        await c.getByTestId("report-produced").fill(produced);
-        await c.getByTestId("report-consumed").fill(consumed);
-        await c.getByTestId("report-meter").click();
-        await txOk(s, "Report metered energy", "Report meter");
-      };
-      await c.getByTestId("report-period").fill("1");
-      await report("0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "3", "0");
+      // The seller's seeded meter (devnet #11) reports 3 kWh through the gateway; the buyer, not
+      // the operator, submits the bundle: the proof, not the sender, makes it count.
+      const bundle = await gatewayBundle(s.deployment, 11, {
+        participant: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        periodId: 1n,
+        producedWh: 3_000n,
+        consumedWh: 0n,
+        sequence: 1n,
+      });
+      await connectDevnet(s.page, 4);
+      await goto(s, "market");
+      const c = card(s, "Proven meter readings");
+      await c
+        .getByTestId("reading-bundle")
+        .fill(bundle.replace('"chainId": 31337', '"chainId": 1'));
+      await c.getByTestId("bundle-error").filter({ hasText: "chain 1" }).waitFor();
+      await c.getByTestId("reading-bundle").fill(bundle);
+      await c.getByTestId("bundle-readings").filter({ hasText: "3 kWh" }).waitFor();
+      await c.getByTestId("report-readings").click();
+      await txOk(s, "Proven meter readings", "Report readings");
+      // The same bundle again is a replay: the market names it.
+      await c.getByTestId("report-readings").click();
+      await c.getByTestId("tx-error").filter({ hasText: "Market already reported" }).waitFor();
+      await connectDevnet(s.page, 0);
       await advance(s, 61 * MINUTE);
       await goto(s, "market");
       await s.page.getByTestId("settle-button").click();

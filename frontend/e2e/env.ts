@@ -10,7 +10,18 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { privateKeyToAccount } from "viem/accounts";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { decodeFunctionResult, encodeFunctionData, type Address, type Hex } from "viem";
+import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import {
+  abis,
+  meteringReadingTypedData,
+  meterReadingLeafValues,
+  METER_READING_LEAF_TYPES,
+  ReadingVerdict,
+  stringifyReadingBundle,
+  type MeterReading,
+} from "@gridledger/protocol";
 import { createSiweMessage } from "viem/siwe";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -186,6 +197,74 @@ export async function apiPost(path: string, token: string, body: unknown): Promi
   const json = (await res.json()) as unknown;
   if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
+}
+
+/** Hardhat's public devnet mnemonic: the seeded meters are its accounts #11-#14. */
+const DEVNET_MNEMONIC = "test test test test test test test test test test test junk";
+
+/**
+ * The devnet's metering gateway, node-side as a real one is: the seeded meter (devnet
+ * `meterIndex`) signs one reading for its participant, the operator anchors the one-reading
+ * batch in the MeteringLedger, and the bundle JSON comes back for anyone to submit.
+ */
+export async function gatewayBundle(
+  deployment: Deployment,
+  meterIndex: number,
+  reading: Omit<MeterReading, "meter" | "verdict">,
+): Promise<string> {
+  const ledger = deployment.contracts.MeteringLedger!.address;
+  const meter = mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex: meterIndex });
+  const signed: MeterReading = {
+    ...reading,
+    meter: meter.address,
+    verdict: ReadingVerdict.Trusted,
+  };
+  const signature = await meter.signTypedData(
+    meteringReadingTypedData(deployment.chainId, ledger, signed),
+  );
+  const tree = StandardMerkleTree.of(
+    [meterReadingLeafValues(signed)],
+    [...METER_READING_LEAF_TYPES],
+  );
+  const root = tree.root as Hex;
+  const operator = privateKeyToAccount(DEVNET_KEYS.operator).address;
+  const hash = await rpc("eth_sendTransaction", [
+    {
+      from: operator,
+      to: ledger,
+      data: encodeFunctionData({
+        abi: abis.MeteringLedger,
+        functionName: "anchorBatch",
+        args: [root, 1, "e2e gateway"],
+      }),
+    },
+  ]);
+  const receipt = (await rpc("eth_getTransactionReceipt", [hash])) as { status: string } | null;
+  if (receipt?.status !== "0x1") throw new Error("anchorBatch failed");
+  const batchId = decodeFunctionResult({
+    abi: abis.MeteringLedger,
+    functionName: "batchIdOf",
+    data: (await rpc("eth_call", [
+      {
+        to: ledger,
+        data: encodeFunctionData({
+          abi: abis.MeteringLedger,
+          functionName: "batchIdOf",
+          args: [root],
+        }),
+      },
+      "latest",
+    ])) as Hex,
+  });
+  return stringifyReadingBundle({
+    chainId: deployment.chainId,
+    ledger: ledger as Address,
+    batchId,
+    root,
+    readings: [signed],
+    signatures: [signature],
+    proofs: [tree.getProof(0) as Hex[]],
+  });
 }
 
 /**

@@ -1,7 +1,13 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { HDNodeWallet, Signer, TransactionReceipt } from "ethers";
-import type { EnergyMarket, GridToken, ParticipantRegistry } from "../../typechain-types";
+import type {
+  EnergyMarket,
+  GridToken,
+  MeteringLedger,
+  ParticipantRegistry,
+} from "../../typechain-types";
 import { clearingRecords } from "../../test/helpers/clearingRecords";
+import { TestMeteringHead } from "../../test/helpers/provenReadings";
 
 /** One order of a book, as the CLI input and the benchmark describe it. */
 export type BookOrder = {
@@ -19,6 +25,9 @@ export type MarketStack = {
   token: GridToken;
   registry: ParticipantRegistry;
   market: EnergyMarket;
+  ledger: MeteringLedger;
+  /** Device-signed readings, anchored by the operator as the metering gateway. */
+  metering: TestMeteringHead;
   operator: Signer;
 };
 
@@ -31,7 +40,7 @@ const METERING_WINDOW = 3600;
 /** Osaka's cap on one transaction's gas (EIP-7825). */
 export const TX_GAS_CAP = 16_777_216n;
 
-/** Deploys token, registry and market on the current (in-process) network. */
+/** Deploys token, registry, metering ledger and market on the current (in-process) network. */
 export async function deployMarketStack(hre: HardhatRuntimeEnvironment): Promise<MarketStack> {
   const [operator] = await hre.ethers.getSigners();
   if (!operator) throw new Error("no signer");
@@ -43,12 +52,19 @@ export async function deployMarketStack(hre: HardhatRuntimeEnvironment): Promise
   const registry = (await hre.ethers.deployContract("ParticipantRegistry", [
     operator.address,
   ])) as unknown as ParticipantRegistry;
+  const ledger = (await hre.ethers.deployContract("MeteringLedger", [
+    await registry.getAddress(),
+    operator.address,
+  ])) as unknown as MeteringLedger;
+  await (await ledger.grantRole(await ledger.GATEWAY_ROLE(), operator.address)).wait();
   const market = (await hre.ethers.deployContract("EnergyMarket", [
     operator.address,
     await token.getAddress(),
     await registry.getAddress(),
+    await ledger.getAddress(),
   ])) as unknown as EnergyMarket;
-  return { token, registry, market, operator };
+  const metering = new TestMeteringHead(ledger, registry, operator);
+  return { token, registry, market, ledger, metering, operator };
 }
 
 /** Participants by renewable flag (the registry's flag decides an ask's renewable class). */
@@ -262,15 +278,37 @@ export async function runBook(
   const clearGas = receipts.reduce((a, r) => a + r.gasUsed, 0n);
   if (!opts.settle) return { matches, placeGas, clearGas, clearTxs: receipts.length };
 
-  // Readings (one per participant and period, reported by the operator: not counted), then
-  // tally and pay in 256-record chunks after the metering window.
+  // Readings (one device-signed reading per participant and period, anchored in one batch and
+  // proven to the market: not counted), then tally and pay in 256-record chunks after the
+  // metering window.
   await hre.network.provider.send("evm_setNextBlockTimestamp", [Number(start) + DURATION]);
   const whoOf = new Map(placed.map((p) => [p.name, p.owner]));
+  const entries = [];
   for (const [name, wh] of opts.meters ?? []) {
     const owner = whoOf.get(name);
     if (!owner) continue;
     const sell = placed.find((p) => p.name === name)!.side === "sell";
-    await market.reportMeter(periodId, owner, sell ? wh : 0, sell ? 0 : wh);
+    entries.push({
+      periodId,
+      participant: owner,
+      produced: sell ? wh : 0,
+      consumed: sell ? 0 : wh,
+    });
+  }
+  if (entries.length > 0) {
+    const batch = await stack.metering.prove(entries);
+    for (let from = 0; from < entries.length; from += 50) {
+      const to = from + 50;
+      await (
+        await market.reportReadings(
+          batch.batchId,
+          batch.readings.slice(from, to),
+          batch.signatures.slice(from, to),
+          batch.proofs.slice(from, to),
+          { gasLimit: TX_GAS_CAP },
+        )
+      ).wait();
+    }
   }
   await hre.network.provider.send("evm_setNextBlockTimestamp", [
     Number(start) + DURATION + METERING_WINDOW,

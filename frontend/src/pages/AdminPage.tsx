@@ -507,83 +507,7 @@ function OpenInterval() {
   );
 }
 
-function ReportMeter() {
-  const tx = useTx();
-  const [periodId, setPeriodId] = useState("1");
-  const [participant, setParticipant] = useState("");
-  const [produced, setProduced] = useState("0");
-  const [consumed, setConsumed] = useState("0");
-  const [note, setNote] = useState<string>();
-  const report = () => {
-    setNote(undefined);
-    try {
-      if (!isAddress(participant)) throw new Error("participant: expected an address");
-      void tx.send("Report meter", {
-        contract: "EnergyMarket",
-        functionName: "reportMeter",
-        args: [BigInt(periodId), participant, parseKwh(produced), parseKwh(consumed)],
-      });
-    } catch (e) {
-      setNote((e as Error).message);
-    }
-  };
-  return (
-    <section className="card">
-      <h2>Report metered energy</h2>
-      <p className="muted">
-        One reading per participant and delivery period, covering every interval that traded it.
-      </p>
-      <form
-        className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          report();
-        }}
-      >
-        <label>
-          Period{" "}
-          <input
-            data-testid="report-period"
-            value={periodId}
-            onChange={(e) => setPeriodId(e.target.value)}
-          />
-        </label>
-        <label>
-          Participant{" "}
-          <input
-            data-testid="report-participant"
-            value={participant}
-            onChange={(e) => setParticipant(e.target.value)}
-            placeholder="0x…"
-          />
-        </label>
-        <label>
-          Produced (kWh){" "}
-          <input
-            data-testid="report-produced"
-            value={produced}
-            onChange={(e) => setProduced(e.target.value)}
-          />
-        </label>
-        <label>
-          Consumed (kWh){" "}
-          <input
-            data-testid="report-consumed"
-            value={consumed}
-            onChange={(e) => setConsumed(e.target.value)}
-          />
-        </label>
-        <button type="submit" data-testid="report-meter">
-          Report
-        </button>
-      </form>
-      {note ? <p className="tx-error">{note}</p> : null}
-      <TxStatus state={tx.state} />
-    </section>
-  );
-}
-
-/** Operator admin: admission, meters, delivery periods and their intervals, metering. */
+/** Operator admin: admission, meters, delivery periods and their intervals. */
 export default function AdminPage(_props: { param: string }) {
   const { address } = useAccount();
   const registry = contractOf("ParticipantRegistry", appChain.id);
@@ -601,7 +525,6 @@ export default function AdminPage(_props: { param: string }) {
         {registry ? <Meters registry={registry} operator={address} /> : null}
         {market ? <OpenPeriod /> : null}
         {market ? <OpenInterval /> : null}
-        {market ? <ReportMeter /> : null}
       </div>
     </div>
   );

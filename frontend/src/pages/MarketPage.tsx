@@ -15,6 +15,8 @@ import {
 import { useTx } from "../hooks/useTx.ts";
 import { TxStatus } from "../components/TxStatus.tsx";
 import { DepthChart } from "../components/DepthChart.tsx";
+import { ProvenReadings } from "../components/ProvenReadings.tsx";
+import { appChain } from "../config/wagmi.ts";
 import {
   formatCountdown,
   formatTime,
@@ -649,6 +651,7 @@ export default function MarketPage({ param }: { param: string }) {
               now={now}
             />
           ) : null}
+          {address ? <ProvenReadings chainId={appChain.id} /> : null}
         </div>
       </div>
     </div>

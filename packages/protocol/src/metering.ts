@@ -3,6 +3,7 @@
  * builds its StandardMerkleTree from and what `MeteringLedger.leafOf` / `verifyReading` hash.
  */
 import { encodeAbiParameters, keccak256, type Address, type Hex } from "viem";
+import { z } from "zod";
 import { ReadingVerdict } from "./generated/facts.js";
 import { typedDataOf } from "./typedData.js";
 
@@ -60,4 +61,94 @@ export function meteringReadingTypedData(
       sequence: r.sequence,
     },
   } as const;
+}
+
+/**
+ * A gateway's anchored batch with everything anyone needs to prove its readings to the market
+ * (`EnergyMarket.reportReadings`): the device-signed readings, their signatures and Merkle
+ * proofs. It carries no authority: the ledger's root, the bound meters and the signatures do,
+ * so a bundle may travel by any channel (file, e-mail, IPFS) and be submitted by anyone.
+ */
+export type ReadingBundle = {
+  chainId: number;
+  ledger: Address;
+  batchId: bigint;
+  root: Hex;
+  readings: MeterReading[];
+  signatures: Hex[];
+  proofs: Hex[][];
+};
+
+const address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x address") as z.ZodType<Address>;
+const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected 32 bytes of hex") as z.ZodType<Hex>;
+const signature = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{130}$/, "expected a 65-byte signature") as z.ZodType<Hex>;
+/** A uint as JSON carries it: a decimal string (bigints do not survive JSON.stringify). */
+const uint = (bits: number) =>
+  z
+    .string()
+    .regex(/^(0|[1-9][0-9]*)$/, "expected a decimal integer string")
+    .transform((s) => BigInt(s))
+    .refine((v) => v < 1n << BigInt(bits), `expected at most ${bits} bits`);
+const verdicts = Object.values(ReadingVerdict) as number[];
+
+const readingBundleSchema = z
+  .object({
+    chainId: z.number().int().positive(),
+    ledger: address,
+    batchId: uint(256),
+    root: hex32,
+    readings: z
+      .array(
+        z.object({
+          meter: address,
+          participant: address,
+          periodId: uint(256),
+          producedWh: uint(64),
+          consumedWh: uint(64),
+          sequence: uint(64),
+          verdict: z
+            .number()
+            .int()
+            .refine((v) => verdicts.includes(v), "unknown reading verdict")
+            .transform((v) => v as ReadingVerdict),
+        }),
+      )
+      .min(1, "a bundle holds at least one reading"),
+    signatures: z.array(signature),
+    proofs: z.array(z.array(hex32)),
+  })
+  .refine(
+    (b) => b.signatures.length === b.readings.length && b.proofs.length === b.readings.length,
+    "one signature and one proof per reading",
+  );
+
+/** The bundle as JSON: uints as decimal strings. */
+export function stringifyReadingBundle(b: ReadingBundle): string {
+  return JSON.stringify(b, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
+}
+
+/**
+ * Parses a bundle's JSON, refusing anything malformed with a reason that names the field (the
+ * contracts check every proof and signature again; this only keeps garbage off the wire).
+ */
+export function parseReadingBundle(
+  text: string,
+): { ok: true; bundle: ReadingBundle } | { ok: false; reason: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: "not JSON" };
+  }
+  const parsed = readingBundleSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
+    return { ok: false, reason: `${where}${issue.message}` };
+  }
+  return { ok: true, bundle: parsed.data };
 }

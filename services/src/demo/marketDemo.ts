@@ -295,7 +295,6 @@ export async function runMarketDemo(
                   participant: owner,
                   producedWh: Math.max(0, u.actualWh[t]!),
                   consumedWh: Math.max(0, -u.actualWh[t]!),
-                  label: `meter ${u.id} @period ${periodId}`,
                 },
               ]
             : [],

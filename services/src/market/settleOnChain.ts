@@ -109,7 +109,6 @@ export async function settleBooks(
         participant: chain.address(accountOf[i]!.get(owner)!),
         producedWh: reading.producedWh,
         consumedWh: reading.consumedWh,
-        label: `meter ${owner} (book ${i})`,
       })),
     ),
   );

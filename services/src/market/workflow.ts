@@ -27,6 +27,7 @@ import {
   METER_READING_LEAF_TYPES,
   ReadingVerdict,
   type MeterReading,
+  type ReadingBundle,
   orderedClearingRecords,
   recordsAfterRestart,
   type IntervalKind,
@@ -653,15 +654,27 @@ export class MarketWorkflow {
    * proofs go to `reportReadings`, which anyone may call.
    */
   async reportMeters(
+    readings: Parameters<MarketWorkflow["proveReadings"]>[0],
+  ): Promise<StepResult & { batchId: bigint | undefined }> {
+    if (readings.length === 0) return { ...sent([]), batchId: undefined };
+    const proven = await this.proveReadings(readings);
+    const reported = await this.submitReadings(proven.bundle);
+    return { ...sent([...proven.receipts, ...reported.receipts]), batchId: proven.bundle.batchId };
+  }
+
+  /**
+   * The head-end half of `reportMeters`: binds the devices, has them sign, anchors the batch and
+   * returns the bundle (`stringifyReadingBundle` writes it for whoever submits it).
+   */
+  async proveReadings(
     readings: readonly {
       periodId: bigint;
       participant: Address;
       producedWh: number;
       consumedWh: number;
-      label?: string;
     }[],
-  ): Promise<StepResult & { batchId: bigint | undefined }> {
-    if (readings.length === 0) return { ...sent([]), batchId: undefined };
+  ): Promise<StepResult & { receipts: BatchReceipt[]; bundle: ReadingBundle }> {
+    if (readings.length === 0) throw new BaseError("no readings to prove");
     const { chain } = this;
     const chainId = chain.deployment.chainId;
     const devices = new Map<Address, LocalAccount>();
@@ -711,7 +724,7 @@ export class MarketWorkflow {
         const signature = await device.signTypedData(
           meteringReadingTypedData(chainId, this.ledger, reading),
         );
-        return { reading, signature, label: r.label ?? `meter ${r.participant} @${r.periodId}` };
+        return { reading, signature };
       }),
     );
     const tree = StandardMerkleTree.of(
@@ -732,27 +745,54 @@ export class MarketWorkflow {
       eventName: "BatchAnchored",
       logs: anchored.flatMap((r) => r.logs),
     });
-    const batchId = event!.args.batchId;
+    const bundle: ReadingBundle = {
+      chainId,
+      ledger: this.ledger,
+      batchId: event!.args.batchId,
+      root,
+      readings: signedReadings.map((r) => r.reading),
+      signatures: signedReadings.map((r) => r.signature),
+      proofs: signedReadings.map((_, i) => tree.getProof(i) as Hex[]),
+    };
+    const receipts = [...binds, ...anchored];
+    return { ...sent(receipts), receipts, bundle };
+  }
+
+  /**
+   * Proves a bundle's readings to the market (`reportReadings`, permissionless) in transactions
+   * of at most READINGS_PER_TX readings, sent by `from` (default: the operator).
+   */
+  async submitReadings(
+    bundle: ReadingBundle,
+    from: number = this.operator,
+  ): Promise<StepResult & { receipts: BatchReceipt[] }> {
     const reports: BatchTx[] = [];
-    for (let from = 0; from < signedReadings.length; from += READINGS_PER_TX) {
-      const part = signedReadings.slice(from, from + READINGS_PER_TX);
-      const proofs = part.map((_, k) => tree.getProof(from + k) as Hex[]);
+    for (let start = 0; start < bundle.readings.length; start += READINGS_PER_TX) {
+      const end = start + READINGS_PER_TX;
+      const part = bundle.readings.slice(start, end);
+      const first = part[0]!;
+      const label = `meter ${first.participant} @${first.periodId}`;
       reports.push(
         call(
-          part.length === 1 ? part[0]!.label : `${part[0]!.label} (+${part.length - 1})`,
-          this.operator,
+          part.length === 1 ? label : `${label} (+${part.length - 1})`,
+          from,
           80_000n + 60_000n * BigInt(part.length),
           {
             address: this.market,
             abi: market,
             functionName: "reportReadings",
-            args: [batchId, part.map((r) => r.reading), part.map((r) => r.signature), proofs],
+            args: [
+              bundle.batchId,
+              part,
+              bundle.signatures.slice(start, end),
+              bundle.proofs.slice(start, end),
+            ],
           },
         ),
       );
     }
-    const reported = await chain.sendBatch(reports);
-    return { ...sent([...binds, ...anchored, ...reported]), batchId };
+    const receipts = await this.chain.sendBatch(reports);
+    return { ...sent(receipts), receipts };
   }
 
   /**
