@@ -1,0 +1,411 @@
+import { appendFile, mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { getAddress, parseEventLogs, recoverTypedDataAddress, type Address, type Hex } from "viem";
+import { BaseError, ConflictError, NotFoundError } from "@gridledger/domain/errors";
+import {
+  abis,
+  meteringReadingTypedData,
+  meterReadingLeafValues,
+  METER_READING_LEAF_TYPES,
+  ReadingVerdict,
+  type MeterReading,
+  type ReadingBundle,
+} from "@gridledger/protocol";
+import type { ChainSession } from "../chain/session.ts";
+import type { ContentStore } from "../storage/contentStore.ts";
+
+/** A reading as its device sends it: everything but the gateway's verdict, and its signature. */
+export type SignedReading = { reading: Omit<MeterReading, "verdict">; signature: Hex };
+
+/** Why the gateway refused a submission (nothing of it is kept). */
+export type RefusalReason =
+  "bad-signature" | "meter-not-bound" | "stale-sequence" | "duplicate-period" | "empty";
+
+/** A submission the gateway refused, whole: its readings were not journalled. */
+export class ReadingRefusedError extends ConflictError {
+  override name = "ReadingRefusedError";
+  constructor(
+    readonly reason: RefusalReason,
+    readonly index: number,
+    message: string,
+  ) {
+    super(`reading ${index}: ${message}`);
+  }
+}
+
+/** A batch whose IPFS document does not rebuild the root anchored on-chain. */
+export class BatchMismatchError extends BaseError {
+  override name = "BatchMismatchError";
+}
+
+/** The batch document stored in IPFS: the readings with verdicts, signatures and the root. */
+export type BatchDocument = {
+  kind: "gridledger/meter-batch/v1";
+  chainId: number;
+  ledger: Address;
+  root: Hex;
+  readings: (Omit<MeterReading, "periodId" | "producedWh" | "consumedWh" | "sequence"> & {
+    periodId: string;
+    producedWh: string;
+    consumedWh: string;
+    sequence: string;
+  })[];
+  signatures: Hex[];
+  /** Aggregators' figures compared with each reading (cross-source trusted comparison). */
+  comparisons: { index: number; source: string; wh: string; deviationPct: number }[];
+};
+
+/** An aggregator's figure for one meter and period (net Wh: produced − consumed). */
+export type ReportedFigure = { source: string; meter: Address; periodId: bigint; netWh: bigint };
+
+/** Cross-source tolerance of the routine comparison (000 IV.B: ±10 %). */
+export const CROSS_SOURCE_PCT = 10;
+
+type JournalLine =
+  | { t: "reading"; reading: Record<string, string | number>; signature: Hex }
+  | { t: "reported"; source: string; meter: Address; periodId: string; netWh: string }
+  | { t: "sealed"; upTo: number; reportedUpTo: number; batchId: string; root: Hex; cid: string };
+
+const key = (meter: Address, periodId: bigint) => `${meter}:${periodId}`;
+
+/**
+ * The metering gateway (decision 0206): takes device-signed readings, checks each signature, the
+ * meter's binding to the participant and its strictly increasing sequence, journals what it
+ * accepts (append-only, so a restart loses nothing and reorders nothing), and seals the pending
+ * readings into a batch: a verdict per reading from the cross-source comparison with the
+ * aggregators' figures, the document in IPFS, the StandardMerkleTree root anchored in the
+ * MeteringLedger with its CID. It can carry, delay or withhold a reading, never alter one: the
+ * market checks each device signature again.
+ */
+export class MeteringGateway {
+  readonly #pending: SignedReading[] = [];
+  readonly #reported: ReportedFigure[] = [];
+  readonly #lastSequence = new Map<Address, bigint>();
+  readonly #seenPeriods = new Set<string>();
+  readonly #journal: string;
+  /** Journal counts: readings and aggregator figures in total, and how many are sealed. */
+  #totalReadings = 0;
+  #sealedReadings = 0;
+  #totalReported = 0;
+  #sealedReported = 0;
+
+  private constructor(
+    readonly chain: ChainSession,
+    readonly store: ContentStore,
+    readonly gateway: number,
+    journalDir: string,
+  ) {
+    this.#journal = path.join(journalDir, "metering-journal.jsonl");
+  }
+
+  /** Opens the gateway, replaying its journal in `journalDir` (created if missing). */
+  static async open(options: {
+    chain: ChainSession;
+    store: ContentStore;
+    /** Account index of the gateway's signer (GATEWAY_ROLE in the MeteringLedger). */
+    gateway: number;
+    journalDir: string;
+  }): Promise<MeteringGateway> {
+    const g = new MeteringGateway(
+      options.chain,
+      options.store,
+      options.gateway,
+      options.journalDir,
+    );
+    await mkdir(options.journalDir, { recursive: true });
+    const text = await readFile(g.#journal, "utf8").catch(() => "");
+    let sealedUpTo = 0;
+    let reportedUpTo = 0;
+    const readings: SignedReading[] = [];
+    const reported: ReportedFigure[] = [];
+    for (const line of text.split("\n")) {
+      if (!line.trim()) continue;
+      const entry = JSON.parse(line) as JournalLine;
+      if (entry.t === "reading") {
+        const r = entry.reading;
+        const reading = {
+          meter: r.meter as Address,
+          participant: r.participant as Address,
+          periodId: BigInt(r.periodId!),
+          producedWh: BigInt(r.producedWh!),
+          consumedWh: BigInt(r.consumedWh!),
+          sequence: BigInt(r.sequence!),
+        };
+        readings.push({ reading, signature: entry.signature });
+        g.#lastSequence.set(reading.meter, reading.sequence);
+        g.#seenPeriods.add(key(reading.meter, reading.periodId));
+      } else if (entry.t === "reported") {
+        reported.push({ ...entry, periodId: BigInt(entry.periodId), netWh: BigInt(entry.netWh) });
+      } else {
+        sealedUpTo = entry.upTo;
+        reportedUpTo = entry.reportedUpTo;
+      }
+    }
+    g.#pending.push(...readings.slice(sealedUpTo));
+    g.#reported.push(...reported.slice(reportedUpTo));
+    g.#totalReadings = readings.length;
+    g.#sealedReadings = sealedUpTo;
+    g.#totalReported = reported.length;
+    g.#sealedReported = reportedUpTo;
+    return g;
+  }
+
+  get ledger(): Address {
+    return getAddress(this.chain.deployment.contracts.MeteringLedger!.address);
+  }
+  get registry(): Address {
+    return getAddress(this.chain.deployment.contracts.ParticipantRegistry!.address);
+  }
+
+  /** Readings accepted and not yet sealed into a batch, in arrival order. */
+  get pending(): readonly SignedReading[] {
+    return this.#pending;
+  }
+
+  /**
+   * Accepts a submission of device-signed readings, all or nothing: each must be signed by its
+   * meter, the meter bound to the participant it names, its sequence above the meter's last and
+   * its (meter, period) not yet read. Journalled before it counts.
+   */
+  async accept(submission: readonly SignedReading[]): Promise<{ accepted: number }> {
+    if (submission.length === 0) throw new ReadingRefusedError("empty", 0, "no readings");
+    const chainId = this.chain.deployment.chainId;
+    const sequences = new Map(this.#lastSequence);
+    const periods = new Set<string>();
+    // Bindings are read afresh for every submission (a revoked meter stops at once), once per meter.
+    const bindings = new Map<Address, Promise<Address>>();
+    for (const [i, { reading, signature }] of submission.entries()) {
+      const meter = getAddress(reading.meter);
+      let signer: Address;
+      try {
+        signer = await recoverTypedDataAddress({
+          ...meteringReadingTypedData(chainId, this.ledger, reading),
+          signature,
+        });
+      } catch {
+        throw new ReadingRefusedError("bad-signature", i, "the signature does not parse");
+      }
+      if (signer !== meter) {
+        throw new ReadingRefusedError(
+          "bad-signature",
+          i,
+          `signed by ${signer}, not meter ${meter}`,
+        );
+      }
+      if (!bindings.has(meter)) bindings.set(meter, this.#participantOf(meter));
+      const bound = await bindings.get(meter)!;
+      if (bound !== getAddress(reading.participant)) {
+        throw new ReadingRefusedError(
+          "meter-not-bound",
+          i,
+          `meter ${meter} is bound to ${bound}, not to ${reading.participant}`,
+        );
+      }
+      const last = sequences.get(meter) ?? 0n;
+      if (reading.sequence <= last) {
+        throw new ReadingRefusedError(
+          "stale-sequence",
+          i,
+          `sequence ${reading.sequence} of meter ${meter} is not above its last ${last} (a replay or a reordering)`,
+        );
+      }
+      const k = key(meter, reading.periodId);
+      if (this.#seenPeriods.has(k) || periods.has(k)) {
+        throw new ReadingRefusedError(
+          "duplicate-period",
+          i,
+          `meter ${meter} already read period ${reading.periodId}`,
+        );
+      }
+      sequences.set(meter, reading.sequence);
+      periods.add(k);
+    }
+    const lines = submission.map(
+      ({ reading, signature }) =>
+        JSON.stringify({
+          t: "reading",
+          reading: {
+            meter: getAddress(reading.meter),
+            participant: getAddress(reading.participant),
+            periodId: reading.periodId.toString(),
+            producedWh: reading.producedWh.toString(),
+            consumedWh: reading.consumedWh.toString(),
+            sequence: reading.sequence.toString(),
+          },
+          signature,
+        } satisfies JournalLine) + "\n",
+    );
+    await appendFile(this.#journal, lines.join(""));
+    for (const s of submission) {
+      const meter = getAddress(s.reading.meter);
+      this.#pending.push({ ...s, reading: { ...s.reading, meter } });
+      this.#seenPeriods.add(key(meter, s.reading.periodId));
+    }
+    for (const [m, q] of sequences) this.#lastSequence.set(m, q);
+    this.#totalReadings += submission.length;
+    return { accepted: submission.length };
+  }
+
+  /** Records an aggregator's figures for the cross-source comparison of the next batch. */
+  async report(figures: readonly ReportedFigure[]): Promise<void> {
+    if (figures.length === 0) return;
+    const lines = figures.map(
+      (f) =>
+        JSON.stringify({
+          t: "reported",
+          source: f.source,
+          meter: getAddress(f.meter),
+          periodId: f.periodId.toString(),
+          netWh: f.netWh.toString(),
+        } satisfies JournalLine) + "\n",
+    );
+    await appendFile(this.#journal, lines.join(""));
+    this.#reported.push(...figures.map((f) => ({ ...f, meter: getAddress(f.meter) })));
+    this.#totalReported += figures.length;
+  }
+
+  /**
+   * Seals every pending reading into one batch: verdicts, IPFS document, anchored root. Returns
+   * the bundle anyone can submit to the market.
+   */
+  async seal(): Promise<ReadingBundle & { cid: string; untrusted: number }> {
+    if (this.#pending.length === 0) throw new NotFoundError("no pending readings to seal");
+    const readings: MeterReading[] = [];
+    const comparisons: BatchDocument["comparisons"] = [];
+    for (const [index, { reading }] of this.#pending.entries()) {
+      const device = reading.producedWh - reading.consumedWh;
+      let verdict: ReadingVerdict = ReadingVerdict.Trusted;
+      for (const f of this.#reported) {
+        if (f.meter !== reading.meter || f.periodId !== reading.periodId) continue;
+        const deviationPct = deviation(f.netWh, device);
+        comparisons.push({ index, source: f.source, wh: f.netWh.toString(), deviationPct });
+        if (deviationPct > CROSS_SOURCE_PCT) verdict = ReadingVerdict.Untrusted;
+      }
+      readings.push({ ...reading, verdict });
+    }
+    const tree = StandardMerkleTree.of(readings.map(meterReadingLeafValues), [
+      ...METER_READING_LEAF_TYPES,
+    ]);
+    const root = tree.root as Hex;
+    const signatures = this.#pending.map((p) => p.signature);
+    const doc: BatchDocument = {
+      kind: "gridledger/meter-batch/v1",
+      chainId: this.chain.deployment.chainId,
+      ledger: this.ledger,
+      root,
+      readings: readings.map((r) => ({
+        ...r,
+        periodId: r.periodId.toString(),
+        producedWh: r.producedWh.toString(),
+        consumedWh: r.consumedWh.toString(),
+        sequence: r.sequence.toString(),
+      })),
+      signatures,
+      comparisons,
+    };
+    const { cid } = await this.store.putJson(doc);
+    // A restart between anchoring and journalling the seal finds the root already anchored.
+    let batchId = await this.chain.publicClient.readContract({
+      address: this.ledger,
+      abi: abis.MeteringLedger,
+      functionName: "batchIdOf",
+      args: [root],
+    });
+    if (batchId === 0n) {
+      const tx = await this.chain.write(`anchor meter batch ${root.slice(0, 10)}`, this.gateway, {
+        address: this.ledger,
+        abi: abis.MeteringLedger,
+        functionName: "anchorBatch",
+        args: [root, readings.length, cid],
+      });
+      const receipt = await this.chain.publicClient.getTransactionReceipt({ hash: tx.hash });
+      const [event] = parseEventLogs({
+        abi: abis.MeteringLedger,
+        eventName: "BatchAnchored",
+        logs: receipt.logs,
+      });
+      batchId = event!.args.batchId;
+    }
+    this.#sealedReadings = this.#totalReadings;
+    this.#sealedReported = this.#totalReported;
+    await appendFile(
+      this.#journal,
+      JSON.stringify({
+        t: "sealed",
+        upTo: this.#sealedReadings,
+        reportedUpTo: this.#sealedReported,
+        batchId: batchId.toString(),
+        root,
+        cid,
+      } satisfies JournalLine) + "\n",
+    );
+    this.#pending.length = 0;
+    this.#reported.length = 0;
+    return {
+      chainId: this.chain.deployment.chainId,
+      ledger: this.ledger,
+      batchId,
+      root,
+      readings,
+      signatures,
+      proofs: readings.map((_, i) => tree.getProof(i) as Hex[]),
+      cid,
+      untrusted: readings.filter((r) => r.verdict !== ReadingVerdict.Trusted).length,
+    };
+  }
+
+  /**
+   * Re-verifies an anchored batch from the chain and IPFS alone (what an auditor runs): the CID
+   * from its BatchAnchored event, the document from the content store, the root rebuilt from the
+   * document's readings and compared with the one on-chain.
+   */
+  async verifyBatch(batchId: bigint): Promise<{ root: Hex; cid: string; readings: number }> {
+    const events = await this.chain.publicClient.getContractEvents({
+      address: this.ledger,
+      abi: abis.MeteringLedger,
+      eventName: "BatchAnchored",
+      args: { batchId },
+      fromBlock: BigInt(this.chain.deployment.contracts.MeteringLedger!.deployedOnBlock),
+    });
+    const event = events[0];
+    if (!event) throw new NotFoundError(`meter batch ${batchId} is not anchored`);
+    const { root, cid } = event.args as { root: Hex; cid: string };
+    const doc = (await this.store.getJson(cid)) as BatchDocument;
+    const tree = StandardMerkleTree.of(
+      doc.readings.map((r) =>
+        meterReadingLeafValues({
+          ...r,
+          periodId: BigInt(r.periodId),
+          producedWh: BigInt(r.producedWh),
+          consumedWh: BigInt(r.consumedWh),
+          sequence: BigInt(r.sequence),
+        }),
+      ),
+      [...METER_READING_LEAF_TYPES],
+    );
+    if (tree.root !== root) {
+      throw new BatchMismatchError(
+        `meter batch ${batchId}: its IPFS document ${cid} rebuilds root ${tree.root}, the chain anchored ${root}`,
+      );
+    }
+    return { root, cid, readings: doc.readings.length };
+  }
+
+  #participantOf(meter: Address): Promise<Address> {
+    return this.chain.publicClient.readContract({
+      address: this.registry,
+      abi: abis.ParticipantRegistry,
+      functionName: "participantOfMeter",
+      args: [meter],
+    });
+  }
+}
+
+/** |reported − device| / |device| in %, two decimals; zero device energy compares absolutely. */
+function deviation(reported: bigint, device: bigint): number {
+  const diff = reported > device ? reported - device : device - reported;
+  if (device === 0n) return diff === 0n ? 0 : 100;
+  const abs = device < 0n ? -device : device;
+  return Number((diff * 10_000n) / abs) / 100;
+}
