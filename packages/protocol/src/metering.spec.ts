@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ReadingVerdict } from "./generated/facts.js";
-import { parseReadingBundle, stringifyReadingBundle, type ReadingBundle } from "./metering.js";
+import { hashTypedData } from "viem";
+import {
+  meteringReadingDigester,
+  meteringReadingTypedData,
+  parseReadingBundle,
+  stringifyReadingBundle,
+  type ReadingBundle,
+} from "./metering.js";
 
 const bundle: ReadingBundle = {
   chainId: 31337,
@@ -61,5 +68,28 @@ describe("reading bundles", () => {
       expect(parsed.ok, text).toBe(false);
       if (!parsed.ok) expect(parsed.reason).toContain(reason);
     }
+  });
+});
+
+describe("meteringReadingDigester", () => {
+  it("gives viem's EIP-712 digest for any reading", () => {
+    const ledger = bundle.ledger;
+    const digest = meteringReadingDigester(31337, ledger);
+    let seed = 7n;
+    const next = (bits: bigint) =>
+      (seed = (seed * 6364136223846793005n + 1442695040888963407n) % (1n << 64n)) % (1n << bits);
+    for (let i = 0; i < 50; i++) {
+      const r = {
+        meter: bundle.readings[0]!.meter,
+        periodId: next(64n) << 8n,
+        producedWh: next(64n),
+        consumedWh: next(32n),
+        sequence: next(48n),
+      };
+      expect(digest(r)).toBe(hashTypedData(meteringReadingTypedData(31337, ledger, r)));
+    }
+    expect(meteringReadingDigester(1, ledger)(bundle.readings[0]!)).not.toBe(
+      digest(bundle.readings[0]!),
+    );
   });
 });

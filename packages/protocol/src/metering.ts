@@ -2,9 +2,18 @@
  * The MeteringLedger's leaf encoding and the reading a meter signs: what the metering gateway
  * builds its StandardMerkleTree from and what `MeteringLedger.leafOf` / `verifyReading` hash.
  */
-import { encodeAbiParameters, keccak256, type Address, type Hex } from "viem";
+import {
+  concat,
+  encodeAbiParameters,
+  domainSeparator,
+  keccak256,
+  numberToHex,
+  pad,
+  type Address,
+  type Hex,
+} from "viem";
 import { z } from "zod";
-import { ReadingVerdict } from "./generated/facts.js";
+import { constants, ReadingVerdict } from "./generated/facts.js";
 import { typedDataOf } from "./typedData.js";
 
 /** One reading as the MeteringLedger's `Reading` struct carries it. */
@@ -61,6 +70,39 @@ export function meteringReadingTypedData(
       sequence: r.sequence,
     },
   } as const;
+}
+
+/**
+ * The EIP-712 digest a meter signs, computed with the domain separator hashed once: the same
+ * bytes as `hashTypedData(meteringReadingTypedData(...))` (tested), at a fraction of the cost,
+ * for a gateway that checks thousands of readings a second.
+ */
+export function meteringReadingDigester(
+  chainId: number,
+  ledger: Address,
+): (r: Pick<MeterReading, "meter" | "periodId" | "producedWh" | "consumedWh" | "sequence">) => Hex {
+  const separator = domainSeparator({
+    domain: typedDataOf("MeteringLedger", chainId, ledger).domain,
+  });
+  const word = (v: bigint) => numberToHex(v, { size: 32 });
+  const typehash = constants.MeteringLedger.METER_READING_TYPEHASH as Hex;
+  return (r) =>
+    keccak256(
+      concat([
+        "0x1901",
+        separator,
+        keccak256(
+          concat([
+            typehash,
+            pad(r.meter),
+            word(r.periodId),
+            word(r.producedWh),
+            word(r.consumedWh),
+            word(r.sequence),
+          ]),
+        ),
+      ]),
+    );
 }
 
 /**

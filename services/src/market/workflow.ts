@@ -800,12 +800,15 @@ export class MarketWorkflow {
    * participant gets the same meter on every run against this chain.
    */
   deviceOf(participant: Address): LocalAccount {
-    return privateKeyToAccount(
-      keccak256(
-        encodePacked(
-          ["bytes32", "string", "address"],
-          [this.chain.privateKey(this.operator), "gridledger/device", participant],
-        ),
+    return privateKeyToAccount(this.deviceKeyOf(participant));
+  }
+
+  /** The private key behind `deviceOf(participant)` (simulated devices only). */
+  deviceKeyOf(participant: Address): Hex {
+    return keccak256(
+      encodePacked(
+        ["bytes32", "string", "address"],
+        [this.chain.privateKey(this.operator), "gridledger/device", participant],
       ),
     );
   }

@@ -1,11 +1,21 @@
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { getAddress, parseEventLogs, recoverTypedDataAddress, type Address, type Hex } from "viem";
+import secp256k1 from "secp256k1";
+import {
+  getAbiItem,
+  getAddress,
+  hexToBytes,
+  keccak256,
+  parseEventLogs,
+  toHex,
+  type Address,
+  type Hex,
+} from "viem";
 import { BaseError, ConflictError, NotFoundError } from "@gridledger/domain/errors";
 import {
   abis,
-  meteringReadingTypedData,
+  meteringReadingDigester,
   meterReadingLeafValues,
   METER_READING_LEAF_TYPES,
   ReadingVerdict,
@@ -84,6 +94,9 @@ export class MeteringGateway {
   readonly #lastSequence = new Map<Address, bigint>();
   readonly #seenPeriods = new Set<string>();
   readonly #journal: string;
+  /** Meter → participant as of block `#bindingsAt` (see `#bindingsOf`). */
+  readonly #binding = new Map<Address, Address>();
+  #bindingsAt: bigint | undefined;
   /** Journal counts: readings and aggregator figures in total, and how many are sealed. */
   #totalReadings = 0;
   #sealedReadings = 0;
@@ -170,20 +183,16 @@ export class MeteringGateway {
    */
   async accept(submission: readonly SignedReading[]): Promise<{ accepted: number }> {
     if (submission.length === 0) throw new ReadingRefusedError("empty", 0, "no readings");
-    const chainId = this.chain.deployment.chainId;
+    const digest = meteringReadingDigester(this.chain.deployment.chainId, this.ledger);
     const sequences = new Map(this.#lastSequence);
     const periods = new Set<string>();
-    // Bindings are read afresh for every submission (a revoked meter stops at once), once per meter.
-    const bindings = new Map<Address, Promise<Address>>();
+    const bindings = await this.#bindingsOf([
+      ...new Set(submission.map((s) => getAddress(s.reading.meter))),
+    ]);
     for (const [i, { reading, signature }] of submission.entries()) {
       const meter = getAddress(reading.meter);
-      let signer: Address;
-      try {
-        signer = await recoverTypedDataAddress({
-          ...meteringReadingTypedData(chainId, this.ledger, reading),
-          signature,
-        });
-      } catch {
+      const signer = recoverSigner(digest(reading), signature);
+      if (signer === undefined) {
         throw new ReadingRefusedError("bad-signature", i, "the signature does not parse");
       }
       if (signer !== meter) {
@@ -193,13 +202,12 @@ export class MeteringGateway {
           `signed by ${signer}, not meter ${meter}`,
         );
       }
-      if (!bindings.has(meter)) bindings.set(meter, this.#participantOf(meter));
-      const bound = await bindings.get(meter)!;
-      if (bound !== getAddress(reading.participant)) {
+      const participant = bindings.get(meter)!;
+      if (participant !== getAddress(reading.participant)) {
         throw new ReadingRefusedError(
           "meter-not-bound",
           i,
-          `meter ${meter} is bound to ${bound}, not to ${reading.participant}`,
+          `meter ${meter} is bound to ${participant}, not to ${reading.participant}`,
         );
       }
       const last = sequences.get(meter) ?? 0n;
@@ -392,13 +400,40 @@ export class MeteringGateway {
     return { root, cid, readings: doc.readings.length };
   }
 
-  #participantOf(meter: Address): Promise<Address> {
-    return this.chain.publicClient.readContract({
-      address: this.registry,
-      abi: abis.ParticipantRegistry,
-      functionName: "participantOfMeter",
-      args: [meter],
-    });
+  /**
+   * The participant each meter is bound to as of the latest block: cached, and every cached
+   * meter that a MeterBound or MeterRevoked event touched since the last look is read again, so
+   * a revoked meter stops at once at one log query per submission.
+   */
+  async #bindingsOf(meters: readonly Address[]): Promise<Map<Address, Address>> {
+    const head = await this.chain.publicClient.getBlockNumber({ cacheTime: 0 });
+    if (this.#bindingsAt !== undefined && head > this.#bindingsAt) {
+      const logs = await this.chain.publicClient.getLogs({
+        address: this.registry,
+        events: [
+          getAbiItem({ abi: abis.ParticipantRegistry, name: "MeterBound" }),
+          getAbiItem({ abi: abis.ParticipantRegistry, name: "MeterRevoked" }),
+        ],
+        fromBlock: this.#bindingsAt + 1n,
+        toBlock: head,
+      });
+      for (const log of logs) this.#binding.delete(getAddress(log.args.meter!));
+    }
+    this.#bindingsAt = head;
+    const missing = meters.filter((m) => !this.#binding.has(m));
+    const bound = await Promise.all(
+      missing.map((meter) =>
+        this.chain.publicClient.readContract({
+          address: this.registry,
+          abi: abis.ParticipantRegistry,
+          functionName: "participantOfMeter",
+          args: [meter],
+          blockNumber: head,
+        }),
+      ),
+    );
+    missing.forEach((m, i) => this.#binding.set(m, bound[i]!));
+    return new Map(meters.map((m) => [m, this.#binding.get(m)!]));
   }
 }
 
@@ -408,4 +443,26 @@ function deviation(reported: bigint, device: bigint): number {
   if (device === 0n) return diff === 0n ? 0 : 100;
   const abs = device < 0n ? -device : device;
   return Number((diff * 10_000n) / abs) / 100;
+}
+
+/** secp256k1's group order halved: OpenZeppelin's ECDSA refuses a larger `s` (malleability). */
+const HALF_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
+
+/**
+ * The address that signed `digest`, or undefined for a malformed or malleable signature: the
+ * native secp256k1 (prebuilt for Linux x64; pure JS elsewhere), ~40× viem's pure-JS recovery,
+ * with the contract's acceptance rules (65 bytes, v 27/28, low s).
+ */
+function recoverSigner(digest: Hex, signature: Hex): Address | undefined {
+  if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) return undefined;
+  const bytes = hexToBytes(signature);
+  const v = bytes[64]!;
+  if (v !== 27 && v !== 28) return undefined;
+  if (BigInt(toHex(bytes.subarray(32, 64))) > HALF_ORDER) return undefined;
+  try {
+    const pub = secp256k1.ecdsaRecover(bytes.subarray(0, 64), v - 27, hexToBytes(digest), false);
+    return getAddress(`0x${keccak256(pub.subarray(1)).slice(-40)}`);
+  } catch {
+    return undefined;
+  }
 }

@@ -141,6 +141,15 @@ describe("metering gateway", () => {
     expect((await refusal(g, [forged])).reason).toBe("bad-signature");
     const garbled = { ...(await signed(0, 3n, 6n, 1n)), signature: "0x1234" as Hex };
     expect((await refusal(g, [garbled])).reason).toBe("bad-signature");
+    // The same signature made malleable (s → n − s, v flipped): valid ECDSA, refused as the
+    // contract refuses it.
+    const genuine = await signed(0, 3n, 6n, 1_000n);
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    const sig = genuine.signature.slice(2);
+    const highS = (n - BigInt(`0x${sig.slice(64, 128)}`)).toString(16).padStart(64, "0");
+    const flippedV = sig.slice(128) === "1b" ? "1c" : "1b";
+    const malleable = { ...genuine, signature: `0x${sig.slice(0, 64)}${highS}${flippedV}` as Hex };
+    expect((await refusal(g, [malleable])).reason).toBe("bad-signature");
     // A genuine signature over different numbers: the gateway cannot alter a reading either.
     const altered = await signed(0, 3n, 6n, 1_000n);
     altered.reading = { ...altered.reading, producedWh: 5_000n };
@@ -173,6 +182,47 @@ describe("metering gateway", () => {
     expect(g.pending.map((p) => p.reading.periodId)).toEqual([2n]);
     await g.accept([await signed(1, 3n, 2n, 1n)]);
     expect(g.pending).toHaveLength(2);
+  });
+
+  it("stops a revoked meter at once, though it read the binding before", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gl-gateway-"));
+    const g = await MeteringGateway.open({ chain, store, gateway: OPERATOR, journalDir: dir });
+    const registry = getAddress(chain.deployment.contracts.ParticipantRegistry!.address);
+    const spare = device("revoked later");
+    const participant = participants[2]!;
+    const expiry = BigInt((await chain.latestTimestamp()) + 86_400);
+    const signature = await chain.wallet(OPERATOR).signTypedData({
+      ...meterCertificateTypedData(chain.deployment.chainId, registry),
+      message: { meter: spare.address, participant, expiry, nonce: 99n },
+    });
+    await chain.write("bind spare", OPERATOR, {
+      address: registry,
+      abi: abis.ParticipantRegistry,
+      functionName: "bindMeter",
+      args: [spare.address, participant, expiry, 99n, signature],
+    });
+    const read = async (periodId: bigint, sequence: bigint): Promise<SignedReading> => {
+      const reading = {
+        meter: spare.address,
+        participant,
+        periodId,
+        producedWh: 1n,
+        consumedWh: 0n,
+        sequence,
+      };
+      const sig = await spare.signTypedData(
+        meteringReadingTypedData(chain.deployment.chainId, ledger, reading),
+      );
+      return { reading, signature: sig };
+    };
+    await g.accept([await read(70n, 1n)]);
+    await chain.write("revoke spare", OPERATOR, {
+      address: registry,
+      abi: abis.ParticipantRegistry,
+      functionName: "revokeMeter",
+      args: [spare.address],
+    });
+    expect((await refusal(g, [await read(71n, 2n)])).reason).toBe("meter-not-bound");
   });
 
   it("loses nothing across a restart: pending readings, sequences and the sealed mark", async () => {
