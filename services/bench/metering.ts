@@ -9,7 +9,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import secp256k1 from "secp256k1";
 import { hexToBytes, keccak256, toHex, type Hex } from "viem";
-import { meteringReadingDigester, ParticipantKind } from "@gridledger/protocol";
+import { abis, meteringReadingDigester, ParticipantKind } from "@gridledger/protocol";
 import { REPO_ROOT } from "../src/chain/devnet.ts";
 import { connectChainSession } from "../src/chain/session.ts";
 import { MarketWorkflow } from "../src/market/workflow.ts";
@@ -114,6 +114,14 @@ try {
   const readings = PARTICIPANTS * PERIODS;
   if (sealed.readings.length !== readings) throw new Error("the batch lost readings");
   await gateway.verifyBatch(sealed.batchId);
+  for (const i of [0, Math.floor(readings / 2), readings - 1]) {
+    await chain.publicClient.readContract({
+      address: gateway.ledger,
+      abi: abis.MeteringLedger,
+      functionName: "verifyReading",
+      args: [sealed.batchId, sealed.readings[i]!, sealed.signatures[i]!, sealed.proofs[i]!],
+    });
+  }
 
   const figures = {
     gateway_readings_per_s: Math.round(readings / ((t3 - t0) / 1_000)),

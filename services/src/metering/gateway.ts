@@ -1,6 +1,6 @@
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { SimpleMerkleTree } from "@openzeppelin/merkle-tree";
 import secp256k1 from "secp256k1";
 import {
   getAbiItem,
@@ -16,8 +16,7 @@ import { BaseError, ConflictError, NotFoundError } from "@gridledger/domain/erro
 import {
   abis,
   meteringReadingDigester,
-  meterReadingLeafValues,
-  METER_READING_LEAF_TYPES,
+  meterReadingLeaf,
   ReadingVerdict,
   type MeterReading,
   type ReadingBundle,
@@ -181,29 +180,36 @@ export class MeteringGateway {
    * meter, the meter bound to the participant it names, its sequence above the meter's last and
    * its (meter, period) not yet read. Journalled before it counts.
    */
-  async accept(submission: readonly SignedReading[]): Promise<{ accepted: number }> {
-    if (submission.length === 0) throw new ReadingRefusedError("empty", 0, "no readings");
+  async accept(raw: readonly SignedReading[]): Promise<{ accepted: number }> {
+    if (raw.length === 0) throw new ReadingRefusedError("empty", 0, "no readings");
+    // Checksummed addresses from here on, so the journal and the maps hold one spelling.
+    const submission = raw.map(({ reading, signature }) => ({
+      reading: {
+        ...reading,
+        meter: getAddress(reading.meter),
+        participant: getAddress(reading.participant),
+      },
+      signature,
+    }));
     const digest = meteringReadingDigester(this.chain.deployment.chainId, this.ledger);
     const sequences = new Map(this.#lastSequence);
     const periods = new Set<string>();
-    const bindings = await this.#bindingsOf([
-      ...new Set(submission.map((s) => getAddress(s.reading.meter))),
-    ]);
+    const bindings = await this.#bindingsOf([...new Set(submission.map((s) => s.reading.meter))]);
     for (const [i, { reading, signature }] of submission.entries()) {
-      const meter = getAddress(reading.meter);
+      const { meter } = reading;
       const signer = recoverSigner(digest(reading), signature);
       if (signer === undefined) {
         throw new ReadingRefusedError("bad-signature", i, "the signature does not parse");
       }
-      if (signer !== meter) {
+      if (signer !== meter.toLowerCase()) {
         throw new ReadingRefusedError(
           "bad-signature",
           i,
-          `signed by ${signer}, not meter ${meter}`,
+          `signed by ${getAddress(signer)}, not meter ${meter}`,
         );
       }
       const participant = bindings.get(meter)!;
-      if (participant !== getAddress(reading.participant)) {
+      if (participant !== reading.participant) {
         throw new ReadingRefusedError(
           "meter-not-bound",
           i,
@@ -234,8 +240,8 @@ export class MeteringGateway {
         JSON.stringify({
           t: "reading",
           reading: {
-            meter: getAddress(reading.meter),
-            participant: getAddress(reading.participant),
+            meter: reading.meter,
+            participant: reading.participant,
             periodId: reading.periodId.toString(),
             producedWh: reading.producedWh.toString(),
             consumedWh: reading.consumedWh.toString(),
@@ -246,9 +252,8 @@ export class MeteringGateway {
     );
     await appendFile(this.#journal, lines.join(""));
     for (const s of submission) {
-      const meter = getAddress(s.reading.meter);
-      this.#pending.push({ ...s, reading: { ...s.reading, meter } });
-      this.#seenPeriods.add(key(meter, s.reading.periodId));
+      this.#pending.push(s);
+      this.#seenPeriods.add(key(s.reading.meter, s.reading.periodId));
     }
     for (const [m, q] of sequences) this.#lastSequence.set(m, q);
     this.#totalReadings += submission.length;
@@ -292,9 +297,9 @@ export class MeteringGateway {
       }
       readings.push({ ...reading, verdict });
     }
-    const tree = StandardMerkleTree.of(readings.map(meterReadingLeafValues), [
-      ...METER_READING_LEAF_TYPES,
-    ]);
+    // The StandardMerkleTree of the leaf encoding (same root and proofs, tested), built from
+    // leaf hashes: a third of the time for thousands of readings.
+    const tree = SimpleMerkleTree.of(readings.map(meterReadingLeaf), { sortLeaves: true });
     const root = tree.root as Hex;
     const signatures = this.#pending.map((p) => p.signature);
     const doc: BatchDocument = {
@@ -357,7 +362,7 @@ export class MeteringGateway {
       root,
       readings,
       signatures,
-      proofs: readings.map((_, i) => tree.getProof(i) as Hex[]),
+      proofs: allProofs(tree),
       cid,
       untrusted: readings.filter((r) => r.verdict !== ReadingVerdict.Trusted).length,
     };
@@ -380,9 +385,9 @@ export class MeteringGateway {
     if (!event) throw new NotFoundError(`meter batch ${batchId} is not anchored`);
     const { root, cid } = event.args as { root: Hex; cid: string };
     const doc = (await this.store.getJson(cid)) as BatchDocument;
-    const tree = StandardMerkleTree.of(
+    const tree = SimpleMerkleTree.of(
       doc.readings.map((r) =>
-        meterReadingLeafValues({
+        meterReadingLeaf({
           ...r,
           periodId: BigInt(r.periodId),
           producedWh: BigInt(r.producedWh),
@@ -390,7 +395,7 @@ export class MeteringGateway {
           sequence: BigInt(r.sequence),
         }),
       ),
-      [...METER_READING_LEAF_TYPES],
+      { sortLeaves: true },
     );
     if (tree.root !== root) {
       throw new BatchMismatchError(
@@ -449,11 +454,11 @@ function deviation(reported: bigint, device: bigint): number {
 const HALF_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
 
 /**
- * The address that signed `digest`, or undefined for a malformed or malleable signature: the
+ * The address (lower case) that signed `digest`, or undefined for a malformed or malleable signature: the
  * native secp256k1 (prebuilt for Linux x64; pure JS elsewhere), ~40× viem's pure-JS recovery,
  * with the contract's acceptance rules (65 bytes, v 27/28, low s).
  */
-function recoverSigner(digest: Hex, signature: Hex): Address | undefined {
+function recoverSigner(digest: Hex, signature: Hex): string | undefined {
   if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) return undefined;
   const bytes = hexToBytes(signature);
   const v = bytes[64]!;
@@ -461,8 +466,24 @@ function recoverSigner(digest: Hex, signature: Hex): Address | undefined {
   if (BigInt(toHex(bytes.subarray(32, 64))) > HALF_ORDER) return undefined;
   try {
     const pub = secp256k1.ecdsaRecover(bytes.subarray(0, 64), v - 27, hexToBytes(digest), false);
-    return getAddress(`0x${keccak256(pub.subarray(1)).slice(-40)}`);
+    return `0x${keccak256(pub.subarray(1)).slice(-40)}`;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Every value's proof from the tree's dump, in value order: `getProof` re-validates the tree per
+ * call, which for thousands of readings costs more than building it. Same layout as the library
+ * (node j's sibling is j ± 1, its parent ⌊(j − 1) / 2⌋).
+ */
+function allProofs(tree: SimpleMerkleTree): Hex[][] {
+  const { tree: nodes, values } = tree.dump();
+  return values.map(({ treeIndex }) => {
+    const proof: Hex[] = [];
+    for (let j = treeIndex; j > 0; j = Math.floor((j - 1) / 2)) {
+      proof.push(nodes[j % 2 === 1 ? j + 1 : j - 1] as Hex);
+    }
+    return proof;
+  });
 }

@@ -2,12 +2,15 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { getAddress, keccak256, toHex, type Address, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import {
   abis,
   meterCertificateTypedData,
   meteringReadingTypedData,
+  meterReadingLeafValues,
+  METER_READING_LEAF_TYPES,
   ParticipantKind,
   ReadingVerdict,
 } from "@gridledger/protocol";
@@ -126,6 +129,11 @@ describe("metering gateway", () => {
         args: [bundle.batchId, reading, bundle.signatures[i]!, bundle.proofs[i]!],
       });
     }
+    const standard = StandardMerkleTree.of(bundle.readings.map(meterReadingLeafValues), [
+      ...METER_READING_LEAF_TYPES,
+    ]);
+    expect(bundle.root).toBe(standard.root);
+    expect(bundle.proofs).toEqual(bundle.readings.map((_, i) => standard.getProof(i)));
     const audit = await g.verifyBatch(bundle.batchId);
     expect(audit).toEqual({ root: bundle.root, cid: bundle.cid, readings: 3 });
   });
