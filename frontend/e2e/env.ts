@@ -165,13 +165,12 @@ export const DEVNET_KEYS = {
 export async function apiSignIn(key: `0x${string}`): Promise<string> {
   const account = privateKeyToAccount(key);
   const { nonce } = (await (await fetch(`${API_URL}/v1/auth/nonce`)).json()) as { nonce: string };
-  const host = new URL(API_URL).host;
   const message = createSiweMessage({
     address: account.address,
     chainId: 31337,
-    domain: host,
+    domain: new URL(APP_URL).host,
     nonce,
-    uri: `${API_URL}/`,
+    uri: `${APP_URL}/`,
     version: "1",
     issuedAt: new Date(),
   });
@@ -314,6 +313,9 @@ export async function startApi(): Promise<boolean> {
       LOG_LEVEL: "warn",
       INDEXER_POLL_MS: "200",
       ANCHOR_MAX_WAIT_MS: "500",
+      // Users sign in from the web app's origin; the API never takes the domain from Host.
+      SIWE_DOMAIN: new URL(APP_URL).host,
+      SIWE_URI: APP_URL,
     });
     try {
       await waitFor(

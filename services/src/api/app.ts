@@ -1,11 +1,13 @@
 import express, { type NextFunction, type Request, type Response } from "express";
+import { rateLimit } from "express-rate-limit";
 import type { Address } from "viem";
 import type { z } from "zod";
 import { ForbiddenError, NotFoundError, UnauthorizedError } from "@gridledger/domain/errors";
 import { parseWith } from "@gridledger/domain/validate";
 import type { NodeRef } from "../graph/graphStore.ts";
 import type { ApiContext, ApiRole } from "./context.ts";
-import { BadRequestError, errorMiddleware, unknownRoute } from "./errors.ts";
+import { BadRequestError, errorMiddleware, unknownRoute, type ErrorBody } from "./errors.ts";
+import { assertJsonDepth } from "./jsonDepth.ts";
 import { openApiDocument } from "./openapi.ts";
 import {
   AnchorParams,
@@ -54,7 +56,28 @@ export function createApp(ctx: ApiContext): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
-  app.use(express.json({ limit: ctx.bodyLimit, strict: true }));
+  app.set("trust proxy", ctx.limits.trustProxy === "false" ? false : ctx.limits.trustProxy);
+  app.use(
+    express.json({
+      limit: ctx.bodyLimit,
+      strict: true,
+      verify: (_req, _res, raw) => assertJsonDepth(raw, ctx.limits.jsonDepth),
+    }),
+  );
+  // Per-client windows (IPv6 clients by /56), so one client's flood leaves everyone else alone.
+  const perMinute = (limit: number, what: string) =>
+    rateLimit({
+      windowMs: 60_000,
+      limit,
+      standardHeaders: "draft-8",
+      legacyHeaders: false,
+      handler: (_req, res) => {
+        const body: ErrorBody = {
+          error: { code: "rate_limited", message: `too many ${what}: at most ${limit} a minute` },
+        };
+        res.status(429).json(body);
+      },
+    });
 
   const caller = async (req: Request): Promise<Caller | undefined> => {
     const session = ctx.sessions.authenticate(req.header("authorization"));
@@ -104,17 +127,20 @@ export function createApp(ctx: ApiContext): express.Express {
   });
 
   // Sign-In with Ethereum
-  app.get("/v1/auth/nonce", (_req, res) => {
+  app.get("/v1/auth/nonce", perMinute(ctx.limits.noncePerMin, "nonce requests"), (_req, res) => {
     res.json(ctx.sessions.issueNonce());
   });
-  app.post("/v1/auth/verify", async (req, res) => {
-    const body = parseWith(SiweVerifyBody, req.body, "sign-in");
-    const session = await ctx.sessions.signIn(
-      body.message,
-      body.signature as `0x${string}`,
-      req.header("host"),
-    );
-    res.json({ ...session, roles: await ctx.rolesOf(session.address) });
+  app.post(
+    "/v1/auth/verify",
+    perMinute(ctx.limits.signInPerMin, "sign-in attempts"),
+    async (req, res) => {
+      const body = parseWith(SiweVerifyBody, req.body, "sign-in");
+      const session = await ctx.sessions.signIn(body.message, body.signature as `0x${string}`);
+      res.json({ ...session, roles: await ctx.rolesOf(session.address) });
+    },
+  );
+  app.get("/v1/auth/siwe", (_req, res) => {
+    res.json(ctx.sessions.expected);
   });
   app.get("/v1/auth/session", async (req, res) => {
     const who = await caller(req);
@@ -198,10 +224,14 @@ export function createApp(ctx: ApiContext): express.Express {
 
   // TDVA offers: providers hand signed offers to the operator through the API (the signature is
   // the provider's authentication: the relay takes only offers that recover to their provider).
-  app.post("/v1/dispatch/events/:eventId/offers", async (req, res) => {
-    const { eventId } = params(DispatchEventParams, req.params, "path");
-    res.status(201).json({ offer: await ctx.offers.submit(BigInt(eventId), req.body) });
-  });
+  app.post(
+    "/v1/dispatch/events/:eventId/offers",
+    perMinute(ctx.limits.offersPerMin, "offers"),
+    async (req, res) => {
+      const { eventId } = params(DispatchEventParams, req.params, "path");
+      res.status(201).json({ offer: await ctx.offers.submit(BigInt(eventId), req.body) });
+    },
+  );
   app.get("/v1/dispatch/events/:eventId/offers", readAccess, async (req, res) => {
     const { eventId } = params(DispatchEventParams, req.params, "path");
     res.json({ eventId, offers: await ctx.offers.list(BigInt(eventId)) });

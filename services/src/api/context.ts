@@ -16,10 +16,21 @@ export type ApiRole = Role | "data-creator";
 /** A component's health as /v1/health reports it. */
 export type Check = { ok: boolean; detail?: unknown };
 
+/** Per-client rate limits (requests per minute), the JSON depth cap and whom to trust for the client. */
+export type ApiLimits = {
+  noncePerMin: number;
+  signInPerMin: number;
+  offersPerMin: number;
+  jsonDepth: number;
+  trustProxy: "false" | "loopback" | "uniquelocal";
+};
+
 /** Everything the routes need; built by `createApiContext` (or by tests from real parts). */
 export type ApiContext = {
   reads: "open" | "authenticated";
   bodyLimit: number;
+  /** Per-client rate limits and request-shape limits (see Config). */
+  limits: ApiLimits;
   chainId: number;
   trace: TraceService;
   batcher: AnchorBatcher;

@@ -67,6 +67,8 @@ export async function createServices(
     ttlS: config.SESSION_TTL_S,
     chainId: clients.deployment.chainId,
     client: clients.publicClient,
+    domain: config.SIWE_DOMAIN,
+    uri: config.SIWE_URI,
   });
   let indexer: ChainIndexer | undefined;
   if (options.indexer !== false) {
@@ -138,6 +140,13 @@ export async function createServices(
   const context: ApiContext = {
     reads: config.READS,
     bodyLimit: config.API_BODY_LIMIT,
+    limits: {
+      noncePerMin: config.AUTH_NONCE_PER_MIN,
+      signInPerMin: config.AUTH_SIGNIN_PER_MIN,
+      offersPerMin: config.OFFERS_PER_MIN,
+      jsonDepth: config.API_JSON_DEPTH,
+      trustProxy: config.TRUST_PROXY,
+    },
     chainId: clients.deployment.chainId,
     trace,
     batcher,

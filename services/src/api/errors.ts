@@ -27,6 +27,7 @@ function classify(error: unknown): { status: number; code: string } {
   const type = (error as { type?: unknown } | null)?.type;
   if (type === "entity.too.large") return { status: 413, code: "payload_too_large" };
   if (type === "entity.parse.failed") return { status: 400, code: "malformed_json" };
+  if (type === "entity.too.deep") return { status: 400, code: "too_deep" };
   if (type === "encoding.unsupported" || type === "charset.unsupported") {
     return { status: 415, code: "unsupported_encoding" };
   }
@@ -52,7 +53,7 @@ function classify(error: unknown): { status: number; code: string } {
 
 /**
  * The API's one error middleware: maps error types to statuses (400/422 validation, 401/403 auth,
- * 404, 409, 413 body too large, 502 upstream, 503 unavailable, else 500 and logged) and answers
+ * 404, 409, 413 body too large, 429 rate limited (answered by the limiter itself), 502 upstream, 503 unavailable, else 500 and logged) and answers
  * with `{ error: { code, message, issues? } }`. Messages of unexpected errors are not leaked.
  */
 export function errorMiddleware(logger: Logger | undefined): ErrorRequestHandler {

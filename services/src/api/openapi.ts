@@ -45,13 +45,14 @@ const errors = (...statuses: number[]) =>
     ]),
   );
 const ERROR_TEXT: Record<number, string> = {
-  400: "malformed JSON, path parameter or query",
+  400: "malformed JSON, JSON nested deeper than API_JSON_DEPTH, path parameter or query",
   401: "no or invalid session token",
   403: "the caller lacks the needed role",
   404: "unknown id",
   409: "the id exists with other content",
   413: "request body larger than API_BODY_LIMIT",
   422: "body failed validation (issues name the fields)",
+  429: "this client exceeded its per-minute limit for the route",
   502: "chain, IPFS or graph database failed",
   503: "a dependency is unavailable",
 };
@@ -159,7 +160,16 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       "/v1/auth/nonce": {
-        get: { summary: "A single-use SIWE nonce", responses: { 200: ok("nonce") } },
+        get: {
+          summary: "A single-use SIWE nonce (valid five minutes; rate-limited per client)",
+          responses: { 200: ok("nonce, expiresAt"), ...errors(429) },
+        },
+      },
+      "/v1/auth/siwe": {
+        get: {
+          summary: "The SIWE domain and URI origin a sign-in message must name on this server",
+          responses: { 200: ok("domain, uri") },
+        },
       },
       "/v1/auth/verify": {
         post: {
@@ -167,7 +177,7 @@ export function openApiDocument(): Record<string, unknown> {
           requestBody: body("SiweVerify"),
           responses: {
             200: ok("session token, address and on-chain roles"),
-            ...errors(400, 401, 422),
+            ...errors(400, 401, 413, 422, 429, 503),
           },
         },
       },
@@ -211,10 +221,10 @@ export function openApiDocument(): Record<string, unknown> {
       "/v1/dispatch/events/{eventId}/offers": {
         post: {
           summary:
-            "Hand a provider's EIP-712 signed offer to the operator (checked: signature, event open, quote window)",
+            "Hand a provider's EIP-712 signed offer to the operator (checked: signature, event open, quote window, provider approved on the event's feeder; a replacement must be signed later than the kept offer)",
           parameters: [pathParam("eventId", { type: "string", pattern: "^[1-9][0-9]*$" })],
           requestBody: body("SignedOffer"),
-          responses: { 201: ok("offer"), ...errors(400, 404, 409, 413, 422, 502) },
+          responses: { 201: ok("offer"), ...errors(400, 403, 404, 409, 413, 422, 429, 502) },
         },
         get: {
           summary: "The signed offers kept for an event, one per provider (for the operator)",

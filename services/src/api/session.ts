@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { getAddress, type Address, type PublicClient } from "viem";
-import { generateSiweNonce, parseSiweMessage, validateSiweMessage } from "viem/siwe";
+import { parseSiweMessage, validateSiweMessage } from "viem/siwe";
 import { UnauthorizedError, UnavailableError } from "@gridledger/domain/errors";
 
 /** A signed-in account. */
@@ -8,18 +8,29 @@ export type Session = { address: Address; expiresAt: number };
 
 const TOKEN_PREFIX = "gl1";
 const NONCE_TTL_MS = 5 * 60_000;
-const MAX_NONCES = 10_000;
+/** Used nonces remembered until they expire; reaching this means a flood got past the rate limits. */
+const MAX_USED_NONCES = 1_000_000;
+const NONCE_RANDOM_BYTES = 16;
+const NONCE_MAC_BYTES = 16;
 
 /**
- * Sign-In with Ethereum (EIP-4361) and session tokens. `issueNonce` hands out a single-use nonce;
- * `signIn` checks a signed SIWE message (domain, chain id, nonce, time window, signature through
- * viem's verifySiweMessage, so smart-contract wallets work too) and returns a session token: an
- * HMAC-SHA256-signed `gl1.<payload>.<mac>` carrying the address and expiry. Roles are not in the
- * token: they are looked up on-chain per request, so a revocation takes effect at once.
+ * Sign-In with Ethereum (EIP-4361) and session tokens.
+ *
+ * - The SIWE domain and URI a message must name come from configuration, never from the request:
+ *   a phishing site that relays a user's signature for its own domain gets nothing.
+ * - Nonces are stateless: `<expiry ms, 6 bytes><random, 16 bytes from the CSPRNG>` followed by an
+ *   HMAC over it, all hex (SIWE wants alphanumerics). Issuing one stores nothing, so no flood of
+ *   `GET /v1/auth/nonce` can fill a table and lock others out; the API also rate-limits per client.
+ * - A nonce is consumed synchronously, before the signature check awaits anything, so one signed
+ *   message posted many times at once yields one session.
+ * - `signIn` returns an HMAC-SHA256-signed `gl1.<payload>.<mac>` token carrying the address and
+ *   expiry. Roles are not in the token: they are looked up on-chain per request, so a revocation
+ *   takes effect at once.
  *
  * @example
+ *   const auth = new SiweSessions({ ttlS: 3600, chainId, client, domain: "app.example", uri: "https://app.example" })
  *   const { nonce } = auth.issueNonce()
- *   const { token } = await auth.signIn(message, signature, "localhost:8787")
+ *   const { token } = await auth.signIn(message, signature)
  *   const session = auth.authenticate(`Bearer ${token}`)
  */
 export class SiweSessions {
@@ -27,71 +38,86 @@ export class SiweSessions {
   readonly #ttlS: number;
   readonly #chainId: number;
   readonly #client: PublicClient;
-  readonly #domain: string | undefined;
-  readonly #nonces = new Map<string, number>();
+  readonly #domain: string;
+  readonly #origin: string;
+  /** Consumed nonces and their expiry (ms); pruned as they expire. */
+  readonly #used = new Map<string, number>();
+  #nextPrune = 0;
 
   constructor(options: {
     secret?: string | undefined;
     ttlS: number;
     chainId: number;
     client: PublicClient;
-    /** Expected SIWE domain; when undefined the request's Host header is expected. */
-    domain?: string | undefined;
+    /** The SIWE domain (RFC 3986 authority, host[:port]) of the web app users sign in from. */
+    domain: string;
+    /** The web app's URI; a message's `uri` must have the same origin. */
+    uri: string;
   }) {
     this.#secret = options.secret ? Buffer.from(options.secret) : randomBytes(32);
     this.#ttlS = options.ttlS;
     this.#chainId = options.chainId;
     this.#client = options.client;
     this.#domain = options.domain;
+    this.#origin = new URL(options.uri).origin;
   }
 
-  /** A fresh single-use nonce, valid for five minutes. */
+  /** The domain and URI origin a SIWE message must name on this server. */
+  get expected(): { domain: string; uri: string } {
+    return { domain: this.#domain, uri: this.#origin };
+  }
+
+  /** A fresh single-use nonce, valid for five minutes. Stores nothing. */
   issueNonce(): { nonce: string; expiresAt: number } {
-    const now = Date.now();
-    if (this.#nonces.size >= MAX_NONCES) {
-      for (const [n, exp] of this.#nonces) if (exp < now) this.#nonces.delete(n);
-      if (this.#nonces.size >= MAX_NONCES) throw new UnavailableError("too many pending sign-ins");
-    }
-    const nonce = generateSiweNonce();
-    const expiresAt = now + NONCE_TTL_MS;
-    this.#nonces.set(nonce, expiresAt);
-    return { nonce, expiresAt };
+    const expiresAt = Date.now() + NONCE_TTL_MS;
+    const body = Buffer.alloc(6 + NONCE_RANDOM_BYTES);
+    body.writeUIntBE(expiresAt, 0, 6);
+    randomBytes(NONCE_RANDOM_BYTES).copy(body, 6);
+    const hex = body.toString("hex");
+    return { nonce: hex + this.#nonceMac(hex), expiresAt };
   }
 
   /** Verifies a signed SIWE message; returns a session token for its address. */
   async signIn(
     message: string,
     signature: `0x${string}`,
-    requestHost: string | undefined,
   ): Promise<{ token: string; address: Address; expiresAt: number }> {
     const fields = parseSiweMessage(message);
     if (!fields.address || !fields.nonce) throw new UnauthorizedError("not a SIWE message");
-    const expiry = fields.nonce ? this.#nonces.get(fields.nonce) : undefined;
-    if (expiry === undefined || expiry < Date.now()) {
+    const nonce = fields.nonce;
+    const expiry = this.#nonceExpiry(nonce);
+    const now = Date.now();
+    if (expiry === undefined || expiry < now) {
       throw new UnauthorizedError("unknown or expired nonce: ask GET /v1/auth/nonce again");
     }
-    const domain = this.#domain ?? requestHost;
+    // Consume before anything awaits: concurrent posts of one message cannot all pass.
+    if (this.#used.has(nonce)) throw new UnauthorizedError("nonce already used");
+    this.#consume(nonce, expiry, now);
+
     if (fields.chainId !== this.#chainId) {
       throw new UnauthorizedError(`SIWE chain id must be ${this.#chainId}`);
     }
-    if (!domain || !validateSiweMessage({ message: fields, domain, nonce: fields.nonce })) {
-      throw new UnauthorizedError(
-        `SIWE message invalid for domain ${domain ?? "(none)"} or expired`,
-      );
+    if (fields.domain !== this.#domain) {
+      throw new UnauthorizedError(`SIWE domain must be ${this.#domain}`);
+    }
+    if (!fields.uri || !sameOrigin(fields.uri, this.#origin)) {
+      throw new UnauthorizedError(`SIWE uri must be on ${this.#origin}`);
+    }
+    if (!validateSiweMessage({ message: fields, domain: this.#domain, nonce })) {
+      throw new UnauthorizedError("SIWE message expired or not yet valid");
     }
     let valid: boolean;
     try {
       valid = await this.#client.verifySiweMessage({
         message,
         signature,
-        domain,
-        nonce: fields.nonce,
+        domain: this.#domain,
+        nonce,
       });
     } catch {
       valid = false;
     }
     if (!valid) throw new UnauthorizedError("SIWE signature does not match the address");
-    this.#nonces.delete(fields.nonce);
     const address = getAddress(fields.address);
     const expiresAt = Math.floor(Date.now() / 1000) + this.#ttlS;
     return { token: this.#sign({ sub: address, exp: expiresAt }), address, expiresAt };
@@ -104,7 +130,7 @@ export class SiweSessions {
     if (!match?.[1]) throw new UnauthorizedError("Authorization must be 'Bearer <token>'");
     const [prefix, payload, mac] = match[1].split(".");
     if (prefix !== TOKEN_PREFIX || !payload || !mac) throw new UnauthorizedError("malformed token");
-    const expected = this.#mac(payload);
+    const expected = this.#mac(`${TOKEN_PREFIX}.${payload}`);
     const given = Buffer.from(mac, "base64url");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new UnauthorizedError("invalid token signature");
@@ -122,12 +148,44 @@ export class SiweSessions {
     return { address: getAddress(claims.sub), expiresAt: claims.exp };
   }
 
-  #sign(claims: { sub: string; exp: number }): string {
-    const payload = Buffer.from(JSON.stringify(claims)).toString("base64url");
-    return `${TOKEN_PREFIX}.${payload}.${this.#mac(payload).toString("base64url")}`;
+  /** Expiry (ms) of a nonce this server issued, or undefined when it is not one of ours. */
+  #nonceExpiry(nonce: string): number | undefined {
+    const bodyHex = 2 * (6 + NONCE_RANDOM_BYTES);
+    if (!/^[0-9a-f]+$/.test(nonce) || nonce.length !== bodyHex + 2 * NONCE_MAC_BYTES) return;
+    const hex = nonce.slice(0, bodyHex);
+    const given = Buffer.from(nonce.slice(bodyHex), "hex");
+    const expected = Buffer.from(this.#nonceMac(hex), "hex");
+    if (!timingSafeEqual(given, expected)) return;
+    return Buffer.from(hex, "hex").readUIntBE(0, 6);
   }
 
-  #mac(payload: string): Buffer {
-    return createHmac("sha256", this.#secret).update(`${TOKEN_PREFIX}.${payload}`).digest();
+  #consume(nonce: string, expiry: number, now: number): void {
+    if (now >= this.#nextPrune || this.#used.size >= MAX_USED_NONCES) {
+      for (const [n, exp] of this.#used) if (exp < now) this.#used.delete(n);
+      this.#nextPrune = now + 10_000;
+    }
+    if (this.#used.size >= MAX_USED_NONCES) throw new UnavailableError("too many sign-ins");
+    this.#used.set(nonce, expiry);
+  }
+
+  #nonceMac(hex: string): string {
+    return this.#mac(`nonce.${hex}`).subarray(0, NONCE_MAC_BYTES).toString("hex");
+  }
+
+  #sign(claims: { sub: string; exp: number }): string {
+    const payload = Buffer.from(JSON.stringify(claims)).toString("base64url");
+    return `${TOKEN_PREFIX}.${payload}.${this.#mac(`${TOKEN_PREFIX}.${payload}`).toString("base64url")}`;
+  }
+
+  #mac(text: string): Buffer {
+    return createHmac("sha256", this.#secret).update(text).digest();
+  }
+}
+
+function sameOrigin(uri: string, origin: string): boolean {
+  try {
+    return new URL(uri).origin === origin;
+  } catch {
+    return false;
   }
 }

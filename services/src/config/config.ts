@@ -46,6 +46,29 @@ const ConfigSchema = z.object({
   SESSION_SECRET: z.string().min(32).optional(),
   /** Lifetime of a session token in seconds. */
   SESSION_TTL_S: z.coerce.number().int().min(60).default(3_600),
+  /**
+   * The SIWE domain (host[:port]) of the web app users sign in from. Every sign-in message must
+   * name exactly this domain; the request's Host header is never trusted for it.
+   */
+  SIWE_DOMAIN: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/, "expected host or host:port")
+    .default("127.0.0.1:5173"),
+  /** The web app's URI: a sign-in message's `uri` must have this origin. */
+  SIWE_URI: z.url().default("http://127.0.0.1:5173"),
+  /**
+   * Express's `trust proxy` setting: which proxies' X-Forwarded-For names the client for the rate
+   * limits. `false` (default): the socket's address; `loopback`: behind a proxy on this machine.
+   */
+  TRUST_PROXY: z.enum(["false", "loopback", "uniquelocal"]).default("false"),
+  /** Nonces one client may ask for per minute (GET /v1/auth/nonce). */
+  AUTH_NONCE_PER_MIN: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** Sign-in attempts one client may make per minute (POST /v1/auth/verify). */
+  AUTH_SIGNIN_PER_MIN: z.coerce.number().int().min(1).max(100_000).default(30),
+  /** Offers one client may relay per minute (POST /v1/dispatch/events/{id}/offers). */
+  OFFERS_PER_MIN: z.coerce.number().int().min(1).max(100_000).default(120),
+  /** Deepest nesting of objects and arrays a JSON request body may have (deeper: 400). */
+  API_JSON_DEPTH: z.coerce.number().int().min(2).max(1_000).default(32),
   /** Content store: `helia` (embedded IPFS under DATA_DIR, the default) or `kubo` (IPFS_API). */
   CONTENT_STORE: z.enum(["helia", "kubo"]).default("helia"),
   /** Kubo RPC API, used when CONTENT_STORE=kubo (infra/kubo.sh starts one on 127.0.0.1:15001). */

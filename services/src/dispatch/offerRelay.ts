@@ -4,12 +4,19 @@ import type { ChainClients } from "../chain/clients.ts";
 import { contractAddress } from "../chain/deployment.ts";
 import {
   ConflictError,
+  ForbiddenError,
   NotFoundError,
   UpstreamError,
   ValidationError,
 } from "@gridledger/domain/errors";
 import { parseWith } from "@gridledger/domain/validate";
-import { abis, constants, offerTypedData } from "@gridledger/protocol";
+import {
+  ParticipantStatus,
+  ParticipantStatusNames,
+  abis,
+  constants,
+  offerTypedData,
+} from "@gridledger/protocol";
 import type { GraphStore } from "../graph/graphStore.ts";
 
 const uint = (bits: number) =>
@@ -48,8 +55,11 @@ const STAGE_TRIGGERED = 1;
  * collects the providers' signed offers and submits them with the Dispatch record). An offer is
  * accepted only if its signature recovers to the provider under the DispatchRegistry's EIP-712
  * domain, the event is still open (Triggered) and `signedAt` lies in the event's quote window, so
- * whatever is relayed is something the contract would accept. One offer per provider and event;
- * a newer signed offer replaces the older. Offers are kept in the graph as `TdvaRecord` nodes
+ * whatever is relayed is something the contract would accept. The provider must be an approved
+ * participant on the event's feeder (the contract's own eligibility rule). One offer per provider
+ * and event: a replacement must be signed strictly later (`signedAt` increases), so a replayed
+ * older offer cannot displace the provider's newer one; submissions per provider and event are
+ * serialised so two racing ones cannot both pass that check. Offers are kept in the graph as `TdvaRecord` nodes
  * (kind `offer`) linked to their provider, so they also appear in the provider's history.
  *
  * @example
@@ -61,11 +71,15 @@ export class OfferRelay {
   readonly #clients: ChainClients;
   readonly #graph: GraphStore;
   readonly #registry: Address;
+  readonly #participants: Address;
+  /** Tail of the submissions in flight per provider and event (the check-then-save section). */
+  readonly #inFlight = new Map<string, Promise<unknown>>();
 
   constructor(clients: ChainClients, graph: GraphStore) {
     this.#clients = clients;
     this.#graph = graph;
     this.#registry = contractAddress(clients.deployment, "DispatchRegistry");
+    this.#participants = contractAddress(clients.deployment, "ParticipantRegistry");
   }
 
   /** Checks and keeps a signed offer; returns it as stored. */
@@ -102,13 +116,55 @@ export class OfferRelay {
         },
       ]);
     }
-    const stored: SignedOffer = { ...offer, provider, eventId: eventId.toString() };
-    await this.#graph.offers.save(
-      { registry: this.#registry, eventId, provider },
-      offer.signedAt * 1000,
-      stored,
-    );
-    return stored;
+    await this.#requireEligible(provider, trigger.feederId);
+    const key = { registry: this.#registry, eventId, provider };
+    return this.#serialised(`${eventId}:${provider}`, async () => {
+      const kept = await this.#graph.offers.get(key, StoredOfferSchema);
+      if (kept && kept.signedAt >= offer.signedAt) {
+        throw new ConflictError(
+          `${provider} already has an offer for event ${eventId} signed at ${kept.signedAt}; ` +
+            `a replacement must be signed later (this one: ${offer.signedAt})`,
+        );
+      }
+      const stored: SignedOffer = { ...offer, provider, eventId: eventId.toString() };
+      await this.#graph.offers.save(key, offer.signedAt * 1000, stored);
+      return stored;
+    });
+  }
+
+  /** Runs `task` after every earlier task of the same key has settled. */
+  async #serialised<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const before = this.#inFlight.get(key) ?? Promise.resolve();
+    const run = before.then(task, task);
+    const tail = run.catch(() => undefined);
+    this.#inFlight.set(key, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.#inFlight.get(key) === tail) this.#inFlight.delete(key);
+    }
+  }
+
+  /** The contract's eligibility rule: an approved participant on the event's feeder. */
+  async #requireEligible(provider: Address, feederId: number): Promise<void> {
+    let core;
+    try {
+      core = await this.#clients.publicClient.readContract({
+        address: this.#participants,
+        abi: abis.ParticipantRegistry,
+        functionName: "participantCore",
+        args: [provider],
+      });
+    } catch (cause) {
+      throw new UpstreamError("cannot read the ParticipantRegistry", { cause });
+    }
+    const [, status, , providerFeeder] = core;
+    if (status !== ParticipantStatus.Approved || providerFeeder !== feederId) {
+      throw new ForbiddenError(
+        `${provider} may not offer for this event: it must be an approved participant on ` +
+          `feeder ${feederId} (status ${ParticipantStatusNames[status] ?? status}, feeder ${providerFeeder})`,
+      );
+    }
   }
 
   /** The offers kept for an event, one per provider, ordered by provider address. */
@@ -135,6 +191,7 @@ export class OfferRelay {
       stage: t.stage,
       createdAt: Number(t.createdAt),
       quoteDeadline: Number(t.quoteDeadline),
+      feederId: Number(t.feederId),
     };
   }
 }

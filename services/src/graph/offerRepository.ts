@@ -42,6 +42,20 @@ export class OfferRepository {
     );
   }
 
+  /** The provider's kept offer for the event, checked against `schema`, or undefined. */
+  async get<T>(key: OfferKey, schema: z.ZodType<T>): Promise<T | undefined> {
+    const provider = parseWith(AddressSchema, key.provider, "offer provider").toLowerCase();
+    const id = idOf(key.registry, key.eventId, provider);
+    const rows = await this.#port.read(
+      "MATCH (o:TdvaRecord) WHERE o.id = $id RETURN o.id AS id, o.extra AS extra",
+      { id },
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    const r = parseWith(OfferRowSchema, row, "stored offer");
+    return parseWith(schema, parseJsonColumn(r.extra, `offer ${r.id}`), "stored offer");
+  }
+
   /**
    * The offers kept for an event, one per provider, ordered by provider address, each checked
    * against `schema` (a stored document that does not match raises ValidationError).

@@ -2,12 +2,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import request from "supertest";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { once } from "node:events";
+import { request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
 import { createApp } from "../../src/api/app.ts";
 import { createServices, type Services } from "../../src/api/createContext.ts";
+import type { ApiLimits } from "../../src/api/context.ts";
+import { SiweSessions } from "../../src/api/session.ts";
 import { ChainIndexer } from "../../src/indexer/chainIndexer.ts";
 import { FileCursor } from "../../src/indexer/cursor.ts";
 import { DEVNET_KEYS, startDevnet, type Devnet } from "../../src/chain/devnet.ts";
@@ -40,6 +45,25 @@ describe("REST API", () => {
     const signature = await privateKeyToAccount(key).signMessage({ message });
     return request(app).post("/v1/auth/verify").set("Host", HOST).send({ message, signature });
   }
+  /** A signed SIWE message for `key` on a fresh nonce (fields overridable, as an attacker would). */
+  async function siwe(
+    key: Hex,
+    over: { domain?: string; uri?: string; nonce?: string; chainId?: number } = {},
+  ): Promise<{ message: string; signature: Hex }> {
+    const nonce = over.nonce ?? ((await request(app).get("/v1/auth/nonce")).body.nonce as string);
+    const domain = over.domain ?? HOST;
+    const message = createSiweMessage({
+      address: address(key),
+      chainId: over.chainId ?? 31337,
+      domain,
+      nonce,
+      uri: over.uri ?? `http://${domain}/`,
+      version: "1",
+    });
+    return { message, signature: await privateKeyToAccount(key).signMessage({ message }) };
+  }
+  const verify = (body: { message: string; signature: Hex }, host = HOST) =>
+    request(app).post("/v1/auth/verify").set("Host", host).send(body);
   const auth = (key: Hex) => ({ Authorization: `Bearer ${tokens[key] ?? ""}` });
   const ev = (id: string, key: Hex, rest: Record<string, unknown>) => ({
     id,
@@ -87,44 +111,29 @@ describe("REST API", () => {
     });
 
     it("refuses a reused nonce, a wrong domain, a foreign signature and a forged token", async () => {
-      const nonce = (await request(app).get("/v1/auth/nonce")).body.nonce as string;
-      const make = (domain: string) =>
-        createSiweMessage({
-          address: address(SUPPLIER_A),
-          chainId: 31337,
-          domain,
-          nonce,
-          uri: `http://${domain}/`,
-          version: "1",
-        });
-      const wrongDomain = make("evil.example");
-      const sig1 = await privateKeyToAccount(SUPPLIER_A).signMessage({ message: wrongDomain });
-      const r1 = await request(app)
-        .post("/v1/auth/verify")
-        .set("Host", HOST)
-        .send({ message: wrongDomain, signature: sig1 });
+      const wrongDomain = await siwe(SUPPLIER_A, { domain: "evil.example" });
+      const r1 = await verify(wrongDomain);
       expect(r1.status).toBe(401);
       expect(r1.body.error.code).toBe("unauthorized");
+      expect(r1.body.error.message).toMatch(/domain must be gridledger\.test/);
 
-      const good = make(HOST);
-      const foreign = await privateKeyToAccount(SUPPLIER_B).signMessage({ message: good });
-      const r2 = await request(app)
-        .post("/v1/auth/verify")
-        .set("Host", HOST)
-        .send({ message: good, signature: foreign });
+      const good = await siwe(SUPPLIER_A);
+      const foreign = {
+        ...good,
+        signature: await privateKeyToAccount(SUPPLIER_B).signMessage({ message: good.message }),
+      };
+      const r2 = await verify(foreign);
       expect(r2.status).toBe(401);
       expect(r2.body.error.message).toMatch(/signature/);
 
-      const own = await privateKeyToAccount(SUPPLIER_A).signMessage({ message: good });
-      await request(app)
-        .post("/v1/auth/verify")
-        .set("Host", HOST)
-        .send({ message: good, signature: own })
-        .expect(200);
-      const replay = await request(app)
-        .post("/v1/auth/verify")
-        .set("Host", HOST)
-        .send({ message: good, signature: own });
+      // The failed attempt consumed the nonce, so even the right signature is now refused.
+      const afterFailure = await verify(good);
+      expect(afterFailure.status).toBe(401);
+      expect(afterFailure.body.error.message).toMatch(/nonce already used/);
+
+      const fresh = await siwe(SUPPLIER_A);
+      await verify(fresh).expect(200);
+      const replay = await verify(fresh);
       expect(replay.status).toBe(401);
       expect(replay.body.error.message).toMatch(/nonce/);
 
@@ -138,6 +147,186 @@ describe("REST API", () => {
         .set({ Authorization: `Bearer ${p}.${forgedPayload}.${mac}` });
       expect(forged.status).toBe(401);
       expect(payload).toBeTruthy();
+    });
+  });
+
+  describe("sign-in under attack", () => {
+    /** An app on the same services with tight per-client limits, served on a real socket. */
+    async function limitedServer(
+      limits: Partial<ApiLimits>,
+    ): Promise<{ port: number; close(): Promise<void> }> {
+      const ctx = services.context;
+      const server = createApp({
+        ...ctx,
+        bodyLimit: 1 << 20,
+        limits: { ...ctx.limits, ...limits },
+      }).listen(0, "127.0.0.1");
+      await once(server, "listening");
+      return {
+        port: (server.address() as AddressInfo).port,
+        close: () => new Promise((resolve) => server.close(() => resolve())),
+      };
+    }
+    /** One HTTP request from a chosen loopback source address (a distinct client to the server). */
+    function from(
+      localAddress: string,
+      port: number,
+      method: string,
+      path: string,
+      body?: string,
+    ): Promise<{
+      status: number;
+      body: { error?: { code: string; message: string }; nonce?: string; token?: string };
+    }> {
+      return new Promise((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: "127.0.0.1",
+            port,
+            method,
+            path,
+            localAddress,
+            headers: { "content-type": "application/json" },
+          },
+          (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (c: string) => (text += c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      });
+    }
+
+    it("ignores the Host header: a message for a phishing domain, posted with its Host, is refused", async () => {
+      const phished = await siwe(SUPPLIER_A, { domain: "evil.example" });
+      const res = await verify(phished, "evil.example");
+      expect(res.status).toBe(401);
+      expect(res.body.error.message).toMatch(/domain must be gridledger\.test/);
+      const foreignUri = await siwe(SUPPLIER_A, { uri: "https://evil.example/login" });
+      const uri = await verify(foreignUri);
+      expect(uri.status).toBe(401);
+      expect(uri.body.error.message).toMatch(/uri must be on http:\/\/gridledger\.test/);
+      const otherChain = await verify(await siwe(SUPPLIER_A, { chainId: 1 }));
+      expect(otherChain.status).toBe(401);
+      expect(otherChain.body.error.message).toMatch(/chain id must be 31337/);
+      const expected = await request(app).get("/v1/auth/siwe").expect(200);
+      expect(expected.body).toEqual({ domain: HOST, uri: `http://${HOST}` });
+    });
+
+    it("gives one session for one signed message posted 8 times at once", async () => {
+      const signed = await siwe(SUPPLIER_B);
+      const answers = await Promise.all(Array.from({ length: 8 }, () => verify(signed)));
+      const statuses = answers.map((a) => a.status).sort();
+      expect(statuses).toEqual([200, 401, 401, 401, 401, 401, 401, 401]);
+    });
+
+    it("refuses a nonce it did not issue, one from another server, and an expired one", async () => {
+      const made = await verify(await siwe(SUPPLIER_A, { nonce: "ab".repeat(38) }));
+      expect(made.status).toBe(401);
+      expect(made.body.error.message).toMatch(/unknown or expired nonce/);
+      const elsewhere = new SiweSessions({
+        ttlS: 60,
+        chainId: 31337,
+        client: services.clients.publicClient,
+        domain: HOST,
+        uri: `http://${HOST}`,
+      }).issueNonce().nonce;
+      expect((await verify(await siwe(SUPPLIER_A, { nonce: elsewhere }))).status).toBe(401);
+      vi.useFakeTimers({ toFake: ["Date"] });
+      vi.setSystemTime(Date.now() - 6 * 60_000);
+      const stale = services.context.sessions.issueNonce().nonce;
+      vi.useRealTimers();
+      const expired = await verify(await siwe(SUPPLIER_A, { nonce: stale }));
+      expect(expired.status).toBe(401);
+      expect(expired.body.error.message).toMatch(/expired nonce/);
+    });
+
+    it("stays open after 20,000 nonces (issuing one stores nothing) and draws them from the CSPRNG", async () => {
+      const sessions = services.context.sessions;
+      for (let i = 0; i < 20_000; i++) sessions.issueNonce();
+      await verify(await siwe(SUPPLIER_A)).expect(200);
+      // With Math.random pinned, a Math.random-based nonce would repeat; these must not.
+      const pinned = vi.spyOn(Math, "random").mockReturnValue(0.5);
+      try {
+        const nonces = new Set(Array.from({ length: 100 }, () => sessions.issueNonce().nonce));
+        expect(nonces.size).toBe(100);
+        for (const n of nonces) expect(n).toMatch(/^[0-9a-f]{76}$/);
+      } finally {
+        pinned.mockRestore();
+      }
+    });
+
+    it("rate-limits per client: one client's flood leaves another client's sign-in working", async () => {
+      const server = await limitedServer({ noncePerMin: 5, signInPerMin: 2 });
+      try {
+        const flood = [];
+        for (let i = 0; i < 12; i++)
+          flood.push(await from("127.0.0.1", server.port, "GET", "/v1/auth/nonce"));
+        expect(flood.slice(0, 5).every((r) => r.status === 200)).toBe(true);
+        expect(flood.slice(5).every((r) => r.status === 429)).toBe(true);
+        expect(flood[11]!.body.error).toEqual({
+          code: "rate_limited",
+          message: "too many nonce requests: at most 5 a minute",
+        });
+        // Another client is unaffected and signs in.
+        const nonce = await from("127.0.0.2", server.port, "GET", "/v1/auth/nonce");
+        expect(nonce.status).toBe(200);
+        const signed = await siwe(SUPPLIER_A, { nonce: nonce.body.nonce! });
+        const ok = await from(
+          "127.0.0.2",
+          server.port,
+          "POST",
+          "/v1/auth/verify",
+          JSON.stringify(signed),
+        );
+        expect(ok.status).toBe(200);
+        expect(ok.body.token).toMatch(/^gl1\./);
+        // Sign-in attempts are limited per client too.
+        const junk = JSON.stringify({ message: "x", signature: `0x${"11".repeat(65)}` });
+        const tries = [];
+        for (let i = 0; i < 3; i++)
+          tries.push(await from("127.0.0.3", server.port, "POST", "/v1/auth/verify", junk));
+        expect(tries.map((t) => t.status)).toEqual([401, 401, 429]);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it("answers 400 to a body nested 5,000 levels deep, on open and signed-in routes, and stores nothing", async () => {
+      const server = await limitedServer({});
+      const before = services.context.batcher.pending;
+      try {
+        const deep = "[".repeat(5_000) + "]".repeat(5_000);
+        const relay = await from(
+          "127.0.0.4",
+          server.port,
+          "POST",
+          "/v1/dispatch/events/1/offers",
+          deep,
+        );
+        expect(relay.status).toBe(400);
+        expect(relay.body.error?.code).toBe("too_deep");
+        const upload = await request(app)
+          .post("/v1/trace/events")
+          .set(auth(SUPPLIER_A))
+          .set("content-type", "application/json")
+          .send(`{"events":${"[".repeat(40)}${"]".repeat(40)}}`);
+        expect(upload.status).toBe(400);
+        expect(upload.body.error.message).toMatch(/deeper than 32 levels/);
+        // Brackets inside strings are text, not nesting.
+        const quoted = await request(app)
+          .post("/v1/trace/events")
+          .set(auth(SUPPLIER_A))
+          .set("content-type", "application/json")
+          .send(JSON.stringify({ events: "[".repeat(100) + '\\"' + "{".repeat(100) }));
+        expect(quoted.status).toBe(422);
+        expect(services.context.batcher.pending).toBe(before);
+      } finally {
+        await server.close();
+      }
     });
   });
 

@@ -7,7 +7,8 @@ import { keccak256, toHex, type Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/app.ts";
 import { createServices, type Services } from "../../src/api/createContext.ts";
-import { startDevnet, type Devnet } from "../../src/chain/devnet.ts";
+import { DEVNET_KEYS, startDevnet, type Devnet } from "../../src/chain/devnet.ts";
+import { devnetActors } from "../helpers/devnetActors.ts";
 import { contractAddress } from "../../src/chain/deployment.ts";
 import { abis } from "@gridledger/protocol";
 import { connectChainSession, type ChainSession } from "../../src/chain/session.ts";
@@ -61,6 +62,12 @@ describe("TDVA offer relay (REST API on a devnet)", () => {
       anchorTimer: false,
     });
     app = createApp(services.context);
+    // Accounts 1 and 2 become approved prosumers on feeder 1 (the relay takes only eligible offers).
+    const actors = devnetActors(devnet);
+    for (const i of [1, 2]) {
+      await actors.apply(DEVNET_KEYS[i]!, i === 1 ? 1 : 5);
+      await actors.approve(DEVNET_KEYS[0]!, chain.address(i), "PROSUMER_ROLE");
+    }
     // The operator (account 0) triggers an event with a budget pulled from its token balance.
     const registry = contractAddress(chain.deployment, "DispatchRegistry");
     const token = contractAddress(chain.deployment, "GridToken");
@@ -85,7 +92,7 @@ describe("TDVA offer relay (REST API on a devnet)", () => {
       args: [
         {
           reason: 1,
-          feederId: 6,
+          feederId: 1,
           requestedW: -500_000n,
           start: openedAt + 600,
           duration: 3600,
@@ -174,6 +181,122 @@ describe("TDVA offer relay (REST API on a devnet)", () => {
     // Nothing already kept was lost.
     const list = await request(app).get(`/v1/dispatch/events/${eventId}/offers`).expect(200);
     expect(list.body.offers).toHaveLength(2);
+  });
+
+  it("keeps a provider's newest offer against replays and refuses signers who may not offer", async () => {
+    const at = openedAt + 20;
+    const post = (body: unknown) =>
+      request(app).post(`/v1/dispatch/events/${eventId}/offers`).send(body);
+    const kept = await request(app).get(`/v1/dispatch/events/${eventId}/offers`).expect(200);
+    const mine = (kept.body.offers as { provider: string; signedAt: number }[]).find(
+      (o) => o.provider === chain.address(1),
+    )!;
+    // A replay of an older signed offer (or one signed in the same second) cannot replace it.
+    const older = await signOffer(chain, 1, eventId, {
+      maxPowerW: 1_000,
+      maxEnergyWh: 1_000n,
+      signedAt: mine.signedAt - 1,
+      segments: [segment(1, 1n)],
+    });
+    const same = await signOffer(chain, 1, eventId, {
+      maxPowerW: 2_000,
+      maxEnergyWh: 2_000n,
+      signedAt: mine.signedAt,
+      segments: [segment(2, 1n)],
+    });
+    for (const stale of [older, same]) {
+      const res = await post(stale);
+      expect(res.status).toBe(409);
+      expect(res.body.error.message).toMatch(/must be signed later/);
+    }
+    // Two newer offers racing: each is checked against what the other left, the later one wins.
+    const [a, b] = await Promise.all(
+      [1, 2].map((d) =>
+        signOffer(chain, 1, eventId, {
+          maxPowerW: 10_000 * d,
+          maxEnergyWh: 10_000n,
+          signedAt: at + d,
+          segments: [segment(10 * d, 1n)],
+        }),
+      ),
+    );
+    const raced = await Promise.all([post(b), post(a)]);
+    expect(raced.map((r) => r.status).sort()).toEqual([201, 409]);
+    const after = await request(app).get(`/v1/dispatch/events/${eventId}/offers`).expect(200);
+    expect(after.body.offers).toContainEqual({ ...b, eventId: eventId.toString() });
+
+    // Account 9 is no participant; account 1 is approved on feeder 1, not on feeder 6.
+    const outsider = await signOffer(chain, 9, eventId, {
+      maxPowerW: 1,
+      maxEnergyWh: 1n,
+      signedAt: at,
+      segments: [segment(1, 1n)],
+    });
+    const refused = await post(outsider);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toMatch(/approved participant on feeder 1 \(status None/);
+    const registry = contractAddress(chain.deployment, "DispatchRegistry");
+    const now = await chain.latestTimestamp();
+    await chain.write("mint", 0, {
+      address: contractAddress(chain.deployment, "GridToken"),
+      abi: abis.GridToken,
+      functionName: "mint",
+      args: [chain.address(0), 1_000n],
+    });
+    await chain.write("approve", 0, {
+      address: contractAddress(chain.deployment, "GridToken"),
+      abi: abis.GridToken,
+      functionName: "approve",
+      args: [registry, 1_000n],
+    });
+    await chain.write("trigger", 0, {
+      address: registry,
+      abi: abis.DispatchRegistry,
+      functionName: "trigger",
+      args: [
+        {
+          reason: 1,
+          feederId: 6,
+          requestedW: -1_000n,
+          start: now + 600,
+          duration: 3600,
+          quoteDeadline: now + 300,
+          budget: 1_000n,
+          dataHash: keccak256(toHex("alarm 6")),
+          dataCid: "",
+        },
+      ],
+    });
+    const feeder6 = await chain.publicClient.readContract({
+      address: registry,
+      abi: abis.DispatchRegistry,
+      functionName: "eventCount",
+    });
+    const elsewhere = await signOffer(chain, 1, feeder6, {
+      maxPowerW: 1,
+      maxEnergyWh: 1n,
+      signedAt: await chain.latestTimestamp(),
+      segments: [segment(1, 1n)],
+    });
+    const wrongFeeder = await request(app)
+      .post(`/v1/dispatch/events/${feeder6}/offers`)
+      .send(elsewhere);
+    expect(wrongFeeder.status).toBe(403);
+    expect(wrongFeeder.body.error.message).toMatch(/feeder 6 \(status Approved, feeder 1\)/);
+    // More price segments than the contract's MAX_SEGMENTS (8) are refused before any signature check.
+    const nine = await signOffer(chain, 2, eventId, {
+      maxPowerW: 9_000,
+      maxEnergyWh: 9_000n,
+      signedAt: at + 5,
+      segments: Array.from({ length: 9 }, (_, i) => segment(1, BigInt(i + 1))),
+    });
+    const tooMany = await post(nine);
+    expect(tooMany.status).toBe(422);
+    expect(tooMany.body.error.issues[0].path).toBe("segments");
+    // None of it displaced what was kept.
+    const final = await request(app).get(`/v1/dispatch/events/${eventId}/offers`).expect(200);
+    expect(final.body.offers).toHaveLength(2);
+    expect(final.body.offers).toContainEqual({ ...b, eventId: eventId.toString() });
   });
 
   it("answers bad bodies with 422, bad ids with 400, unknown events with 404, closed events with 409", async () => {

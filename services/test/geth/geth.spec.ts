@@ -110,6 +110,8 @@ describe.skipIf(!GETH)("on a real Geth node", () => {
       LOG_LEVEL: "silent",
       ANCHOR_MAX_WAIT_MS: "3600000",
       ANCHOR_PRIVATE_KEY: toHex(operator.getHdKey().privateKey!),
+      SIWE_DOMAIN: HOST,
+      SIWE_URI: `http://${HOST}`,
     });
     services = await createServices(config, undefined, { anchorTimer: false });
     const app = createApp(services.context);

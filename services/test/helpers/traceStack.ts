@@ -42,6 +42,9 @@ function graphOverride(): Record<string, string> {
   };
 }
 
+/** The web-app domain test sign-ins name (configured, never taken from Host). */
+export const TEST_SIWE_DOMAIN = "gridledger.test";
+
 export function devnetConfig(
   devnet: Devnet,
   dataDir: string,
@@ -53,6 +56,8 @@ export function devnetConfig(
     DATA_DIR: dataDir,
     LOG_LEVEL: "silent",
     ANCHOR_MAX_WAIT_MS: "3600000",
+    SIWE_DOMAIN: TEST_SIWE_DOMAIN,
+    SIWE_URI: `http://${TEST_SIWE_DOMAIN}`,
     ...graphOverride(),
     ...extra,
   });
