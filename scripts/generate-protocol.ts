@@ -17,6 +17,11 @@ const BANNER =
 const OUT = "packages/protocol/src/generated";
 /** Test-only contracts: deployed by tests, never part of the protocol. */
 const NOT_PROTOCOL = ["contracts/mocks/", "contracts/harness/", "contracts/fuzz/"];
+/**
+ * Contracts whose EIP-712 domain serves only OpenZeppelin's typed data (ERC-5805 `Delegation` of
+ * the membership votes); viem/ethers know those types, so no *_TYPEHASH of ours is expected.
+ */
+const OZ_TYPED_DATA = ["AllianceMembership"];
 
 type Artifact = { contractName: string; sourceName: string; abi: unknown[] };
 type AstNode = { nodeType: string; id: number; [key: string]: unknown };
@@ -229,6 +234,10 @@ function collectFacts(units: CompiledUnit[]) {
     seen.set(e.name, e.owner);
   }
   for (const [owner, t] of Object.entries(typedData)) {
+    if (OZ_TYPED_DATA.includes(owner) && t.domain && Object.keys(t.types).length === 0) {
+      delete typedData[owner]; // its only typed data is OpenZeppelin's own (see OZ_TYPED_DATA)
+      continue;
+    }
     if (!t.domain || Object.keys(t.types).length === 0) {
       throw new Error(`${owner}: an EIP-712 domain needs a *_TYPEHASH constant and vice versa`);
     }

@@ -171,7 +171,16 @@ async function startGeth(step: (text: string) => void): Promise<number | undefin
     {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, RPC_URL, DEPLOYER_MNEMONIC: mnemonic, SEED_DEVNET: "true" },
+      env: {
+        ...process.env,
+        RPC_URL,
+        DEPLOYER_MNEMONIC: mnemonic,
+        SEED_DEVNET: "true",
+        // The local alliance: accounts #0 (operator), #5 (aggregator), #7 (auditor) of the mnemonic.
+        ALLIANCE_MEMBERS:
+          process.env.ALLIANCE_MEMBERS ??
+          [0, 5, 7].map((i) => mnemonicToAccount(mnemonic, { addressIndex: i }).address).join(","),
+      },
     },
   );
   if (deploy.status !== 0) return deploy.status ?? 1;

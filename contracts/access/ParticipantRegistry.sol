@@ -38,7 +38,8 @@ contract ParticipantRegistry is AccessControl, EIP712, IParticipantRegistry {
         _setRoleAdmin(PROSUMER_ROLE, OPERATOR_ROLE);
         _setRoleAdmin(METER_ROLE, OPERATOR_ROLE);
         _setRoleAdmin(SUPPLIER_ROLE, OPERATOR_ROLE);
-        _setRoleAdmin(AUDITOR_ROLE, OPERATOR_ROLE);
+        // AUDITOR_ROLE stays under DEFAULT_ADMIN_ROLE (the alliance): auditors check the operator,
+        // so the operator must not pick them alone.
     }
 
     /// @inheritdoc IParticipantRegistry

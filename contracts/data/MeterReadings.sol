@@ -114,7 +114,7 @@ contract MeterReadings is AccessControl, EIP712, IMeterReadings {
     }
 
     /// @inheritdoc IMeterReadings
-    function setValidityWindow(uint48 window) external onlyRole(OPERATOR_ROLE) {
+    function setValidityWindow(uint48 window) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (window == 0) revert MeterReadingsZeroWindow();
         _validityWindow = window;
         emit ValidityWindowSet(window);

@@ -460,7 +460,7 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
     }
 
     /// @inheritdoc IDispatchRegistry
-    function setToleranceBand(uint16 toleranceBps) external onlyRole(OPERATOR_ROLE) {
+    function setToleranceBand(uint16 toleranceBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (toleranceBps > 10_000) revert TdvaInvalidToleranceBand(toleranceBps);
         _toleranceBps = toleranceBps;
         emit ToleranceBandSet(toleranceBps);

@@ -494,7 +494,8 @@ interface IDispatchRegistry {
     /// @notice Withdraw the caller's whole balance in the settlement token.
     function withdraw() external;
 
-    /// @notice Set the default tolerance band for events triggered from now on. Operator only.
+    /// @notice Set the default tolerance band for events triggered from now on. DEFAULT_ADMIN_ROLE
+    /// only (the alliance's timelock): a rule parameter.
     /// @param toleranceBps Band in basis points (≤ 10,000; default 500).
     function setToleranceBand(uint16 toleranceBps) external;
 

@@ -38,6 +38,24 @@ interface IEnergyMarket {
         Sell
     }
 
+    /// @notice Bounds within which the operator opens periods (000: rule parameters change only
+    /// with the alliance's approval). Set by DEFAULT_ADMIN_ROLE, which the deployment hands to the
+    /// alliance's TimelockController.
+    /// @param maxBandBps Largest tolerance band, basis points (≤ 10000).
+    /// @param minMeteringWindow Shortest metering window, seconds.
+    /// @param maxMeteringWindow Longest metering window, seconds.
+    /// @param maxGridBuyPrice Price cap: highest grid buy price, base units per kWh.
+    /// @param minBondRate Smallest bond rate, milli-units per Wh (> 0).
+    /// @param minQuantityFloor Smallest minimum order quantity, Wh (> 0).
+    struct MarketRules {
+        uint16 maxBandBps;
+        uint32 minMeteringWindow;
+        uint32 maxMeteringWindow;
+        uint40 maxGridBuyPrice;
+        uint40 minBondRate;
+        uint32 minQuantityFloor;
+    }
+
     /// @notice A delivery period: what every interval trading it shares.
     /// @param start Delivery start (unix seconds).
     /// @param duration Delivery length in seconds.
@@ -150,6 +168,10 @@ interface IEnergyMarket {
     /// @param account Debited account.
     /// @param amount Token base units withdrawn.
     event Withdrawn(address indexed account, uint256 amount);
+
+    /// @notice The alliance changed the bounds within which periods are opened.
+    /// @param rules The new bounds.
+    event MarketRulesChanged(MarketRules rules);
 
     /// @notice The operator opened a delivery period.
     /// @param periodId New period id.
@@ -305,6 +327,19 @@ interface IEnergyMarket {
     /// @param available Available milli-units.
     /// @param required Required milli-units.
     error MarketInsufficientBalance(address account, uint256 available, uint256 required);
+
+    /// @notice A period parameter lies outside the alliance's rules.
+    /// @param field 1 band above maxBandBps, 2 metering window below minMeteringWindow, 3 above
+    /// maxMeteringWindow, 4 grid buy price above maxGridBuyPrice, 5 bond rate below minBondRate,
+    /// 6 minimum quantity below minQuantityFloor.
+    /// @param value The parameter given.
+    /// @param bound The rule it breaks.
+    error MarketOutsideRules(uint8 field, uint256 value, uint256 bound);
+
+    /// @notice Rules are inconsistent.
+    /// @param reason 1 maxBandBps above 10000, 2 minMeteringWindow above maxMeteringWindow,
+    /// 3 minBondRate 0, 4 minQuantityFloor 0.
+    error MarketInvalidRules(uint8 reason);
 
     /// @notice Period parameters are inconsistent.
     /// @param reason 1 start not in the future, 2 duration 0, 3 feed-in above grid buy price,
@@ -470,7 +505,16 @@ interface IEnergyMarket {
     /// @param amount Base units.
     function withdraw(uint256 amount) external;
 
-    /// @notice Open a delivery period. Operator only.
+    /// @notice Replace the bounds within which periods are opened. DEFAULT_ADMIN_ROLE only (the
+    /// alliance's timelock); periods already open keep their parameters.
+    /// @param newRules The new bounds.
+    function setRules(MarketRules calldata newRules) external;
+
+    /// @notice The bounds within which periods are opened.
+    /// @return The current rules.
+    function rules() external view returns (MarketRules memory);
+
+    /// @notice Open a delivery period. Operator only, within `rules()`.
     /// @param start Delivery start (in the future).
     /// @param duration Delivery length, seconds (> 0).
     /// @param meteringWindow Seconds after delivery end for meter reports.

@@ -155,7 +155,7 @@ interface IMeterReadings {
         bytes calldata signature
     ) external;
 
-    /// @notice Set the hash-chain validity window. Operator only.
+    /// @notice Set the hash-chain validity window. DEFAULT_ADMIN_ROLE only (the alliance's timelock).
     /// @param window Seconds a commitment stays valid (default 600).
     function setValidityWindow(uint48 window) external;
 

@@ -105,6 +105,8 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
     mapping(uint256 periodId => mapping(address participant => Position)) private _positions;
     /// @dev Orders, consumed-order bitmaps and record checkpoints (ClearingWalk.Books).
     ClearingWalk.Books private _books;
+    /// @dev Bounds for openPeriod; read only there, so the hot paths do not pay for it.
+    MarketRules private _rules;
 
     /// @param operator Receives DEFAULT_ADMIN_ROLE and OPERATOR_ROLE.
     /// @param settlementToken ERC-20 the market settles in.
@@ -127,6 +129,38 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
         _ledger = ledger;
         _grantRole(DEFAULT_ADMIN_ROLE, operator);
         _grantRole(OPERATOR_ROLE, operator);
+        // Permissive until the alliance tightens them (the deployment sets its configured rules).
+        _setRules(
+            MarketRules({
+                maxBandBps: uint16(MarketMath.BPS),
+                minMeteringWindow: 60,
+                maxMeteringWindow: 30 days,
+                maxGridBuyPrice: type(uint40).max,
+                minBondRate: 1,
+                minQuantityFloor: 1
+            })
+        );
+    }
+
+    // ------------------------------------------------------------------ rules
+
+    /// @inheritdoc IEnergyMarket
+    function setRules(MarketRules calldata newRules) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setRules(newRules);
+    }
+
+    /// @inheritdoc IEnergyMarket
+    function rules() external view returns (MarketRules memory) {
+        return _rules;
+    }
+
+    function _setRules(MarketRules memory r) private {
+        if (r.maxBandBps > MarketMath.BPS) revert MarketInvalidRules(1);
+        if (r.minMeteringWindow > r.maxMeteringWindow) revert MarketInvalidRules(2);
+        if (r.minBondRate == 0) revert MarketInvalidRules(3);
+        if (r.minQuantityFloor == 0) revert MarketInvalidRules(4);
+        _rules = r;
+        emit MarketRulesChanged(r);
     }
 
     // ------------------------------------------------------------------ money in and out
@@ -203,6 +237,7 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
         if (bandBps > MarketMath.BPS) revert MarketInvalidPeriodParams(4);
         if (bondRate == 0) revert MarketInvalidPeriodParams(5);
         if (minQuantity == 0) revert MarketInvalidPeriodParams(6);
+        _checkRules(meteringWindow, gridBuyPrice, bandBps, bondRate, minQuantity);
         periodId = ++_periodCount;
         _periods[periodId] = Period({
             start: start,
@@ -227,6 +262,31 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
             bondRate,
             minQuantity
         );
+    }
+
+    /// @dev MarketOutsideRules for the first period parameter outside the alliance's bounds.
+    function _checkRules(
+        uint32 meteringWindow,
+        uint40 gridBuyPrice,
+        uint16 bandBps,
+        uint40 bondRate,
+        uint32 minQuantity
+    ) private view {
+        MarketRules memory r = _rules;
+        if (bandBps > r.maxBandBps) revert MarketOutsideRules(1, bandBps, r.maxBandBps);
+        if (meteringWindow < r.minMeteringWindow) {
+            revert MarketOutsideRules(2, meteringWindow, r.minMeteringWindow);
+        }
+        if (meteringWindow > r.maxMeteringWindow) {
+            revert MarketOutsideRules(3, meteringWindow, r.maxMeteringWindow);
+        }
+        if (gridBuyPrice > r.maxGridBuyPrice) {
+            revert MarketOutsideRules(4, gridBuyPrice, r.maxGridBuyPrice);
+        }
+        if (bondRate < r.minBondRate) revert MarketOutsideRules(5, bondRate, r.minBondRate);
+        if (minQuantity < r.minQuantityFloor) {
+            revert MarketOutsideRules(6, minQuantity, r.minQuantityFloor);
+        }
     }
 
     /// @inheritdoc IEnergyMarket

@@ -28,7 +28,7 @@ contract MeteringLedger is AccessControl, EIP712, IMeteringLedger {
     mapping(bytes32 root => uint256 batchId) private _batchIdOf;
 
     /// @param registry Participant registry (binds meters to participants).
-    /// @param operator Admin and operator; grants GATEWAY_ROLE.
+    /// @param operator Admin (until the alliance takes over) and operator.
     constructor(
         IParticipantRegistry registry,
         address operator
@@ -39,7 +39,8 @@ contract MeteringLedger is AccessControl, EIP712, IMeteringLedger {
         _registry = registry;
         _grantRole(DEFAULT_ADMIN_ROLE, operator);
         _grantRole(OPERATOR_ROLE, operator);
-        _setRoleAdmin(GATEWAY_ROLE, OPERATOR_ROLE);
+        // GATEWAY_ROLE stays under DEFAULT_ADMIN_ROLE (the alliance): a gateway's batches settle
+        // money, so admitting one is an alliance decision, not the operator's.
     }
 
     /// @inheritdoc IMeteringLedger

@@ -1,4 +1,5 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { AllianceConfig } from "./alliance";
 
 /** One deployed contract as recorded in deployments/<chainId>.json. */
 export type DeployedContract = { address: string; deployedOnBlock: number; args: unknown[] };
@@ -29,6 +30,7 @@ export async function deployAll(
   hre: HardhatRuntimeEnvironment,
   previous: Deployment | undefined,
   save: (deployment: Deployment) => void,
+  alliance: AllianceConfig,
   log: (line: string) => void = () => {},
 ): Promise<Deployment> {
   const [operator] = await hre.ethers.getSigners();
@@ -102,6 +104,21 @@ export async function deployAll(
     operator.address,
     deployment.contracts["GridToken"]!.address,
     deployment.contracts["ParticipantRegistry"]!.address,
+  ]);
+  // The alliance (docs/decisions/0600): one vote per member, OpenZeppelin's Governor approves,
+  // its TimelockController executes. handOverToAlliance() gives it the admin roles afterwards.
+  const membership = await deploy("AllianceMembership", [operator.address]);
+  const timelock = await deploy("AllianceTimelock", [
+    alliance.timelockDelayS,
+    [],
+    ["0x0000000000000000000000000000000000000000"],
+    operator.address,
+  ]);
+  await deploy("AllianceGovernor", [
+    membership,
+    timelock,
+    alliance.votingPeriodS,
+    alliance.quorumPercent,
   ]);
   deployment.complete = true;
   save(deployment);

@@ -7,11 +7,17 @@ import path from "node:path";
 import hre from "hardhat";
 import { deployAll, type Deployment } from "./deployAll";
 import { seedDevnet } from "./seedDevnet";
+import {
+  DEFAULT_MARKET_RULES,
+  DEVNET_MEMBER_INDICES,
+  handOverToAlliance,
+  type AllianceConfig,
+} from "./alliance";
 import { generateContractBindings } from "../generate-protocol";
 
 const DEVNET_CHAIN_ID = 31337;
-/** Upper bound of the gas a fresh deployment burns (six contracts and one role grant). */
-const DEPLOY_GAS = 16_000_000n;
+/** Upper bound of the gas a fresh deployment burns (ten contracts and the alliance hand-over). */
+const DEPLOY_GAS = 30_000_000n;
 
 /** A failure the operator can act on: printed as one line, exit code 1, no stack trace. */
 class DeployError extends Error {}
@@ -41,6 +47,47 @@ function readPrevious(file: string, chainId: number): Deployment | undefined {
     );
   }
   return previous;
+}
+
+/**
+ * The alliance from the environment: ALLIANCE_MEMBERS (comma-separated addresses; on the devnet
+ * it defaults to accounts #0, #5 and #7), ALLIANCE_TIMELOCK_S (60 on the devnet, else 2 days),
+ * ALLIANCE_VOTING_PERIOD_S (1 h on the devnet, else 3 days), ALLIANCE_QUORUM_PERCENT (67).
+ */
+async function allianceConfig(chainId: number): Promise<AllianceConfig> {
+  const devnet = chainId === DEVNET_CHAIN_ID;
+  const number = (name: string, fallback: number, min: number, max: number) => {
+    const raw = process.env[name];
+    const value = raw === undefined || raw === "" ? fallback : Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new DeployError(`${name} must be an integer in ${min}..${max} (got ${raw})`);
+    }
+    return value;
+  };
+  let members: string[];
+  const listed = process.env.ALLIANCE_MEMBERS;
+  if (listed) {
+    members = listed.split(",").map((m) => m.trim());
+    const bad = members.find((m) => !hre.ethers.isAddress(m));
+    if (bad !== undefined) throw new DeployError(`ALLIANCE_MEMBERS: ${bad} is not an address`);
+  } else if (devnet) {
+    const signers = await hre.ethers.getSigners();
+    members = DEVNET_MEMBER_INDICES.map((i) => signers[i]!.address);
+  } else {
+    throw new DeployError(
+      `chain ${chainId} is not the devnet: set ALLIANCE_MEMBERS to the alliance's member ` +
+        "addresses (comma-separated); the deployment hands every admin role to them",
+    );
+  }
+  if (new Set(members.map((m) => m.toLowerCase())).size !== members.length) {
+    throw new DeployError("ALLIANCE_MEMBERS lists an address twice");
+  }
+  return {
+    members,
+    timelockDelayS: number("ALLIANCE_TIMELOCK_S", devnet ? 60 : 2 * 86_400, 0, 30 * 86_400),
+    votingPeriodS: number("ALLIANCE_VOTING_PERIOD_S", devnet ? 3_600 : 3 * 86_400, 60, 2 ** 32 - 1),
+    quorumPercent: number("ALLIANCE_QUORUM_PERCENT", 67, 1, 100),
+  };
 }
 
 async function main(): Promise<void> {
@@ -80,9 +127,10 @@ async function main(): Promise<void> {
     }
   }
   const log = (line: string) => process.stderr.write(`[deploy] ${line}\n`);
+  const alliance = await allianceConfig(chainId);
   let deployment: Deployment;
   try {
-    deployment = await deployAll(hre, previous, save, log);
+    deployment = await deployAll(hre, previous, save, alliance, log);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
     throw new DeployError(
@@ -92,6 +140,13 @@ async function main(): Promise<void> {
   // SEED_DEVNET=true (npm start, demos) also registers, funds and binds meters for the cast.
   const seeded =
     process.env.SEED_DEVNET === "true" ? await seedDevnet(hre, deployment, log) : undefined;
+  // Last: from here on only the alliance changes roles and rules (seeding needs the admin once).
+  try {
+    await handOverToAlliance(hre, deployment, alliance, DEFAULT_MARKET_RULES, log);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new DeployError(`hand-over to the alliance stopped: ${reason}; rerun to resume`);
+  }
   save({ ...deployment, ...(seeded ? { seeded } : {}) } as Deployment);
   if (!out) generateContractBindings(hre.config.paths.root);
   process.stdout.write(JSON.stringify({ deploymentFile: file, ...deployment }) + "\n");

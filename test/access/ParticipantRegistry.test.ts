@@ -81,7 +81,7 @@ async function signCertificate(
 
 describe("ParticipantRegistry", () => {
   describe("deployment", () => {
-    it("gives the operator DEFAULT_ADMIN_ROLE and OPERATOR_ROLE and makes the operator admin of the other roles", async () => {
+    it("gives the operator DEFAULT_ADMIN_ROLE and OPERATOR_ROLE and makes the operator admin of the participant roles", async () => {
       const { registry, operator } = await loadFixture(deployRegistryFixture);
       const operatorRole = await registry.OPERATOR_ROLE();
       expect(
@@ -93,12 +93,15 @@ describe("ParticipantRegistry", () => {
         "PROSUMER_ROLE",
         "METER_ROLE",
         "SUPPLIER_ROLE",
-        "AUDITOR_ROLE",
       ] as const) {
         const role = await registry[name]();
         expect(role).to.equal(ethers.id(name));
         expect(await registry.getRoleAdmin(role)).to.equal(operatorRole);
       }
+      // Auditors are chosen by the admin (after deployment: the alliance), not the operator.
+      expect(await registry.getRoleAdmin(await registry.AUDITOR_ROLE())).to.equal(
+        await registry.DEFAULT_ADMIN_ROLE(),
+      );
     });
 
     it("reverts with ParticipantRegistryZeroAddress when deployed without an operator", async () => {
@@ -109,7 +112,7 @@ describe("ParticipantRegistry", () => {
       );
     });
 
-    it("lets the operator grant AUDITOR_ROLE and refuses a stranger", async () => {
+    it("lets the admin grant AUDITOR_ROLE and refuses a stranger", async () => {
       const { registry, bob, stranger } = await loadFixture(deployRegistryFixture);
       const auditor = await registry.AUDITOR_ROLE();
       await expect(registry.grantRole(auditor, bob.address))
@@ -117,7 +120,7 @@ describe("ParticipantRegistry", () => {
         .withArgs(auditor, bob.address, (await ethers.getSigners())[0]!.address);
       await expect(registry.connect(stranger).grantRole(auditor, stranger.address))
         .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
-        .withArgs(stranger.address, await registry.OPERATOR_ROLE());
+        .withArgs(stranger.address, await registry.DEFAULT_ADMIN_ROLE());
     });
   });
 

@@ -485,12 +485,12 @@ describe("MeterReadings", () => {
     expect(state.lastValue).to.equal(4n);
   });
 
-  it("lets only the operator set a positive window", async () => {
+  it("lets only the admin (the alliance, once deployed) set a positive window", async () => {
     const { readings, stranger } = await loadFixture(deployFixture);
     expect(await readings.validityWindow()).to.equal(600n);
     await expect(readings.connect(stranger).setValidityWindow(5))
       .to.be.revertedWithCustomError(readings, "AccessControlUnauthorizedAccount")
-      .withArgs(stranger.address, await readings.OPERATOR_ROLE());
+      .withArgs(stranger.address, await readings.DEFAULT_ADMIN_ROLE());
     await expect(readings.setValidityWindow(0)).to.be.revertedWithCustomError(
       readings,
       "MeterReadingsZeroWindow",

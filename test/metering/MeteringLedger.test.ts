@@ -69,8 +69,8 @@ describe("MeteringLedger", () => {
       await expect(ledger.getBatch(2n))
         .to.be.revertedWithCustomError(ledger, "MeteringUnknownBatch")
         .withArgs(2n);
-      // Gateways are granted by the operator role, not by other gateways.
-      expect(await ledger.getRoleAdmin(gatewayRole)).to.equal(await ledger.OPERATOR_ROLE());
+      // Gateways are granted by the admin (after deployment: the alliance), not by other gateways.
+      expect(await ledger.getRoleAdmin(gatewayRole)).to.equal(await ledger.DEFAULT_ADMIN_ROLE());
       await ledger.grantRole(gatewayRole, stranger.address);
       await ledger.connect(stranger).anchorBatch(ethers.id("aggregator batch"), 1, "");
       await expect(

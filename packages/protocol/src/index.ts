@@ -5,3 +5,4 @@ export * from "./market.js";
 export * from "./tdva.js";
 export * from "./typedData.js";
 export * from "./metering.js";
+export * from "./governance.js";

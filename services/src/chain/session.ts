@@ -162,12 +162,13 @@ function sessionMnemonic(chainId: number, env: NodeJS.ProcessEnv): string {
 /**
  * Connects to the chain at `rpcUrl` (the one `npm start` runs, or any EVM JSON-RPC chain) when it
  * answers and the deployment file exists; otherwise starts a throwaway Hardhat devnet on
- * `fallbackPort` and deploys to it.
+ * `fallbackPort` and deploys to it (without `fallbackPort`: throws, for commands such as
+ * governance that only make sense on the deployment they were pointed at).
  */
 export async function connectChainSession(options: {
   rpcUrl: string;
   deploymentFile: string;
-  fallbackPort: number;
+  fallbackPort?: number;
   log: (line: string) => void;
   env?: NodeJS.ProcessEnv;
 }): Promise<ChainSession> {
@@ -178,11 +179,16 @@ export async function connectChainSession(options: {
   if (await reachable(rpcUrl)) {
     deployment = await readDeployment(deploymentFile).catch(() => undefined);
   }
+  if (!deployment && options.fallbackPort === undefined) {
+    throw new BaseError(
+      `no GridLedger deployment answers at ${rpcUrl} (${deploymentFile}): start it (npm start) or set RPC_URL and DEPLOYMENT_FILE`,
+    );
+  }
   if (!deployment) {
     options.log(
       `no GridLedger deployment at ${rpcUrl} (${deploymentFile}): starting a devnet on 127.0.0.1:${options.fallbackPort}`,
     );
-    ownDevnet = await startDevnet(options.fallbackPort);
+    ownDevnet = await startDevnet(options.fallbackPort!);
     rpcUrl = ownDevnet.rpcUrl;
     deploymentFile = ownDevnet.deploymentFile;
     deployment = await readDeployment(deploymentFile);

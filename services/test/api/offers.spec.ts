@@ -185,7 +185,7 @@ describe("TDVA offer relay (REST API on a devnet)", () => {
 
   it("keeps a provider's newest offer against replays and refuses signers who may not offer", async () => {
     const at = openedAt + 20;
-    const post = (body: unknown) =>
+    const post = (body: object) =>
       request(app).post(`/v1/dispatch/events/${eventId}/offers`).send(body);
     const kept = await request(app).get(`/v1/dispatch/events/${eventId}/offers`).expect(200);
     const mine = (kept.body.offers as { provider: string; signedAt: number }[]).find(

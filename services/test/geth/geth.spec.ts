@@ -37,7 +37,18 @@ function deploy(env: Record<string, string>): Promise<{ code: number; out: strin
     const child = spawn(
       path.join(REPO_ROOT, "node_modules/.bin/hardhat"),
       ["run", "--no-compile", "--network", "chain", "scripts/deploy/index.ts"],
-      { cwd: REPO_ROOT, env: { ...process.env, RPC_URL: GETH!, ...env } },
+      {
+        cwd: REPO_ROOT,
+        // The alliance: accounts #0, #5 and #7 of the test mnemonic, as on the devnet.
+        env: {
+          ...process.env,
+          RPC_URL: GETH!,
+          ALLIANCE_MEMBERS: [0, 5, 7]
+            .map((i) => mnemonicToAccount(MNEMONIC, { addressIndex: i }).address)
+            .join(","),
+          ...env,
+        },
+      },
     );
     let out = "";
     let err = "";
