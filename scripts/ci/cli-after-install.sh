@@ -32,4 +32,5 @@ check json trust --input examples/trust.json --summary
 check json dispatch --input packages/domain/data/networks/six-node-dispatch.json
 check json auction clear --input examples/orders.json --offchain
 check json auction clear --input examples/orders.json
+check text governance --help
 exit "$fail"

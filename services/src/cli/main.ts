@@ -11,6 +11,7 @@ import { registerDispatch } from "./commands/dispatch.ts";
 import { registerEvidence } from "./commands/evidence.ts";
 import { registerTrust } from "./commands/trust.ts";
 import { registerDemo } from "./commands/demo.ts";
+import { registerGovernance } from "./commands/governance.ts";
 
 /** The package's version (services/package.json, released with the repository). */
 const VERSION = (
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerEvidence(program);
   registerTrust(program);
   registerDemo(program);
+  registerGovernance(program);
   return program;
 }
 

@@ -92,7 +92,7 @@ export class AllianceService {
   }
 
   /** Encodes a proposal file into targets and calldata, naming the call that does not fit. */
-  encode(input: ProposalInput): { targets: Address[]; datas: Hex[]; description: string } {
+  encode(input: unknown): { targets: Address[]; datas: Hex[]; description: string } {
     const proposal = parseWith(ProposalInputSchema, input, "proposal");
     const targets: Address[] = [];
     const datas: Hex[] = [];
@@ -132,7 +132,7 @@ export class AllianceService {
   }
 
   /** Proposes as account `signer` (a member); returns the proposal id. */
-  async propose(signer: number, input: ProposalInput): Promise<{ id: string; tx: Hex }> {
+  async propose(signer: number, input: unknown): Promise<{ id: string; tx: Hex }> {
     const { targets, datas, description } = this.encode(input);
     const values = targets.map(() => 0n);
     const id = await this.#client.readContract({
