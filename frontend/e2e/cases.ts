@@ -467,6 +467,72 @@ export const cases: Case[] = [
     },
   },
   {
+    name: "the alliance approves a rule change 2 of 3, it waits in the timelock, then anyone runs it",
+    async run(s) {
+      const governor = s.deployment.contracts["AllianceGovernor"]!.address;
+      const registry = s.deployment.contracts["DispatchRegistry"]!.address;
+      const description = "TDVA tolerance band 8 %";
+      const call = encodeFunctionData({
+        abi: abis.DispatchRegistry,
+        functionName: "setToleranceBand",
+        args: [800],
+      });
+      // Member #0 proposes from the node (as `gridledger governance propose` would).
+      await rpc("eth_sendTransaction", [
+        {
+          from: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+          to: governor,
+          data: encodeFunctionData({
+            abi: abis.AllianceGovernor,
+            functionName: "propose",
+            args: [[registry], [0n], [call], description],
+          }),
+        },
+      ]);
+      await advance(s, 2);
+      const row = s.page.getByTestId("proposal-row").filter({ hasText: description });
+      // A non-member sees the proposal but has no vote.
+      await connectDevnet(s.page, 4);
+      await goto(s, "alliance");
+      await s.page.getByTestId("alliance-members").filter({ hasText: "not a member" }).waitFor();
+      await row.filter({ hasText: "members vote" }).waitFor();
+      for (const member of [5, 7]) {
+        await connectDevnet(s.page, member);
+        await row.getByRole("button", { name: "Approve" }).click();
+        await txOk(s, "Pending proposals", "Approve");
+      }
+      await row.getByTestId("proposal-state").filter({ hasText: "Succeeded" }).waitFor();
+      await row.filter({ hasText: "2 of 2" }).waitFor();
+      await row.getByRole("button", { name: "Queue in the timelock" }).click();
+      await txOk(s, "Pending proposals", "Queue");
+      await row.getByTestId("timelock-countdown").waitFor();
+      await s.shot("alliance-timelock");
+      await advance(s, 61);
+      await connectDevnet(s.page, 4); // anyone may execute
+      await row.getByRole("button", { name: "Execute" }).click();
+      await txOk(s, "Pending proposals", "Execute");
+      await s.page
+        .getByTestId("proposal-history")
+        .getByTestId("proposal-row")
+        .filter({ hasText: description })
+        .filter({ hasText: "Executed" })
+        .waitFor();
+      const band = decodeFunctionResult({
+        abi: abis.DispatchRegistry,
+        functionName: "toleranceBand",
+        data: (await rpc("eth_call", [
+          {
+            to: registry,
+            data: encodeFunctionData({ abi: abis.DispatchRegistry, functionName: "toleranceBand" }),
+          },
+          "latest",
+        ])) as Hex,
+      });
+      if (band !== 800) throw new Error(`tolerance band is ${band}, expected 800`);
+      await s.shot("alliance-executed");
+    },
+  },
+  {
     name: "the layout works on a phone-sized screen",
     async run(s) {
       await s.page.setViewportSize({ width: 390, height: 844 });

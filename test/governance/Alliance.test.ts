@@ -1,6 +1,7 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
+import { protocol } from "../helpers/protocol";
 import { deployAll } from "../../scripts/deploy/deployAll";
 import {
   DEFAULT_MARKET_RULES,
@@ -9,18 +10,12 @@ import {
   type AllianceConfig,
 } from "../../scripts/deploy/alliance";
 
-/** IGovernor.ProposalState. */
-const State = {
-  Pending: 0,
-  Active: 1,
-  Canceled: 2,
-  Defeated: 3,
-  Succeeded: 4,
-  Queued: 5,
-  Executed: 7,
-};
-const For = 1;
-const Against = 0;
+/** IGovernor.ProposalState as the protocol package names it (so this also checks the package). */
+const State = Object.fromEntries(protocol.ProposalStateNames.map((name, i) => [name, i])) as Record<
+  (typeof protocol.ProposalStateNames)[number],
+  number
+>;
+const { For, Against } = protocol.VoteSupport;
 const DELAY = 60;
 const VOTING = 3_600;
 

@@ -14,6 +14,7 @@ const pages: Record<RoutePath, ComponentType<{ param: string }>> = {
   trace: lazy(() => import("../pages/TracePage.tsx")),
   explorer: lazy(() => import("../pages/ExplorerPage.tsx")),
   admin: lazy(() => import("../pages/AdminPage.tsx")),
+  alliance: lazy(() => import("../pages/AlliancePage.tsx")),
 };
 
 function ChainBadge() {

@@ -9,6 +9,7 @@ export const ROUTES = [
   { path: "trace", label: "Trace" },
   { path: "explorer", label: "Explorer" },
   { path: "admin", label: "Operator" },
+  { path: "alliance", label: "Alliance" },
 ] as const;
 
 export type RoutePath = (typeof ROUTES)[number]["path"];
