@@ -160,7 +160,12 @@ describe("Alliance governance", () => {
     // One of three is not enough: still active, and it cannot be queued.
     expect(await f.governor.state(p.id)).to.equal(State.Active);
     await expect(
-      f.governor.queue(p.targets, p.values, p.datas, ethers.id(p.description)),
+      f.governor["queue(address[],uint256[],bytes[],bytes32)"](
+        p.targets,
+        p.values,
+        p.datas,
+        ethers.id(p.description),
+      ),
     ).to.be.revertedWithCustomError(f.governor, "GovernorUnexpectedProposalState");
     await expect(f.governor.connect(f.operator).castVote(p.id, For))
       .to.be.revertedWithCustomError(f.governor, "GovernorAlreadyCastVote")
