@@ -40,10 +40,13 @@ export const GOVERNED_CONTRACTS = [
 /** Accounts of the devnet's alliance: #0 the grid operator, #5 the aggregator, #7 the auditor. */
 export const DEVNET_MEMBER_INDICES = [0, 5, 7];
 
-/** Devnet rules: bands up to 20 %, metering windows 1 min to 7 days, grid price ≤ 10 GLT/kWh. */
+/**
+ * Deployment rules: bands up to 20 %, metering windows 10 s to 7 days (short demos on real chains
+ * meter for twice their order lead, 40 s in CI's Geth run), grid price ≤ 10 GLT/kWh.
+ */
 export const DEFAULT_MARKET_RULES: MarketRulesConfig = {
   maxBandBps: 2_000,
-  minMeteringWindow: 60,
+  minMeteringWindow: 10,
   maxMeteringWindow: 7 * 24 * 3600,
   maxGridBuyPrice: 10_000_000n,
   minBondRate: 1n,

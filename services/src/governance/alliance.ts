@@ -223,21 +223,15 @@ export class AllianceService {
       this.#client.readContract({ ...this.#gov, functionName: "quorumNumerator" }),
       this.#client.readContract({ ...this.#gov, functionName: "proposalCount" }),
     ]);
-    const fromBlock = BigInt(
-      this.#s.deployment.contracts["AllianceGovernor"]?.deployedOnBlock ?? 0,
-    );
-    const [admitted, expelled, created, votes] = await Promise.all([
+    const deployedOn = (name: string) =>
+      BigInt(this.#s.deployment.contracts[name]?.deployedOnBlock ?? 0);
+    const fromBlock = deployedOn("AllianceGovernor");
+    const [membershipLogs, created, votes] = await Promise.all([
+      // Every event of the membership token, in chain order: admissions and expulsions replayed.
       client.getContractEvents({
         address: this.#membership,
         abi: abis.AllianceMembership,
-        eventName: "MemberAdmitted",
-        fromBlock,
-      }),
-      client.getContractEvents({
-        address: this.#membership,
-        abi: abis.AllianceMembership,
-        eventName: "MemberExpelled",
-        fromBlock: 0n,
+        fromBlock: deployedOn("AllianceMembership"),
       }),
       client.getContractEvents({
         address: this.governor,
@@ -252,22 +246,12 @@ export class AllianceService {
         fromBlock,
       }),
     ]);
-    const out = new Set(expelled.map((e) => e.args.member!));
-    const members = admitted.map((e) => e.args.member!).filter((m) => !out.has(m));
-    // Admissions happen before the governor is deployed too (hand-over): read from block 0 then.
-    const allAdmitted =
-      members.length > 0
-        ? members
-        : (
-            await client.getContractEvents({
-              address: this.#membership,
-              abi: abis.AllianceMembership,
-              eventName: "MemberAdmitted",
-              fromBlock: 0n,
-            })
-          )
-            .map((e) => e.args.member!)
-            .filter((m) => !out.has(m));
+    const current = new Set<Address>();
+    for (const log of membershipLogs) {
+      if (log.eventName === "MemberAdmitted") current.add(log.args.member!);
+      if (log.eventName === "MemberExpelled") current.delete(log.args.member!);
+    }
+    const members = [...current];
     const descriptions = new Map(created.map((e) => [e.args.proposalId!.toString(), e.args]));
     const names = new Map(
       Object.entries(this.#s.deployment.contracts).map(([name, c]) => [
@@ -339,7 +323,7 @@ export class AllianceService {
     return {
       governor: this.governor,
       timelock: this.timelock,
-      members: allAdmitted,
+      members,
       timelockDelayS: Number(delay),
       votingPeriodS: Number(period),
       quorumPercent: Number(numerator),
