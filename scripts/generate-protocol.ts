@@ -187,10 +187,19 @@ function parseType(typeString: string): TypedDataFact["types"] {
 }
 
 /** The (name, version) a constructor passes to OpenZeppelin's EIP712. */
-function eip712DomainOf(ctor: AstNode): TypedDataFact["domain"] {
-  for (const m of ctor.modifiers as AstNode[]) {
+function eip712DomainOf(fn: AstNode): TypedDataFact["domain"] {
+  // A proxied contract names its domain in initialize(): __EIP712_init("name", "version");
+  // a plain one (the alliance's) in its constructor's EIP712("name", "version") modifier.
+  for (const m of (fn.modifiers as AstNode[] | undefined) ?? []) {
     if ((m.modifierName as AstNode).name !== "EIP712") continue;
     const [name, version] = (m.arguments as AstNode[]).map((a) => String(a.value));
+    return { name: name!, version: version! };
+  }
+  for (const statement of ((fn.body as AstNode | undefined)?.statements as AstNode[]) ?? []) {
+    const call = statement.expression as AstNode | undefined;
+    if (call?.nodeType !== "FunctionCall") continue;
+    if ((call.expression as AstNode).name !== "__EIP712_init") continue;
+    const [name, version] = (call.arguments as AstNode[]).map((a) => String(a.value));
     return { name: name!, version: version! };
   }
   return null;
@@ -220,7 +229,10 @@ function collectFacts(units: CompiledUnit[]) {
           const typeString = typeStringOf(n);
           if (typeString)
             (typedData[owner] ??= { domain: null, types: {} }).types = parseType(typeString);
-        } else if (n.nodeType === "FunctionDefinition" && n.kind === "constructor") {
+        } else if (
+          n.nodeType === "FunctionDefinition" &&
+          (n.kind === "constructor" || n.name === "initialize")
+        ) {
           const domain = eip712DomainOf(n);
           if (domain) (typedData[owner] ??= { domain: null, types: {} }).domain = domain;
         }

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {GovernedUpgradeable} from "../upgrades/GovernedUpgradeable.sol";
 
 /// @title ParticipantRegistry
 /// @notice Participant admission, roles and meter certificates. The operator (OPERATOR_ROLE)
 /// approves applications and signs meter certificates; it administers every other role.
-contract ParticipantRegistry is AccessControl, EIP712, IParticipantRegistry {
+contract ParticipantRegistry is GovernedUpgradeable, EIP712Upgradeable, IParticipantRegistry {
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
     bytes32 public constant AGGREGATOR_ROLE = keccak256("AGGREGATOR_ROLE");
     bytes32 public constant PROSUMER_ROLE = keccak256("PROSUMER_ROLE");
@@ -29,10 +29,17 @@ contract ParticipantRegistry is AccessControl, EIP712, IParticipantRegistry {
     mapping(uint256 nonce => bool used) private _nonceUsed;
     mapping(address account => bytes32 applicationHash) private _applicationHash;
 
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor() {
+        _disableInitializers();
+    }
+
+    /// @notice Sets up the proxy's storage once, in the proxy's deployment transaction.
     /// @param operator Account that receives DEFAULT_ADMIN_ROLE and OPERATOR_ROLE.
-    constructor(address operator) EIP712("GridLedger ParticipantRegistry", "1") {
+    function initialize(address operator) external initializer {
         if (operator == address(0)) revert ParticipantRegistryZeroAddress();
-        _grantRole(DEFAULT_ADMIN_ROLE, operator);
+        __GovernedUpgradeable_init(operator);
+        __EIP712_init("GridLedger ParticipantRegistry", "1");
         _grantRole(OPERATOR_ROLE, operator);
         _setRoleAdmin(AGGREGATOR_ROLE, OPERATOR_ROLE);
         _setRoleAdmin(PROSUMER_ROLE, OPERATOR_ROLE);

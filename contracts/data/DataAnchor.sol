@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {IDataAnchor} from "../interfaces/IDataAnchor.sol";
+import {GovernedUpgradeable} from "../upgrades/GovernedUpgradeable.sol";
 
 /// @title DataAnchor
 /// @notice Immutable Merkle-root anchors for batches of off-chain records (meter readings,
 /// power-flow reports, evidence bundles). Anchoring gas is independent of the batch size; one
 /// record's inclusion is checked in O(log n) with OpenZeppelin's MerkleProof.
-contract DataAnchor is AccessControl, IDataAnchor {
+contract DataAnchor is GovernedUpgradeable, IDataAnchor {
     /// @notice May grant and revoke ANCHORER_ROLE.
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
     /// @notice May anchor batches (the owners of the data).
@@ -19,9 +19,15 @@ contract DataAnchor is AccessControl, IDataAnchor {
     mapping(uint256 anchorId => Anchor) private _anchors;
     mapping(bytes32 root => uint256 anchorId) private _anchorIdOf;
 
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor() {
+        _disableInitializers();
+    }
+
+    /// @notice Sets up the proxy's storage once, in the proxy's deployment transaction.
     /// @param operator Admin and operator; grants ANCHORER_ROLE to data owners.
-    constructor(address operator) {
-        _grantRole(DEFAULT_ADMIN_ROLE, operator);
+    function initialize(address operator) external initializer {
+        __GovernedUpgradeable_init(operator);
         _grantRole(OPERATOR_ROLE, operator);
         _setRoleAdmin(ANCHORER_ROLE, OPERATOR_ROLE);
     }

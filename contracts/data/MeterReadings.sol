@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IMeterReadings} from "../interfaces/IMeterReadings.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {GovernedUpgradeable} from "../upgrades/GovernedUpgradeable.sol";
 
 /// @title MeterReadings
 /// @notice Hash-chain authenticated meter readings (000 IV.D) with an EIP-712 signature path for
 /// comparison. Meter identity is pluggable: a meter bound in the participant registry
 /// (`participantOfMeter(meter) != 0`) or an account the operator granted METER_ROLE here.
-contract MeterReadings is AccessControl, EIP712, IMeterReadings {
+contract MeterReadings is GovernedUpgradeable, EIP712Upgradeable, IMeterReadings {
     /// @notice Sets the validity window and grants METER_ROLE.
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
     /// @notice Meters admitted here directly (used when no registry binding exists).
@@ -27,20 +27,27 @@ contract MeterReadings is AccessControl, EIP712, IMeterReadings {
     /// floor, so a far-future reading time can no longer lock a meter out.
     uint64 public constant MAX_CLOCK_SKEW = 60;
 
+    /// @dev Wiring lives in the implementation's code (read without an SLOAD); an upgrade passes
+    /// the same address to the new implementation's constructor (docs/decisions/0601).
+    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
     IParticipantRegistry private immutable _REGISTRY;
     uint48 private _validityWindow;
     mapping(address meter => MeterState) private _meters;
 
-    /// @param operator Admin and operator.
     /// @param participantRegistry Participant registry for meter bindings (zero: METER_ROLE only).
-    constructor(
-        address operator,
-        IParticipantRegistry participantRegistry
-    ) EIP712("GridLedger MeterReadings", "1") {
-        _grantRole(DEFAULT_ADMIN_ROLE, operator);
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(IParticipantRegistry participantRegistry) {
+        _REGISTRY = participantRegistry;
+        _disableInitializers();
+    }
+
+    /// @notice Sets up the proxy's storage once, in the proxy's deployment transaction.
+    /// @param operator Admin and operator.
+    function initialize(address operator) external initializer {
+        __GovernedUpgradeable_init(operator);
+        __EIP712_init("GridLedger MeterReadings", "1");
         _grantRole(OPERATOR_ROLE, operator);
         _setRoleAdmin(METER_ROLE, OPERATOR_ROLE);
-        _REGISTRY = participantRegistry;
         _validityWindow = DEFAULT_VALIDITY_WINDOW;
         emit ValidityWindowSet(DEFAULT_VALIDITY_WINDOW);
     }

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IDispatchRegistry} from "../interfaces/IDispatchRegistry.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {GovernedUpgradeable} from "../upgrades/GovernedUpgradeable.sol";
 import {TdvaMath} from "../libraries/TdvaMath.sol";
 import {TdvaRecords} from "../libraries/TdvaRecords.sol";
 
@@ -20,7 +20,7 @@ import {TdvaRecords} from "../libraries/TdvaRecords.sol";
 /// (provider, allocation, segments) lines and emits the details. Settlement takes the lines back
 /// as calldata and checks them against that hash. The only per-provider SSTORE of the cycle is the
 /// provider's pull-payment balance.
-contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
+contract DispatchRegistry is GovernedUpgradeable, EIP712Upgradeable, IDispatchRegistry {
     using SafeERC20 for IERC20;
 
     /// @notice Opens, dispatches and verifies events; sets the tolerance band.
@@ -69,7 +69,11 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
         bytes32 allocationsHash;
     }
 
+    /// @dev Wiring lives in the implementation's code (read without an SLOAD); an upgrade passes
+    /// the same addresses to the new implementation's constructor (docs/decisions/0601).
+    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
     IERC20 private immutable _TOKEN;
+    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
     IParticipantRegistry private immutable _PARTICIPANTS;
     uint16 private _toleranceBps;
     uint256 private _eventCount;
@@ -77,18 +81,21 @@ contract DispatchRegistry is AccessControl, EIP712, IDispatchRegistry {
     mapping(uint256 eventId => TdvaEvent) private _events;
     mapping(address account => uint256 amount) private _balances;
 
-    /// @param operator Admin and operator.
     /// @param settlementToken Settlement ERC-20 (GridToken on the devnet).
     /// @param participantRegistry Participant registry (eligibility: approved and on the feeder).
-    constructor(
-        address operator,
-        IERC20 settlementToken,
-        IParticipantRegistry participantRegistry
-    ) EIP712("GridLedger DispatchRegistry", "1") {
-        _grantRole(DEFAULT_ADMIN_ROLE, operator);
-        _grantRole(OPERATOR_ROLE, operator);
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(IERC20 settlementToken, IParticipantRegistry participantRegistry) {
         _TOKEN = settlementToken;
         _PARTICIPANTS = participantRegistry;
+        _disableInitializers();
+    }
+
+    /// @notice Sets up the proxy's storage once, in the proxy's deployment transaction.
+    /// @param operator Admin and operator.
+    function initialize(address operator) external initializer {
+        __GovernedUpgradeable_init(operator);
+        __EIP712_init("GridLedger DispatchRegistry", "1");
+        _grantRole(OPERATOR_ROLE, operator);
         _toleranceBps = DEFAULT_TOLERANCE_BPS;
         emit ToleranceBandSet(DEFAULT_TOLERANCE_BPS);
     }

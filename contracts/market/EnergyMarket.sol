@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -9,6 +8,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IEnergyMarket} from "../interfaces/IEnergyMarket.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {GovernedUpgradeable} from "../upgrades/GovernedUpgradeable.sol";
 import {IMeteringLedger} from "../interfaces/IMeteringLedger.sol";
 import {PackedOrder} from "../libraries/PackedOrder.sol";
 import {MarketMath} from "../libraries/MarketMath.sol";
@@ -19,7 +19,7 @@ import {RecordChain} from "../libraries/RecordChain.sol";
 /// @notice Double auction with forecast compensation, settled per delivery period. See
 /// IEnergyMarket and docs/decisions/0101-0106 for the escrow formula, rounding, list
 /// verification, resumable clearing, storage layout and the settlement rule.
-contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket {
+contract EnergyMarket is GovernedUpgradeable, ReentrancyGuardTransient, IEnergyMarket {
     using SafeERC20 for IERC20;
     using PackedOrder for uint256;
 
@@ -93,8 +93,13 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
         bool reported;
     }
 
+    /// @dev Wiring lives in the implementation's code (read without an SLOAD); an upgrade passes
+    /// the same addresses to the new implementation's constructor (docs/decisions/0601).
+    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
     IERC20 private immutable _token;
+    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
     IParticipantRegistry private immutable _registry;
+    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
     IMeteringLedger private immutable _ledger;
     uint256 private _periodCount;
     uint256 private _intervalCount;
@@ -108,18 +113,16 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
     /// @dev Bounds for openPeriod; read only there, so the hot paths do not pay for it.
     MarketRules private _rules;
 
-    /// @param operator Receives DEFAULT_ADMIN_ROLE and OPERATOR_ROLE.
     /// @param settlementToken ERC-20 the market settles in.
     /// @param participantRegistry Registry deciding who may trade.
     /// @param ledger Metering ledger that proves each reported reading (docs/decisions/0206).
+    /// @custom:oz-upgrades-unsafe-allow constructor
     constructor(
-        address operator,
         IERC20 settlementToken,
         IParticipantRegistry participantRegistry,
         IMeteringLedger ledger
     ) {
         if (
-            operator == address(0) ||
             address(settlementToken) == address(0) ||
             address(participantRegistry) == address(0) ||
             address(ledger) == address(0)
@@ -127,7 +130,14 @@ contract EnergyMarket is AccessControl, ReentrancyGuardTransient, IEnergyMarket 
         _token = settlementToken;
         _registry = participantRegistry;
         _ledger = ledger;
-        _grantRole(DEFAULT_ADMIN_ROLE, operator);
+        _disableInitializers();
+    }
+
+    /// @notice Sets up the proxy's storage once, in the proxy's deployment transaction.
+    /// @param operator Receives DEFAULT_ADMIN_ROLE and OPERATOR_ROLE.
+    function initialize(address operator) external initializer {
+        if (operator == address(0)) revert MarketZeroAmount();
+        __GovernedUpgradeable_init(operator);
         _grantRole(OPERATOR_ROLE, operator);
         // Permissive until the alliance tightens them (the deployment sets its configured rules).
         _setRules(

@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {IMeteringLedger} from "../interfaces/IMeteringLedger.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {GovernedUpgradeable} from "../upgrades/GovernedUpgradeable.sol";
 
 /// @title MeteringLedger
 /// @notice Metering gateways anchor batches of device-signed readings; settlement (market and
 /// TDVA) proves each participant's reading against a batch with `verifyReading`. The check is
 /// stateless, so each consumer keeps its own once-per-period bookkeeping.
-contract MeteringLedger is AccessControl, EIP712, IMeteringLedger {
+contract MeteringLedger is GovernedUpgradeable, EIP712Upgradeable, IMeteringLedger {
     /// @notice May grant and revoke GATEWAY_ROLE.
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
     /// @notice May anchor batches (metering gateways: the operator's head-end, aggregators').
@@ -22,22 +22,28 @@ contract MeteringLedger is AccessControl, EIP712, IMeteringLedger {
         "MeterReading(address meter,uint256 periodId,uint64 producedWh,uint64 consumedWh,uint64 sequence)"
     );
 
+    /// @dev Wiring lives in the implementation's code (read without an SLOAD); an upgrade passes
+    /// the same addresses to the new implementation's constructor (docs/decisions/0601).
+    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
     IParticipantRegistry private immutable _registry;
     uint256 private _batchCount;
     mapping(uint256 batchId => Batch) private _batches;
     mapping(bytes32 root => uint256 batchId) private _batchIdOf;
 
     /// @param registry Participant registry (binds meters to participants).
-    /// @param operator Admin (until the alliance takes over) and operator.
-    constructor(
-        IParticipantRegistry registry,
-        address operator
-    ) EIP712("GridLedger MeteringLedger", "1") {
-        if (address(registry) == address(0) || operator == address(0)) {
-            revert MeteringZeroAddress();
-        }
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor(IParticipantRegistry registry) {
+        if (address(registry) == address(0)) revert MeteringZeroAddress();
         _registry = registry;
-        _grantRole(DEFAULT_ADMIN_ROLE, operator);
+        _disableInitializers();
+    }
+
+    /// @notice Sets up the proxy's storage once, in the proxy's deployment transaction.
+    /// @param operator Admin (until the alliance takes over) and operator.
+    function initialize(address operator) external initializer {
+        if (operator == address(0)) revert MeteringZeroAddress();
+        __GovernedUpgradeable_init(operator);
+        __EIP712_init("GridLedger MeteringLedger", "1");
         _grantRole(OPERATOR_ROLE, operator);
         // GATEWAY_ROLE stays under DEFAULT_ADMIN_ROLE (the alliance): a gateway's batches settle
         // money, so admitting one is an alliance decision, not the operator's.

@@ -1,37 +1,45 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
-import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ERC20Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC20/ERC20Upgradeable.sol";
+import {ERC20PermitUpgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC20/extensions/ERC20PermitUpgradeable.sol";
 import {IGridToken} from "../interfaces/IGridToken.sol";
+import {GovernedUpgradeable} from "../upgrades/GovernedUpgradeable.sol";
 
 /// @title GridToken
 /// @notice Devnet settlement token (symbol GLT, 6 decimals like most fiat stablecoins, so a price
 /// of 120 base units per kWh reads as 0.000120 GLT/kWh and token amounts stay small integers).
-contract GridToken is ERC20, ERC20Permit, AccessControl, IGridToken {
+contract GridToken is GovernedUpgradeable, ERC20Upgradeable, ERC20PermitUpgradeable, IGridToken {
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
 
     uint256 private _faucetAmount;
     uint64 private _faucetCooldown;
     mapping(address account => uint256 nextClaim) private _nextDripAt;
 
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor() {
+        _disableInitializers();
+    }
+
+    /// @notice Sets up the proxy's storage once, in the proxy's deployment transaction.
     /// @param operator Account that may mint and configure the faucet.
     /// @param faucetAmount Initial amount per faucet claim (0 disables it).
     /// @param faucetCooldown Initial seconds between two claims of one address.
-    constructor(
+    function initialize(
         address operator,
         uint256 faucetAmount,
         uint64 faucetCooldown
-    ) ERC20("GridLedger Token", "GLT") ERC20Permit("GridLedger Token") {
-        _grantRole(DEFAULT_ADMIN_ROLE, operator);
+    ) external initializer {
+        __GovernedUpgradeable_init(operator);
+        __ERC20_init("GridLedger Token", "GLT");
+        __ERC20Permit_init("GridLedger Token");
         _grantRole(OPERATOR_ROLE, operator);
         _faucetAmount = faucetAmount;
         _faucetCooldown = faucetCooldown;
         emit FaucetConfigured(faucetAmount, faucetCooldown);
     }
 
-    /// @inheritdoc ERC20
+    /// @inheritdoc ERC20Upgradeable
     function decimals() public pure override returns (uint8) {
         return 6;
     }

@@ -22,6 +22,7 @@ import {
 import { buildStandardTree, encodeReading, standardLeaf } from "../../test/data/standardTree";
 import { protocol } from "../../test/helpers/protocol";
 import { seededRandom as rng } from "../../test/helpers/random";
+import { deployProxied } from "../deploy/proxy";
 
 const { ethers } = hre;
 
@@ -175,13 +176,14 @@ async function withdrawAll(tdva: DispatchRegistry, signers: Signer[]): Promise<b
 async function main() {
   const [operator, relayer] = await ethers.getSigners();
   if (!operator || !relayer) throw new Error("need two signers");
-  const token = await ethers.deployContract("GridToken", [operator.address, 0n, 0n]);
-  const registry = await ethers.deployContract("ParticipantRegistry", [operator.address]);
-  const tdva = await ethers.deployContract("DispatchRegistry", [
-    operator.address,
-    await token.getAddress(),
-    await registry.getAddress(),
-  ]);
+  const token = await deployProxied(ethers, "GridToken", [], [operator.address, 0n, 0n]);
+  const registry = await deployProxied(ethers, "ParticipantRegistry", [], [operator.address]);
+  const tdva = await deployProxied(
+    ethers,
+    "DispatchRegistry",
+    [await token.getAddress(), await registry.getAddress()],
+    [operator.address],
+  );
   await (await token.mint(operator.address, 10n ** 15n)).wait();
   await (await token.approve(await tdva.getAddress(), ethers.MaxUint256)).wait();
 
@@ -213,7 +215,7 @@ async function main() {
   }
 
   // ---- Data anchoring
-  const anchors = await ethers.deployContract("DataAnchor", [operator.address]);
+  const anchors = await deployProxied(ethers, "DataAnchor", [], [operator.address]);
   await (await anchors.grantRole(await anchors.ANCHORER_ROLE(), operator.address)).wait();
   // Warm-up: the very first anchor also initialises the id counter (a one-off 17,100 gas).
   await (await anchors.anchor(ethers.id("warm-up"), "", 1n, ethers.ZeroHash)).wait();
@@ -275,10 +277,12 @@ async function main() {
   }
 
   // ---- Hash chain vs EIP-712 signature
-  const readings = await ethers.deployContract("MeterReadings", [
-    operator.address,
-    await registry.getAddress(),
-  ]);
+  const readings = await deployProxied(
+    ethers,
+    "MeterReadings",
+    [await registry.getAddress()],
+    [operator.address],
+  );
   const chainMeter = new ethers.Wallet(ethers.id("tdva-bench:meter:chain"), ethers.provider);
   const signMeter = new ethers.Wallet(ethers.id("tdva-bench:meter:sign"), ethers.provider);
   for (const m of [chainMeter, signMeter]) {

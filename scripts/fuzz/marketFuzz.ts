@@ -29,7 +29,6 @@ import type {
   GridToken,
   MarketProbe,
   MeteringLedger,
-  ParticipantRegistry,
   ReentrantTrader,
 } from "../../typechain-types";
 import {
@@ -48,6 +47,7 @@ import { admit } from "../../test/market/marketFixtures";
 import { TestMeteringHead } from "../../test/helpers/provenReadings";
 import { protocol } from "../../test/helpers/protocol";
 import { seededRandom } from "../../test/helpers/random";
+import { deployProxied } from "../deploy/proxy";
 
 // ------------------------------------------------------------------ seeded PRNG
 
@@ -660,19 +660,23 @@ export async function runMarketFuzz(
     now += 1;
     await provider.send("evm_setNextBlockTimestamp", [now]);
   };
+  // A proxied deployment is two transactions, the second with an automatic timestamp.
+  const resync = async () => {
+    now = Number((await ethers.provider.getBlock("latest"))!.timestamp);
+  };
 
   // ---------------------------------------------------------------- deployment (once)
   await tick();
-  const registry = (await ethers.deployContract("ParticipantRegistry", [
-    operator.address,
-  ])) as unknown as ParticipantRegistry;
+  const registry = await deployProxied(ethers, "ParticipantRegistry", [], [operator.address]);
   // Registry setup uses automatic timestamps; the clock is read again once deployment is done.
   for (const s of participants) await admit(registry, s, renewableSet.has(s.address));
   // One metering ledger for every market; each participant's device is bound once, here.
-  const ledger = (await ethers.deployContract("MeteringLedger", [
-    await registry.getAddress(),
-    operator.address,
-  ])) as unknown as MeteringLedger;
+  const ledger = await deployProxied(
+    ethers,
+    "MeteringLedger",
+    [await registry.getAddress()],
+    [operator.address],
+  );
   await ledger.grantRole(await ledger.GATEWAY_ROLE(), operator.address);
   const metering = new TestMeteringHead(ledger, registry, operator);
   for (const s of participants) await metering.deviceFor(s.address);
@@ -683,28 +687,27 @@ export async function runMarketFuzz(
   const feeBps = BigInt(options.feeBps ?? 250);
   const deployments: Deployment[] = [];
   for (const kind of MARKET_KINDS) {
+    await resync();
     await tick();
     const token =
       kind === "honest"
-        ? ((await ethers.deployContract("GridToken", [
-            operator.address,
-            0n,
-            0n,
-          ])) as unknown as GridToken)
+        ? await deployProxied(ethers, "GridToken", [], [operator.address, 0n, 0n])
         : kind === "feeOnTransfer"
           ? ((await ethers.deployContract("FeeOnTransferToken", [
               feeBps,
             ])) as unknown as FeeOnTransferToken)
           : ((await ethers.deployContract("CallbackToken")) as unknown as CallbackToken);
+    await resync();
     await tick();
-    const market = (await ethers.deployContract("EnergyMarket", [
-      operator.address,
-      await token.getAddress(),
-      await registry.getAddress(),
-      await ledger.getAddress(),
-    ])) as unknown as EnergyMarket;
+    const market = await deployProxied(
+      ethers,
+      "EnergyMarket",
+      [await token.getAddress(), await registry.getAddress(), await ledger.getAddress()],
+      [operator.address],
+    );
     const marketAddress = await market.getAddress();
     const accounts = everyone.map((s) => s.address);
+    await resync();
     let trader: ReentrantTrader | undefined;
     if (kind === "callback") {
       await tick();

@@ -8,6 +8,7 @@ import type {
 } from "../../typechain-types";
 import { clearingRecords } from "../../test/helpers/clearingRecords";
 import { TestMeteringHead } from "../../test/helpers/provenReadings";
+import { deployProxied } from "../deploy/proxy";
 
 /** One order of a book, as the CLI input and the benchmark describe it. */
 export type BookOrder = {
@@ -44,25 +45,22 @@ export const TX_GAS_CAP = 16_777_216n;
 export async function deployMarketStack(hre: HardhatRuntimeEnvironment): Promise<MarketStack> {
   const [operator] = await hre.ethers.getSigners();
   if (!operator) throw new Error("no signer");
-  const token = (await hre.ethers.deployContract("GridToken", [
-    operator.address,
-    0n,
-    0n,
-  ])) as unknown as GridToken;
-  const registry = (await hre.ethers.deployContract("ParticipantRegistry", [
-    operator.address,
-  ])) as unknown as ParticipantRegistry;
-  const ledger = (await hre.ethers.deployContract("MeteringLedger", [
-    await registry.getAddress(),
-    operator.address,
-  ])) as unknown as MeteringLedger;
+  const ethers = hre.ethers;
+  const token = await deployProxied(ethers, "GridToken", [], [operator.address, 0n, 0n]);
+  const registry = await deployProxied(ethers, "ParticipantRegistry", [], [operator.address]);
+  const ledger = await deployProxied(
+    ethers,
+    "MeteringLedger",
+    [await registry.getAddress()],
+    [operator.address],
+  );
   await (await ledger.grantRole(await ledger.GATEWAY_ROLE(), operator.address)).wait();
-  const market = (await hre.ethers.deployContract("EnergyMarket", [
-    operator.address,
-    await token.getAddress(),
-    await registry.getAddress(),
-    await ledger.getAddress(),
-  ])) as unknown as EnergyMarket;
+  const market = await deployProxied(
+    ethers,
+    "EnergyMarket",
+    [await token.getAddress(), await registry.getAddress(), await ledger.getAddress()],
+    [operator.address],
+  );
   const metering = new TestMeteringHead(ledger, registry, operator);
   return { token, registry, market, ledger, metering, operator };
 }

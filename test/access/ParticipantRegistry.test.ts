@@ -9,6 +9,7 @@ import {
   meterCertificateDomain,
   signMeterCertificate,
 } from "../../scripts/deploy/meterCertificate";
+import { deployProxied } from "../../scripts/deploy/proxy";
 
 const Kind = protocol.ParticipantKind;
 /** ParticipantStatus as the typechain getters return it (bigint). */
@@ -39,7 +40,7 @@ function applicationHashOf(
 
 async function deployRegistryFixture() {
   const [operator, alice, bob, meter, meter2, stranger] = await ethers.getSigners();
-  const registry = await ethers.deployContract("ParticipantRegistry", [operator!.address]);
+  const registry = await deployProxied(ethers, "ParticipantRegistry", [], [operator!.address]);
   return {
     registry,
     operator: operator!,
@@ -106,10 +107,9 @@ describe("ParticipantRegistry", () => {
 
     it("reverts with ParticipantRegistryZeroAddress when deployed without an operator", async () => {
       const factory = await ethers.getContractFactory("ParticipantRegistry");
-      await expect(factory.deploy(ethers.ZeroAddress)).to.be.revertedWithCustomError(
-        factory,
-        "ParticipantRegistryZeroAddress",
-      );
+      await expect(
+        deployProxied(ethers, "ParticipantRegistry", [], [ethers.ZeroAddress]),
+      ).to.be.revertedWithCustomError(factory, "ParticipantRegistryZeroAddress");
     });
 
     it("lets the admin grant AUDITOR_ROLE and refuses a stranger", async () => {

@@ -3,6 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { buildStandardTree, encodeReading, standardLeaf } from "./standardTree";
+import { deployProxied } from "../../scripts/deploy/proxy";
 
 const KIND = ethers.encodeBytes32String("meter-readings");
 const CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
@@ -21,7 +22,7 @@ function readings(count: number): Reading[] {
 
 async function deployFixture() {
   const [operator, owner, stranger] = await ethers.getSigners();
-  const anchors = await ethers.deployContract("DataAnchor", [operator.address]);
+  const anchors = await deployProxied(ethers, "DataAnchor", [], [operator.address]);
   await anchors.grantRole(await anchors.ANCHORER_ROLE(), owner.address);
   return { anchors, operator, owner, stranger };
 }

@@ -5,6 +5,7 @@ import type { Signer } from "ethers";
 import type { MeterReadings } from "../../typechain-types";
 import { admit, bindMeter } from "./registryHelpers";
 import { protocol } from "../helpers/protocol";
+import { deployProxied } from "../../scripts/deploy/proxy";
 
 const coder = ethers.AbiCoder.defaultAbiCoder();
 const ZERO20 = ethers.ZeroHash.slice(0, 42);
@@ -77,11 +78,13 @@ async function forceLastReadingTime(
 
 async function deployFixture() {
   const [operator, meter, relayer, prosumer, boundMeter, stranger] = await ethers.getSigners();
-  const registry = await ethers.deployContract("ParticipantRegistry", [operator.address]);
-  const readings = await ethers.deployContract("MeterReadings", [
-    operator.address,
-    await registry.getAddress(),
-  ]);
+  const registry = await deployProxied(ethers, "ParticipantRegistry", [], [operator.address]);
+  const readings = await deployProxied(
+    ethers,
+    "MeterReadings",
+    [await registry.getAddress()],
+    [operator.address],
+  );
   await readings.grantRole(await readings.METER_ROLE(), meter.address);
   await admit(registry, prosumer!, 33, 6);
   await bindMeter(registry, operator!, boundMeter!.address, prosumer!.address, 1n);

@@ -17,6 +17,7 @@ import {
   type OfferTerms,
   type SignedOffer,
 } from "./tdvaHelpers";
+import { deployProxied } from "../../scripts/deploy/proxy";
 
 /*
  * The paper's 6-node feeder (001 section 4): node 1 at the grid, DER at nodes 1, 2, 5 and 6. Node 6
@@ -65,13 +66,14 @@ function termsFor(name: Name, provider: string, signedAt: bigint): OfferTerms {
 
 async function deployFixture() {
   const [operator, s1, s2, s5, s6, outsider, stranger] = await ethers.getSigners();
-  const token = await ethers.deployContract("GridToken", [operator!.address, 0n, 0n]);
-  const participants = await ethers.deployContract("ParticipantRegistry", [operator!.address]);
-  const tdva = await ethers.deployContract("DispatchRegistry", [
-    operator!.address,
-    await token.getAddress(),
-    await participants.getAddress(),
-  ]);
+  const token = await deployProxied(ethers, "GridToken", [], [operator!.address, 0n, 0n]);
+  const participants = await deployProxied(ethers, "ParticipantRegistry", [], [operator!.address]);
+  const tdva = await deployProxied(
+    ethers,
+    "DispatchRegistry",
+    [await token.getAddress(), await participants.getAddress()],
+    [operator!.address],
+  );
   const signers: Record<Name, Signer> = { n1: s1!, n2: s2!, n5: s5!, n6: s6! };
   const buses: Record<Name, number> = { n1: 1, n2: 2, n5: 5, n6: 6 };
   for (const name of NAMES) await admit(participants, signers[name], FEEDER, buses[name]);

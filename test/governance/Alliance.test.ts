@@ -3,6 +3,8 @@ import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { protocol } from "../helpers/protocol";
 import { deployAll } from "../../scripts/deploy/deployAll";
+import { implementationOf, UPGRADEABLE_NAMES } from "../../scripts/deploy/proxy";
+import { admit, fund, openInterval, place, UNIT } from "../market/marketFixtures";
 import {
   DEFAULT_MARKET_RULES,
   GOVERNED_CONTRACTS,
@@ -40,6 +42,7 @@ async function allianceFixture() {
   const ledger = await ethers.getContractAt("MeteringLedger", at("MeteringLedger"));
   const tdva = await ethers.getContractAt("DispatchRegistry", at("DispatchRegistry"));
   const registry = await ethers.getContractAt("ParticipantRegistry", at("ParticipantRegistry"));
+  const token = await ethers.getContractAt("GridToken", at("GridToken"));
   await time.increase(1); // membership votes count from the second after admission
   return {
     deployment,
@@ -52,6 +55,8 @@ async function allianceFixture() {
     ledger,
     tdva,
     registry,
+    token,
+    signers,
     operator: operator!,
     aggregator: aggregator!,
     auditor: auditor!,
@@ -287,5 +292,97 @@ describe("Alliance governance", () => {
         .withArgs(reason);
     }
     await expect(asTimelock.setRules(TIGHTER)).to.emit(f.market, "MarketRulesChanged");
+  });
+
+  it("upgrades the market only through the alliance, keeping every balance, order and record", async () => {
+    const f = await loadFixture(allianceFixture);
+    const [seller, buyer] = [f.signers[1]!, f.signers[2]!];
+    await admit(f.registry, seller, true);
+    await admit(f.registry, buyer, false);
+    await fund(f.token, f.market, seller);
+    await fund(f.token, f.market, buyer);
+    const { id: intervalId } = await openInterval(f.market);
+    const sell = await place(f.market, intervalId, seller, 1, 100n, 10n);
+    const buy = await place(f.market, intervalId, buyer, 0, 120n, 4n);
+    await f.anchors.anchor(ethers.id("batch"), "bafy-before-upgrade", 3n, ethers.ZeroHash);
+    const snapshot = async () => ({
+      seller: await f.market.balanceOf(seller.address),
+      buyer: await f.market.balanceOf(buyer.address),
+      escrow: await f.token.balanceOf(f.at("EnergyMarket")),
+      orders: [await f.market.order(sell.id), await f.market.order(buy.id)],
+      interval: await f.market.interval(intervalId),
+      rules: await f.market.rules(),
+      counts: [await f.market.periodCount(), await f.market.intervalCount()],
+      anchor: await f.anchors.getAnchor(1n),
+    });
+    const before = await snapshot();
+    expect(before.buyer.locked).to.be.greaterThan(0n);
+
+    const v2 = await ethers.deployContract("EnergyMarketV2", [
+      f.at("GridToken"),
+      f.at("ParticipantRegistry"),
+      f.at("MeteringLedger"),
+    ]);
+    const upgrade = f.market.interface.encodeFunctionData("upgradeToAndCall", [
+      await v2.getAddress(),
+      v2.interface.encodeFunctionData("initializeV2"),
+    ]);
+    // Neither the operator nor anyone else can upgrade alone.
+    const admin = await f.market.DEFAULT_ADMIN_ROLE();
+    for (const who of [f.operator, f.stranger]) {
+      await expect(who.sendTransaction({ to: f.at("EnergyMarket"), data: upgrade }))
+        .to.be.revertedWithCustomError(f.market, "AccessControlUnauthorizedAccount")
+        .withArgs(who.address, admin);
+    }
+    // The implementation itself cannot be taken over: its initialisers are disabled.
+    await expect(v2.initialize(f.stranger.address)).to.be.revertedWithCustomError(
+      v2,
+      "InvalidInitialization",
+    );
+
+    const p = await propose(f, [{ target: f.at("EnergyMarket"), data: upgrade }], "Market v2");
+    await f.governor.connect(f.operator).castVote(p.id, For);
+    await f.governor.connect(f.aggregator).castVote(p.id, For);
+    await f.governor["queue(uint256)"](p.id);
+    await time.increaseTo(await f.governor.proposalEta(p.id));
+    await expect(f.governor["execute(uint256)"](p.id))
+      .to.emit(f.market, "Upgraded")
+      .withArgs(await v2.getAddress());
+
+    expect(await implementationOf(ethers, f.at("EnergyMarket"))).to.equal(await v2.getAddress());
+    const upgraded = await ethers.getContractAt("EnergyMarketV2", f.at("EnergyMarket"));
+    expect(await upgraded.version()).to.equal(2n);
+    expect(await snapshot()).to.deep.equal(before);
+    // The upgrade's own initialiser ran once; no one can run it again.
+    await expect(upgraded.initializeV2()).to.be.revertedWithCustomError(
+      upgraded,
+      "InvalidInitialization",
+    );
+    // Business goes on at the same address: the seller cancels and withdraws what it locked.
+    await f.market.connect(seller).cancelOrder(sell.id);
+    const freed = await f.market.balanceOf(seller.address);
+    expect(freed.locked).to.equal(0n);
+    await expect(f.market.connect(seller).withdraw(freed.available / UNIT)).to.emit(
+      f.market,
+      "Withdrawn",
+    );
+  });
+
+  it("deploys every application contract behind a proxy whose initialiser cannot run twice", async () => {
+    const f = await loadFixture(allianceFixture);
+    for (const name of UPGRADEABLE_NAMES) {
+      const record = f.deployment.contracts[name]!;
+      expect(await implementationOf(ethers, record.address), name).to.equal(record.implementation);
+      const proxy = await ethers.getContractAt("DataAnchor", record.address);
+      const again = name === "GridToken" ? [f.stranger.address, 0n, 0n] : [f.stranger.address];
+      const contract = await ethers.getContractAt(name, record.address);
+      await expect(
+        f.stranger.sendTransaction({
+          to: record.address,
+          data: contract.interface.encodeFunctionData("initialize", again as never),
+        }),
+        name,
+      ).to.be.revertedWithCustomError(proxy, "InvalidInitialization");
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
+import { deployProxied } from "../../scripts/deploy/proxy";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import {
@@ -80,10 +81,18 @@ describe("EnergyMarket", () => {
       const factory = await ethers.getContractFactory("EnergyMarket");
       const [op] = await ethers.getSigners();
       await expect(
-        factory.deploy(op!.address, ethers.ZeroAddress, op!.address, op!.address),
+        factory.deploy(ethers.ZeroAddress, op!.address, op!.address),
       ).to.be.revertedWithCustomError(factory, "MarketZeroAmount");
       await expect(
-        factory.deploy(op!.address, op!.address, op!.address, ethers.ZeroAddress),
+        factory.deploy(op!.address, op!.address, ethers.ZeroAddress),
+      ).to.be.revertedWithCustomError(factory, "MarketZeroAmount");
+      await expect(
+        deployProxied(
+          ethers,
+          "EnergyMarket",
+          [op!.address, op!.address, op!.address],
+          [ethers.ZeroAddress],
+        ),
       ).to.be.revertedWithCustomError(factory, "MarketZeroAmount");
     });
 
@@ -178,12 +187,12 @@ describe("EnergyMarket", () => {
         kind === "fee"
           ? await ethers.deployContract("FeeOnTransferToken", [100n]) // 1 % fee
           : await ethers.deployContract("CallbackToken");
-      const market = await ethers.deployContract("EnergyMarket", [
-        f.operator.address,
-        await token.getAddress(),
-        await f.registry.getAddress(),
-        await f.ledger.getAddress(),
-      ]);
+      const market = await deployProxied(
+        ethers,
+        "EnergyMarket",
+        [await token.getAddress(), await f.registry.getAddress(), await f.ledger.getAddress()],
+        [f.operator.address],
+      );
       return { ...f, hostile: token, hostileMarket: market };
     }
 

@@ -5,6 +5,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { EnergyMarket, GridToken, ParticipantRegistry } from "../../typechain-types";
 import { TestMeteringHead } from "../helpers/provenReadings";
+import { deployProxied } from "../../scripts/deploy/proxy";
 
 export const { Side, IntervalKind, ParticipantKind: Kind } = protocol;
 /** IntervalStatus as the typechain getters return it (bigint). */
@@ -64,19 +65,21 @@ export async function fund(
 export async function deployMarketFixture() {
   const signers = await ethers.getSigners();
   const operator = signers[0]!;
-  const token = await ethers.deployContract("GridToken", [operator.address, 0n, 0n]);
-  const registry = await ethers.deployContract("ParticipantRegistry", [operator.address]);
-  const ledger = await ethers.deployContract("MeteringLedger", [
-    await registry.getAddress(),
-    operator.address,
-  ]);
+  const token = await deployProxied(ethers, "GridToken", [], [operator.address, 0n, 0n]);
+  const registry = await deployProxied(ethers, "ParticipantRegistry", [], [operator.address]);
+  const ledger = await deployProxied(
+    ethers,
+    "MeteringLedger",
+    [await registry.getAddress()],
+    [operator.address],
+  );
   await ledger.grantRole(await ledger.GATEWAY_ROLE(), operator.address);
-  const market = await ethers.deployContract("EnergyMarket", [
-    operator.address,
-    await token.getAddress(),
-    await registry.getAddress(),
-    await ledger.getAddress(),
-  ]);
+  const market = await deployProxied(
+    ethers,
+    "EnergyMarket",
+    [await token.getAddress(), await registry.getAddress(), await ledger.getAddress()],
+    [operator.address],
+  );
   const metering = new TestMeteringHead(ledger, registry, operator);
   const renewables = signers.slice(1, 6);
   const conventionals = signers.slice(6, 11);

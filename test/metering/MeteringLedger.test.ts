@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
+import { deployProxied } from "../../scripts/deploy/proxy";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
@@ -21,14 +22,13 @@ describe("MeteringLedger", () => {
     it("refuses zero constructor addresses", async () => {
       const factory = await ethers.getContractFactory("MeteringLedger");
       const [op] = await ethers.getSigners();
-      await expect(factory.deploy(ethers.ZeroAddress, op!.address)).to.be.revertedWithCustomError(
+      await expect(factory.deploy(ethers.ZeroAddress)).to.be.revertedWithCustomError(
         factory,
         "MeteringZeroAddress",
       );
-      await expect(factory.deploy(op!.address, ethers.ZeroAddress)).to.be.revertedWithCustomError(
-        factory,
-        "MeteringZeroAddress",
-      );
+      await expect(
+        deployProxied(ethers, "MeteringLedger", [op!.address], [ethers.ZeroAddress]),
+      ).to.be.revertedWithCustomError(factory, "MeteringZeroAddress");
     });
 
     it("anchors a batch under GATEWAY_ROLE with sequential ids and emits BatchAnchored", async () => {

@@ -8,14 +8,8 @@ import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { hashTypedData, type Address, type Hex } from "viem";
 import { deployGridTokenFixture } from "../helpers/fixtures";
 import { protocol } from "../helpers/protocol";
-import type {
-  DispatchRegistry,
-  EnergyMarket,
-  MarketLibrariesHarness,
-  MeterReadings,
-  MeteringLedger,
-  ParticipantRegistry,
-} from "../../typechain-types";
+import type { MarketLibrariesHarness } from "../../typechain-types";
+import { deployProxied } from "../../scripts/deploy/proxy";
 
 const RUNS = { seed: 3, numRuns: 40 };
 const u = (bits: number) => fc.bigInt({ min: 0n, max: (1n << BigInt(bits)) - 1n });
@@ -26,30 +20,17 @@ const cid = fc.string({ maxLength: 60 });
 async function deployAll() {
   const { token, operator } = await deployGridTokenFixture();
   const op = operator.address;
-  const registry = (await (
-    await ethers.getContractFactory("ParticipantRegistry")
-  ).deploy(op)) as unknown as ParticipantRegistry;
-  const ledger = (await (
-    await ethers.getContractFactory("MeteringLedger")
-  ).deploy(await registry.getAddress(), op)) as unknown as MeteringLedger;
-  const market = (await (
-    await ethers.getContractFactory("EnergyMarket")
-  ).deploy(
-    op,
-    await token.getAddress(),
-    await registry.getAddress(),
-    await ledger.getAddress(),
-  )) as unknown as EnergyMarket;
-  const dispatch = (await (
-    await ethers.getContractFactory("DispatchRegistry")
-  ).deploy(
-    op,
-    await token.getAddress(),
-    await registry.getAddress(),
-  )) as unknown as DispatchRegistry;
-  const readings = (await (
-    await ethers.getContractFactory("MeterReadings")
-  ).deploy(op, await registry.getAddress())) as unknown as MeterReadings;
+  const registry = await deployProxied(ethers, "ParticipantRegistry", [], [op]);
+  const wiring = [await token.getAddress(), await registry.getAddress()];
+  const ledger = await deployProxied(ethers, "MeteringLedger", [wiring[1]], [op]);
+  const market = await deployProxied(
+    ethers,
+    "EnergyMarket",
+    [...wiring, await ledger.getAddress()],
+    [op],
+  );
+  const dispatch = await deployProxied(ethers, "DispatchRegistry", wiring, [op]);
+  const readings = await deployProxied(ethers, "MeterReadings", [wiring[1]], [op]);
   const harness = (await (
     await ethers.getContractFactory("MarketLibrariesHarness")
   ).deploy()) as unknown as MarketLibrariesHarness;
