@@ -176,14 +176,18 @@ try {
   server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(API_PORT, HOST, (error?: Error) => (error ? reject(error) : resolve(s)));
   });
-  log(`devnet ${devnet.rpcUrl}, API http://${HOST}:${API_PORT} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  log(
+    `devnet ${devnet.rpcUrl}, API http://${HOST}:${API_PORT} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  );
 
   const before = await stored(services);
   log("run 1 of 2: unauthenticated");
   const t1 = performance.now();
   const anonymous = await schemathesis(bin, "unauthenticated", []);
   const after = await stored(services);
-  log(`unauthenticated run: exit ${anonymous} in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+  log(
+    `unauthenticated run: exit ${anonymous} in ${((performance.now() - t1) / 1000).toFixed(1)} s`,
+  );
   if (after !== before) {
     log(`unauthenticated calls stored something: before ${before}, after ${after}`);
     failed = true;

@@ -77,9 +77,15 @@ export class TdvaDocuments {
       message: tdvaDocumentMessage(fp.cid),
       signature: signature as Hex,
     }).catch(() => {
-      throw new ValidationError([
-        { path: "signature", message: "not a valid secp256k1 signature (r, s or v out of range)" },
-      ], "TDVA document upload");
+      throw new ValidationError(
+        [
+          {
+            path: "signature",
+            message: "not a valid secp256k1 signature (r, s or v out of range)",
+          },
+        ],
+        "TDVA document upload",
+      );
     });
     const roles = await this.rolesOf(operator);
     if (!roles.includes("operator"))
