@@ -38,6 +38,20 @@ _gl_ci_setup() {
   fi
   [ -x /usr/bin/chromium ] || { echo "[ci-setup] /usr/bin/chromium missing after install" >&2; return 1; }
 
+  # Schemathesis for the API fuzzing (npm run fuzz:api), pinned in infra/requirements-fuzz.txt,
+  # in a venv cached under the infra home; only PyPI is asked, and only when the pin changed.
+  # A failed install is loud but not fatal: the fuzzing then says it was skipped.
+  local venv="${GRIDLEDGER_INFRA_HOME:-$HOME/.cache/gridledger/infra}/schemathesis-venv"
+  local pins="$here/requirements-fuzz.txt"
+  if ! cmp -s "$pins" "$venv/requirements-fuzz.txt" 2>/dev/null; then
+    echo "[ci-setup] installing schemathesis ($(grep -v '^#' "$pins")) into $venv" >&2
+    if python3 -m venv "$venv" && "$venv/bin/pip" install -q -r "$pins" >&2; then
+      cp "$pins" "$venv/requirements-fuzz.txt"
+    else
+      echo "[ci-setup] WARNING: schemathesis did not install; API fuzzing will be skipped" >&2
+    fi
+  fi
+
   if wait "$neo4j_job"; then
     # shellcheck disable=SC1091
     source "$log_dir/neo4j.env"

@@ -2,7 +2,12 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { rateLimit } from "express-rate-limit";
 import type { Address } from "viem";
 import type { z } from "zod";
-import { ForbiddenError, NotFoundError, UnauthorizedError } from "@gridledger/domain/errors";
+import {
+  ForbiddenError,
+  NotFoundError,
+  UnauthorizedError,
+  ValidationError,
+} from "@gridledger/domain/errors";
 import { parseWith } from "@gridledger/domain/validate";
 import type { NodeRef } from "../graph/graphStore.ts";
 import type { ApiContext, ApiRole } from "./context.ts";
@@ -42,6 +47,18 @@ function params<T extends z.ZodType>(schema: T, value: unknown, what: string): z
     result.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
     what,
   );
+}
+
+/** Express path → methods it serves (GET implies HEAD), from the OpenAPI description. */
+function servedMethods(): Record<string, string[]> {
+  const paths = openApiDocument().paths as Record<string, Record<string, unknown>>;
+  const served: Record<string, string[]> = { "/openapi.json": ["GET", "HEAD"] };
+  for (const [template, operations] of Object.entries(paths)) {
+    const methods = Object.keys(operations).map((m) => m.toUpperCase());
+    if (methods.includes("GET")) methods.push("HEAD");
+    served[template.replace(/\{([A-Za-z0-9_]+)\}/g, ":$1")] = methods;
+  }
+  return served;
 }
 
 /**
@@ -181,7 +198,10 @@ export function createApp(ctx: ApiContext): express.Express {
     const batches = await ctx.batcher.flush();
     res.json({ batches, pending: ctx.batcher.pending });
   });
-  app.get("/v1/anchors/:id", readAccess, async (req, res) => {
+  // "flush" is a path of its own (POST only): GET /v1/anchors/flush gets 405, not a 400 for the id.
+  const notFlush = (req: Request, _res: Response, next: NextFunction): void =>
+    next(req.params.id === "flush" ? "route" : undefined);
+  app.get("/v1/anchors/:id", notFlush, readAccess, async (req, res) => {
     const { id } = params(AnchorParams, req.params, "path");
     const [onChain, node] = await Promise.all([
       ctx.anchors.getAnchor(BigInt(id)),
@@ -243,8 +263,32 @@ export function createApp(ctx: ApiContext): express.Express {
   });
   app.get("/v1/dispatch/documents/:cid", readAccess, async (req, res) => {
     const { cid } = params(TdvaDocumentParams, req.params, "path");
-    res.json(await ctx.tdvaDocuments.get(cid));
+    // A string of the CID alphabet that does not decode is a bad path parameter (400), as for ids.
+    const document = await ctx.tdvaDocuments.get(cid).catch((error: unknown) => {
+      throw error instanceof ValidationError ? new BadRequestError(error.issues, "path") : error;
+    });
+    res.json(document);
   });
+
+  // A known path asked with a method it does not serve: 405 with Allow (RFC 9110 §15.5.6), the
+  // methods taken from the OpenAPI description; OPTIONS answers 204 with the same Allow.
+  for (const [route, methods] of Object.entries(servedMethods())) {
+    const allow = methods.join(", ");
+    app.all(route, (req, res) => {
+      res.setHeader("Allow", allow);
+      if (req.method === "OPTIONS") {
+        res.status(204).end();
+        return;
+      }
+      const body: ErrorBody = {
+        error: {
+          code: "method_not_allowed",
+          message: `${req.method} is not served on ${req.path}; allowed: ${allow}`,
+        },
+      };
+      res.status(405).json(body);
+    });
+  }
 
   app.use(unknownRoute);
   app.use(errorMiddleware(ctx.logger));

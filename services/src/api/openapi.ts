@@ -2,7 +2,17 @@ import { z } from "zod";
 import { TraceDocumentInputSchema, TraceEventInputSchema } from "../trace/schemas.ts";
 import { SignedOfferSchema } from "../dispatch/offerRelay.ts";
 import { TdvaDocumentSchema } from "@gridledger/domain/tdva";
-import { DelegationBody, SiweVerifyBody, TraceQuery } from "./schemas.ts";
+import {
+  AnchorParams,
+  DelegationBody,
+  DispatchEventParams,
+  ParticipantParams,
+  RecordParams,
+  SiweVerifyBody,
+  TdvaDocumentParams,
+  TraceParams,
+  TraceQuery,
+} from "./schemas.ts";
 
 /** Definitions hoisted out of generated schemas (OpenAPI resolves `#/...` from the document root). */
 const hoisted: Record<string, unknown> = {};
@@ -57,12 +67,20 @@ const ERROR_TEXT: Record<number, string> = {
   503: "a dependency is unavailable",
 };
 const bearer = [{ siwe: [] }];
-const pathParam = (name: string, schema: Record<string, unknown>) => ({
-  name,
-  in: "path",
-  required: true,
-  schema,
-});
+/**
+ * The path parameters a zod params schema validates, with the schemas generated from it (so the
+ * description is exactly as strict as the route; `overrides` only for transforms zod cannot
+ * describe, such as the address checksum).
+ */
+const pathParams = (schema: z.ZodType, overrides: Record<string, Record<string, unknown>> = {}) =>
+  Object.entries((json(schema).properties ?? {}) as Record<string, Record<string, unknown>>).map(
+    ([name, generated]) => ({
+      name,
+      in: "path",
+      required: true,
+      schema: overrides[name] ?? generated,
+    }),
+  );
 
 let cached: Record<string, unknown> | undefined;
 
@@ -222,13 +240,13 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           summary:
             "Hand a provider's EIP-712 signed offer to the operator (checked: signature, event open, quote window, provider approved on the event's feeder; a replacement must be signed later than the kept offer)",
-          parameters: [pathParam("eventId", { type: "string", pattern: "^[1-9][0-9]*$" })],
+          parameters: pathParams(DispatchEventParams),
           requestBody: body("SignedOffer"),
           responses: { 201: ok("offer"), ...errors(400, 403, 404, 409, 413, 422, 429, 502) },
         },
         get: {
           summary: "The signed offers kept for an event, one per provider (for the operator)",
-          parameters: [pathParam("eventId", { type: "string", pattern: "^[1-9][0-9]*$" })],
+          parameters: pathParams(DispatchEventParams),
           responses: { 200: ok("eventId, offers"), ...errors(400, 401, 404, 502) },
         },
       },
@@ -246,7 +264,7 @@ export function openApiDocument(): Record<string, unknown> {
       "/v1/dispatch/documents/{cid}": {
         get: {
           summary: "A stored TDVA document by the CID its record carries on-chain",
-          parameters: [pathParam("cid", { type: "string", pattern: "^b[a-z2-7]+$" })],
+          parameters: pathParams(TdvaDocumentParams),
           responses: {
             200: ok("the document", ref("TdvaDocument")),
             ...errors(400, 401, 404, 502),
@@ -263,7 +281,7 @@ export function openApiDocument(): Record<string, unknown> {
       "/v1/anchors/{id}": {
         get: {
           summary: "An anchored batch, on-chain and in the graph",
-          parameters: [pathParam("id", { type: "string", pattern: "^[1-9][0-9]*$" })],
+          parameters: pathParams(AnchorParams),
           responses: { 200: ok("anchor"), ...errors(400, 401, 404, 502) },
         },
       },
@@ -271,10 +289,7 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           summary: "Upstream or downstream trace of a node, to a depth limit",
           parameters: [
-            pathParam("collection", {
-              enum: ["products", "batches", "participants", "locations", "events", "documents"],
-            }),
-            pathParam("id", { type: "string" }),
+            ...pathParams(TraceParams),
             ...Object.entries((json(TraceQuery).properties ?? {}) as Record<string, unknown>).map(
               ([name, schema]) => ({ name, in: "query", required: false, schema }),
             ),
@@ -293,10 +308,7 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           summary:
             "A record with its integrity verdict (re-fetched, re-hashed, proof checked on-chain)",
-          parameters: [
-            pathParam("collection", { enum: ["events", "documents"] }),
-            pathParam("id", { type: "string" }),
-          ],
+          parameters: pathParams(RecordParams),
           responses: {
             200: ok("verified record", ref("VerifiedRecord")),
             ...errors(400, 401, 404, 502),
@@ -306,7 +318,9 @@ export function openApiDocument(): Record<string, unknown> {
       "/v1/participants/{address}/history": {
         get: {
           summary: "A participant's market and TDVA records (indexed from the chain)",
-          parameters: [pathParam("address", { type: "string", pattern: "^0x[0-9a-fA-F]{40}$" })],
+          parameters: pathParams(ParticipantParams, {
+            address: { type: "string", pattern: "^0x[0-9a-fA-F]{40}$" },
+          }),
           responses: { 200: ok("history"), ...errors(400, 401, 404, 502) },
         },
       },

@@ -19,11 +19,14 @@ import {
 } from "@gridledger/protocol";
 import type { GraphStore } from "../graph/graphStore.ts";
 
+const DECIMAL = /^(0|[1-9][0-9]*)$/;
+// zod runs every check of a schema even after one failed, so the bound must not assume the
+// regex passed (BigInt("0*") throws: a 500 found by the API fuzzer, docs/decisions/0461).
 const uint = (bits: number) =>
   z
     .string()
-    .regex(/^(0|[1-9][0-9]*)$/, "a decimal integer string")
-    .refine((s) => BigInt(s) < 1n << BigInt(bits), `at most ${bits} bits`);
+    .regex(DECIMAL, "a decimal integer string")
+    .refine((s) => !DECIMAL.test(s) || BigInt(s) < 1n << BigInt(bits), `at most ${bits} bits`);
 
 /** A provider's EIP-712 offer for one TDVA event, as the provider's wallet signed it. */
 export const SignedOfferSchema = z.strictObject({

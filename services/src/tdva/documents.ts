@@ -1,6 +1,11 @@
 import { recoverMessageAddress, type Address, type Hex } from "viem";
 import { z } from "zod";
-import { ForbiddenError, NotFoundError, UpstreamError } from "@gridledger/domain/errors";
+import {
+  ForbiddenError,
+  NotFoundError,
+  UpstreamError,
+  ValidationError,
+} from "@gridledger/domain/errors";
 import { fingerprintJson, type Fingerprint } from "@gridledger/domain/fingerprint";
 import {
   TdvaDocumentSchema,
@@ -66,9 +71,21 @@ export class TdvaDocuments {
     // Validate, but store what was sent: the CID covers the client's bytes, not a parsed copy.
     parseWith(TdvaDocumentSchema, document, "TDVA document");
     const fp = await fingerprintJson(document);
+    // A well-formed 65-byte string may still be no signature at all (r = 0, s or v out of
+    // range): viem throws, which is the caller's fault, not ours (422, not 500).
     const operator = await recoverMessageAddress({
       message: tdvaDocumentMessage(fp.cid),
       signature: signature as Hex,
+    }).catch(() => {
+      throw new ValidationError(
+        [
+          {
+            path: "signature",
+            message: "not a valid secp256k1 signature (r, s or v out of range)",
+          },
+        ],
+        "TDVA document upload",
+      );
     });
     const roles = await this.rolesOf(operator);
     if (!roles.includes("operator"))

@@ -415,6 +415,57 @@ describe("REST API", () => {
       expect(big.body.error.code).toBe("payload_too_large");
     });
 
+    it("answers what the API fuzzer found with 4xx and a JSON reason (0461)", async () => {
+      const trace = await request(app).trace("/v1/health");
+      expect(trace.status).toBe(405);
+      expect(trace.headers.allow).toBe("GET, HEAD");
+      expect(trace.body.error.code).toBe("method_not_allowed");
+      const flush = await request(app).get("/v1/anchors/flush");
+      expect(flush.status).toBe(405);
+      expect(flush.headers.allow).toBe("POST");
+      const options = await request(app).options("/v1/trace/events");
+      expect(options.status).toBe(204);
+      expect(options.headers.allow).toBe("POST");
+      const offer = await request(app)
+        .post("/v1/dispatch/events/1/offers")
+        .send({
+          signedAt: 3007,
+          provider: address(SUPPLIER_A),
+          segments: ["0*"],
+          maxPowerW: 1,
+          maxEnergyWh: "1",
+          signature: `0x${"1".repeat(130)}`,
+        });
+      expect(offer.status).toBe(422);
+      const document = await request(app)
+        .post("/v1/dispatch/documents")
+        .send({
+          document: {
+            allocations: [{ bus: null, provider: `0x${"0".repeat(40)}`, watts: 0 }],
+            clearingPrice: 0,
+            eventId: "0",
+            kind: "dispatch-safety-report",
+            meritOrder: false,
+            method: "admm",
+            network: "0",
+            report: {
+              after: { violations: [] },
+              before: { violations: [] },
+              network: "",
+              safe: false,
+              withinLimits: false,
+            },
+            safetyRounds: 0,
+            totalCost: 0,
+          },
+          signature: `0x${"0".repeat(130)}`,
+        });
+      expect(document.status).toBe(422);
+      expect(document.body.error.issues[0].path).toBe("signature");
+      const cid = await request(app).get(`/v1/dispatch/documents/b${"a".repeat(40)}`);
+      expect(cid.status).toBe(400);
+    });
+
     it("answers unknown ids and routes with 404 and bad parameters with 400", async () => {
       const rec = await request(app).get("/v1/records/events/no-such-event");
       expect(rec.status).toBe(404);
