@@ -114,10 +114,7 @@ export const ALERT_RULES: readonly AlertRule[] = [
     expr: (t) => `gridledger_tdva_budget_min_remaining_ratio < ${t.ALERT_BUDGET_MIN_REMAINING}`,
     forS: () => 0,
     evaluate: ({ now }, t) =>
-      when(
-        now.tdva.minRemainingRatio < t.ALERT_BUDGET_MIN_REMAINING,
-        now.tdva.minRemainingRatio,
-      ),
+      when(now.tdva.minRemainingRatio < t.ALERT_BUDGET_MIN_REMAINING, now.tdva.minRemainingRatio),
   },
   {
     name: "GovernanceProposalsWaiting",
