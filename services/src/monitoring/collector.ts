@@ -34,7 +34,7 @@ export type CollectorSources = {
  */
 export async function collectSample(src: CollectorSources): Promise<MonitorSample> {
   const at = Date.now();
-  const { publicClient, deployment } = src.clients;
+  const { publicClient } = src.clients;
   const block = await publicClient.getBlock({ blockTag: "latest" });
   const head = Number(block.number);
   const chainNow = Number(block.timestamp);
