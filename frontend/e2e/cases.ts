@@ -507,6 +507,16 @@ export const cases: Case[] = [
       await txOk(s, "Pending proposals", "Queue");
       await row.getByTestId("timelock-countdown").waitFor();
       await s.shot("alliance-timelock");
+      // A queued proposal waits: the Alerts page shows it firing, in words, with its severity.
+      await goto(s, "alerts");
+      await s.page
+        .getByTestId("alerts-firing")
+        .locator('[data-alert="GovernanceProposalsWaiting"]')
+        .filter({ hasText: "Governance proposals waiting" })
+        .filter({ hasText: "Notice" })
+        .waitFor();
+      await s.shot("alerts-firing");
+      await goto(s, "alliance");
       await advance(s, 61);
       await connectDevnet(s.page, 4); // anyone may execute
       await row.getByRole("button", { name: "Execute" }).click();

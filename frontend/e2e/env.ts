@@ -313,6 +313,9 @@ export async function startApi(): Promise<boolean> {
       LOG_LEVEL: "warn",
       INDEXER_POLL_MS: "200",
       ANCHOR_MAX_WAIT_MS: "500",
+      // Alerts evaluated every second and fired at once, for the Alerts page case.
+      ALERT_EVAL_INTERVAL_MS: "1000",
+      ALERT_FOR_S: "0",
       // Users sign in from the web app's origin; the API never takes the domain from Host.
       SIWE_DOMAIN: new URL(APP_URL).host,
       SIWE_URI: APP_URL,

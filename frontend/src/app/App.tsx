@@ -15,6 +15,7 @@ const pages: Record<RoutePath, ComponentType<{ param: string }>> = {
   explorer: lazy(() => import("../pages/ExplorerPage.tsx")),
   admin: lazy(() => import("../pages/AdminPage.tsx")),
   alliance: lazy(() => import("../pages/AlliancePage.tsx")),
+  alerts: lazy(() => import("../pages/AlertsPage.tsx")),
 };
 
 function ChainBadge() {

@@ -10,6 +10,7 @@ export const ROUTES = [
   { path: "explorer", label: "Explorer" },
   { path: "admin", label: "Operator" },
   { path: "alliance", label: "Alliance" },
+  { path: "alerts", label: "Alerts" },
 ] as const;
 
 export type RoutePath = (typeof ROUTES)[number]["path"];

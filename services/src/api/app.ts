@@ -6,6 +6,7 @@ import {
   ForbiddenError,
   NotFoundError,
   UnauthorizedError,
+  UnavailableError,
   ValidationError,
 } from "@gridledger/domain/errors";
 import { parseWith } from "@gridledger/domain/validate";
@@ -15,6 +16,7 @@ import { BadRequestError, errorMiddleware, unknownRoute, type ErrorBody } from "
 import { assertJsonDepth } from "./jsonDepth.ts";
 import { openApiDocument } from "./openapi.ts";
 import {
+  AlertsQuery,
   AnchorParams,
   DelegationBody,
   EventsUploadBody,
@@ -74,6 +76,20 @@ export function createApp(ctx: ApiContext): express.Express {
   app.disable("x-powered-by");
   app.set("query parser", "simple");
   app.set("trust proxy", ctx.limits.trustProxy === "false" ? false : ctx.limits.trustProxy);
+  // Requests by route template (never the raw path: ids would make unbounded label sets).
+  const monitor = ctx.monitor;
+  if (monitor) {
+    app.use((req, res, next) => {
+      const started = process.hrtime.bigint();
+      res.on("finish", () => {
+        const path = (req.route as { path?: unknown } | undefined)?.path;
+        const route = typeof path === "string" ? `${req.baseUrl}${path}` : "unmatched";
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        monitor.metrics.observeRequest(req.method, route, res.statusCode, seconds);
+      });
+      next();
+    });
+  }
   app.use(
     express.json({
       limit: ctx.bodyLimit,
@@ -140,6 +156,28 @@ export function createApp(ctx: ApiContext): express.Express {
       checks,
       anchoring: { pending: ctx.batcher.pending, lastError: ctx.batcher.lastError ?? null },
       indexer,
+    });
+  });
+
+  // Monitoring: Prometheus text format, and the in-process alerts (docs/decisions/0460).
+  const needMonitor = () => {
+    if (!ctx.monitor) throw new UnavailableError("monitoring is not run by this process");
+    return ctx.monitor;
+  };
+  app.get("/metrics", async (_req, res) => {
+    const m = needMonitor();
+    // A failed chain read leaves the gauges at their last values; the scrape still answers.
+    await m.refresh().catch((error: unknown) => {
+      ctx.logger?.warn({ err: error }, "metrics refresh failed; serving the last values");
+    });
+    res.type(m.metrics.registry.contentType).send(await m.metrics.registry.metrics());
+  });
+  app.get("/v1/alerts", readAccess, (req, res) => {
+    const q = params(AlertsQuery, req.query, "query");
+    const view = needMonitor().alerts();
+    res.json({
+      ...view,
+      alerts: q.status === "all" ? view.alerts : view.alerts.filter((a) => a.status === q.status),
     });
   });
 

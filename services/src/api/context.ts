@@ -8,6 +8,7 @@ import type { TraceService } from "../trace/traceService.ts";
 import type { DataAnchorClient } from "../chain/dataAnchor.ts";
 import type { OfferRelay } from "../dispatch/offerRelay.ts";
 import type { TdvaDocuments } from "../tdva/documents.ts";
+import type { Monitor } from "../monitoring/monitor.ts";
 import type { SiweSessions } from "./session.ts";
 
 /** Roles an API caller can hold: the on-chain ones plus `data-creator` (a delegate, from the graph). */
@@ -43,5 +44,7 @@ export type ApiContext = {
   rolesOf(address: Address): Promise<ApiRole[]>;
   indexer: ChainIndexer | undefined;
   checks(): Promise<Record<string, Check>>;
+  /** Metrics and in-process alerts (GET /metrics, GET /v1/alerts); absent: those answer 503. */
+  monitor?: Monitor | undefined;
   logger: Logger | undefined;
 };

@@ -12,6 +12,7 @@ import { ChainIndexer } from "../indexer/chainIndexer.ts";
 import { FileCursor } from "../indexer/cursor.ts";
 import { createContentStore } from "../storage/createContentStore.ts";
 import type { ContentStore } from "../storage/contentStore.ts";
+import { createMonitor, type Monitor } from "../monitoring/monitor.ts";
 import { AnchorBatcher } from "../trace/anchorBatcher.ts";
 import { TraceService } from "../trace/traceService.ts";
 import type { ApiContext, ApiRole, Check } from "./context.ts";
@@ -32,14 +33,15 @@ const PING_CID = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"; 
  * Builds the services from configuration: chain clients (RPC_URL, DEPLOYMENT_FILE), the content
  * and graph stores (embedded Helia + Kùzu unless configured otherwise), the anchoring batcher
  * (queue reloaded from the graph), the trace service, SIWE sessions, on-chain roles and, unless
- * `indexer: false`, the chain indexer (started).
+ * `indexer: false`, the chain indexer (started), and the monitor (metrics and in-process alerts,
+ * evaluated every ALERT_EVAL_INTERVAL_MS unless `alertTimer: false`).
  *
  * @example const services = await createServices(loadConfig(), logger); ...; await services.close()
  */
 export async function createServices(
   config: Config,
   logger?: Logger,
-  options: { indexer?: boolean; anchorTimer?: boolean } = {},
+  options: { indexer?: boolean; anchorTimer?: boolean; alertTimer?: boolean } = {},
 ): Promise<Services> {
   const clients = await createChainClients(config);
   const content = await createContentStore(config);
@@ -85,6 +87,9 @@ export async function createServices(
     });
     indexer.start();
   }
+
+  const monitor: Monitor = createMonitor(config, { clients, indexer, batcher }, logger);
+  if (options.alertTimer !== false) monitor.start();
 
   const rolesOf = async (address: Address): Promise<ApiRole[]> => {
     const onChain: ApiRole[] = await roles.rolesOf(address);
@@ -158,6 +163,7 @@ export async function createServices(
     rolesOf,
     indexer,
     checks,
+    monitor,
     logger,
   };
   return {
@@ -166,6 +172,7 @@ export async function createServices(
     graph,
     content,
     close: async () => {
+      await monitor.stop();
       await indexer?.stop();
       await batcher.stop();
       await graph.close();

@@ -3,6 +3,7 @@ import { TraceDocumentInputSchema, TraceEventInputSchema } from "../trace/schema
 import { SignedOfferSchema } from "../dispatch/offerRelay.ts";
 import { TdvaDocumentSchema } from "@gridledger/domain/tdva";
 import {
+  AlertsResponse,
   AnchorParams,
   DelegationBody,
   DispatchEventParams,
@@ -175,6 +176,35 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           summary: "Health of chain, stores, anchoring and indexer",
           responses: { 200: ok("healthy"), 503: ok("degraded") },
+        },
+      },
+      "/metrics": {
+        get: {
+          summary: "Prometheus metrics (text exposition format; docs/decisions/0460)",
+          responses: {
+            200: {
+              description: "metrics",
+              content: { "text/plain": { schema: { type: "string" } } },
+            },
+            ...errors(503),
+          },
+        },
+      },
+      "/v1/alerts": {
+        get: {
+          summary: "In-process alerts: firing ones, then the recently resolved ones",
+          parameters: [
+            {
+              name: "status",
+              in: "query",
+              required: false,
+              schema: { type: "string", enum: ["all", "firing", "resolved"], default: "all" },
+            },
+          ],
+          responses: {
+            200: ok("alerts", json(AlertsResponse, "Alerts")),
+            ...errors(400, 401, 503),
+          },
         },
       },
       "/v1/auth/nonce": {

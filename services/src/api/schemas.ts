@@ -50,3 +50,28 @@ export const TdvaDocumentParams = z.strictObject({
 export const AnchorParams = z.strictObject({
   id: z.string().regex(/^[1-9][0-9]{0,30}$/, "positive integer"),
 });
+
+/** GET /v1/alerts: all listed alerts, or only the firing or the resolved ones. */
+export const AlertsQuery = z.strictObject({
+  status: z.enum(["all", "firing", "resolved"]).default("all"),
+});
+
+/** One alert in the GET /v1/alerts response (the in-process evaluator's view). */
+export const AlertViewSchema = z.strictObject({
+  name: z.string(),
+  severity: z.enum(["critical", "warning", "info"]),
+  summary: z.string(),
+  status: z.enum(["firing", "resolved"]),
+  activeSince: z.iso.datetime(),
+  startsAt: z.iso.datetime(),
+  endsAt: z.iso.datetime().nullable(),
+  value: z.number(),
+  expr: z.string(),
+});
+
+/** The GET /v1/alerts response. */
+export const AlertsResponse = z.strictObject({
+  evaluatedAt: z.iso.datetime().nullable(),
+  firing: z.number().int().min(0),
+  alerts: z.array(AlertViewSchema),
+});

@@ -84,6 +84,32 @@ const ConfigSchema = z.object({
   NEO4J_USER: z.string().min(1).default("neo4j"),
   /** Neo4j password (never defaulted). */
   NEO4J_PASSWORD: z.string().min(1).optional(),
+  // Monitoring and alerts (docs/decisions/0460-monitoring-alerts.md). The thresholds feed both
+  // the in-process evaluator and monitoring/alerts.rules.yml (generated with the defaults).
+  /** How often the in-process evaluator refreshes the metrics and evaluates the alert rules (ms). */
+  ALERT_EVAL_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(15_000),
+  /** How long a rule's condition must hold before its alert fires (s; Prometheus `for`). */
+  ALERT_FOR_S: z.coerce.number().int().min(0).max(86_400).default(120),
+  /** Where alert state changes are POSTed (Alertmanager-like JSON); unset: no webhook. */
+  ALERT_WEBHOOK_URL: z.url().optional(),
+  /** Timeout of one webhook POST (ms). */
+  ALERT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** Attempts per webhook delivery before it is counted as failed. */
+  ALERT_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  /** How long resolved alerts stay listed by GET /v1/alerts (s). */
+  ALERT_RESOLVED_KEEP_S: z.coerce.number().int().min(0).max(604_800).default(86_400),
+  /** IndexerLagging: blocks the indexer may trail the chain head by. */
+  ALERT_INDEXER_LAG_BLOCKS: z.coerce.number().int().min(1).max(1_000_000).default(50),
+  /** AnchoringQueueTooOld: age (s) the oldest record waiting for its batch may reach. */
+  ALERT_ANCHOR_QUEUE_AGE_S: z.coerce.number().int().min(1).max(604_800).default(300),
+  /** TrustedComparisonMismatch: window (s) in which any mismatch raises the alert. */
+  ALERT_TRUST_WINDOW_S: z.coerce.number().int().min(60).max(604_800).default(900),
+  /** TdvaVerificationOverdue: grace (s) after an event's window ends before missing verification alerts. */
+  ALERT_TDVA_VERIFY_GRACE_S: z.coerce.number().int().min(0).max(604_800).default(3_600),
+  /** DispatchBudgetNearExhaustion: lowest share (0-1) of an open event's budget left after its dispatch. */
+  ALERT_BUDGET_MIN_REMAINING: z.coerce.number().min(0).max(1).default(0.1),
+  /** How many of the latest TDVA events and governance proposals the metrics read per refresh. */
+  MONITOR_SCAN_LIMIT: z.coerce.number().int().min(1).max(10_000).default(200),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

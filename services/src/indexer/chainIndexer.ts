@@ -26,6 +26,8 @@ export type IndexerOptions = {
 
 export type IndexerStatus = {
   lastBlock: number;
+  /** The chain head at the last poll (before confirmations are subtracted). */
+  head: number | undefined;
   safeHead: number | undefined;
   logsApplied: number;
   running: boolean;
@@ -77,6 +79,7 @@ export class ChainIndexer {
   #lastBlockHash: string | null = null;
   #reorg: ChainReorgError | undefined;
   #safeHead: number | undefined;
+  #head: number | undefined;
   #logsApplied = 0;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> = Promise.resolve();
@@ -109,6 +112,7 @@ export class ChainIndexer {
   status(): IndexerStatus {
     return {
       lastBlock: this.#lastBlock ?? -1,
+      head: this.#head,
       safeHead: this.#safeHead,
       logsApplied: this.#logsApplied,
       running: !this.#stopped,
@@ -167,6 +171,7 @@ export class ChainIndexer {
     } catch (cause) {
       throw new UpstreamError("indexer cannot read the chain head", { cause });
     }
+    this.#head = Number(head);
     await this.#checkStillOnChain(head);
     const safeHead = Number(head) - this.#options.confirmations;
     this.#safeHead = safeHead;

@@ -22,6 +22,7 @@ import {
   type ReadingBundle,
 } from "@gridledger/protocol";
 import type { ChainSession } from "../chain/session.ts";
+import type { MeteringGatewayMetrics } from "../monitoring/metrics.ts";
 import type { ContentStore } from "../storage/contentStore.ts";
 
 /** A reading as its device sends it: everything but the gateway's verdict, and its signature. */
@@ -107,6 +108,7 @@ export class MeteringGateway {
     readonly store: ContentStore,
     readonly gateway: number,
     journalDir: string,
+    readonly metrics: MeteringGatewayMetrics | undefined,
   ) {
     this.#journal = path.join(journalDir, "metering-journal.jsonl");
   }
@@ -118,12 +120,15 @@ export class MeteringGateway {
     /** Account index of the gateway's signer (GATEWAY_ROLE in the MeteringLedger). */
     gateway: number;
     journalDir: string;
+    /** Where the trusted comparison counts go (the process's monitoring registry), if any. */
+    metrics?: MeteringGatewayMetrics;
   }): Promise<MeteringGateway> {
     const g = new MeteringGateway(
       options.chain,
       options.store,
       options.gateway,
       options.journalDir,
+      options.metrics,
     );
     await mkdir(options.journalDir, { recursive: true });
     const text = await readFile(g.#journal, "utf8").catch(() => "");
@@ -353,6 +358,9 @@ export class MeteringGateway {
         cid,
       } satisfies JournalLine) + "\n",
     );
+    const compared = new Set(comparisons.map((c) => c.index)).size;
+    const untrusted = readings.filter((r) => r.verdict !== ReadingVerdict.Trusted).length;
+    this.metrics?.comparisonsSealed(compared, untrusted);
     this.#pending.length = 0;
     this.#reported.length = 0;
     return {
@@ -364,7 +372,7 @@ export class MeteringGateway {
       signatures,
       proofs: allProofs(tree),
       cid,
-      untrusted: readings.filter((r) => r.verdict !== ReadingVerdict.Trusted).length,
+      untrusted,
     };
   }
 

@@ -64,6 +64,8 @@ export class AnchorBatcher {
   #running: Promise<AnchorBatchResult[]> = Promise.resolve([]);
   #timer: NodeJS.Timeout | undefined;
   #lastError: string | undefined;
+  #failures = 0;
+  #lastSuccessAt: number | undefined;
 
   constructor(deps: {
     graph: GraphStore;
@@ -87,6 +89,25 @@ export class AnchorBatcher {
   /** The last background anchoring failure, if the latest attempt failed. */
   get lastError(): string | undefined {
     return this.#lastError;
+  }
+
+  /** Anchoring attempts (background or flush) that failed since start-up. */
+  get failures(): number {
+    return this.#failures;
+  }
+
+  /** When (ms since the epoch) an anchoring attempt last succeeded. */
+  get lastSuccessAt(): number | undefined {
+    return this.#lastSuccessAt;
+  }
+
+  /** When (ms since the epoch) the oldest record still waiting was queued. */
+  get oldestQueuedAt(): number | undefined {
+    let oldest: number | undefined;
+    for (const item of this.#queue.values()) {
+      if (oldest === undefined || item.queuedAt < oldest) oldest = item.queuedAt;
+    }
+    return oldest;
   }
 
   /** Queues records; starts a background flush when a full batch is waiting. */
@@ -114,6 +135,17 @@ export class AnchorBatcher {
   flush(): Promise<AnchorBatchResult[]> {
     const next = this.#running.catch(() => []).then(() => this.#flushAll());
     this.#running = next;
+    // Monitoring counts every attempt, whether the timer or a caller started it.
+    next.then(
+      () => {
+        this.#lastSuccessAt = Date.now();
+        this.#lastError = undefined;
+      },
+      (error: unknown) => {
+        this.#failures += 1;
+        this.#lastError = error instanceof Error ? error.message : String(error);
+      },
+    );
     return next;
   }
 
@@ -137,9 +169,8 @@ export class AnchorBatcher {
 
   #background(): void {
     this.flush().then(
-      () => (this.#lastError = undefined),
+      () => undefined,
       (error: unknown) => {
-        this.#lastError = error instanceof Error ? error.message : String(error);
         this.#logger?.error({ err: error }, "anchoring batch failed; records stay queued");
       },
     );
