@@ -12,6 +12,7 @@ import { registerEvidence } from "./commands/evidence.ts";
 import { registerTrust } from "./commands/trust.ts";
 import { registerDemo } from "./commands/demo.ts";
 import { registerGovernance } from "./commands/governance.ts";
+import { registerDevnet } from "./commands/devnet.ts";
 
 /** The package's version (services/package.json, released with the repository). */
 const VERSION = (
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerTrust(program);
   registerDemo(program);
   registerGovernance(program);
+  registerDevnet(program);
   return program;
 }
 
