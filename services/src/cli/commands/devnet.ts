@@ -1,10 +1,9 @@
 import type { Command } from "commander";
 import { abis } from "@gridledger/protocol";
 import { BaseError } from "@gridledger/domain/errors";
-import { loadConfig } from "../../config/config.ts";
 import { contractAddress } from "../../chain/deployment.ts";
-import { connectChainSession, type ChainSession } from "../../chain/session.ts";
-import { printJson } from "../io.ts";
+import type { ChainSession } from "../../chain/session.ts";
+import { withConfiguredSession } from "../configuredSession.ts";
 
 /** Moments of an interval the clock can be moved to (docs/decisions/0803). */
 export const CLOCK_TARGETS = ["gate", "delivery", "settlement"] as const;
@@ -66,21 +65,6 @@ function parseIntervalId(raw: string | undefined): bigint | undefined {
 
 const iso = (t: number) => new Date(t * 1_000).toISOString();
 
-/** Connects to the configured deployment (never a throwaway devnet: its clock would be moot). */
-async function withSession(body: (session: ChainSession) => Promise<unknown>): Promise<void> {
-  const config = loadConfig();
-  const session = await connectChainSession({
-    rpcUrl: config.RPC_URL,
-    deploymentFile: config.DEPLOYMENT_FILE,
-    log: (line) => process.stderr.write(`${line}\n`),
-  });
-  try {
-    printJson(await body(session));
-  } finally {
-    await session.close();
-  }
-}
-
 /**
  * `gridledger devnet time|advance`: the devnet's clock. Clearing waits for gate closure and
  * settlement for the metering window; on the Hardhat devnet a person moves the clock instead of
@@ -100,7 +84,7 @@ export function registerDevnet(program: Command): void {
     .option("--interval <id>", "interval id (default: the newest)")
     .action(async (options: { interval?: string }) => {
       const intervalId = parseIntervalId(options.interval);
-      await withSession(async (session) => {
+      await withConfiguredSession(async (session) => {
         const now = await session.latestTimestamp();
         const clock = await intervalClock(session, intervalId);
         return {
@@ -124,7 +108,7 @@ export function registerDevnet(program: Command): void {
     .action(async (options: { to: string; interval?: string }) => {
       const target = parseClockTarget(options.to);
       const intervalId = parseIntervalId(options.interval);
-      await withSession(async (session) => {
+      await withConfiguredSession(async (session) => {
         if (!session.timeTravel) {
           throw new BaseError(
             `the chain at ${session.rpcUrl} keeps real time (no evm_increaseTime): the clock moves only on the Hardhat devnet`,

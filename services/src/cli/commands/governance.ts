@@ -1,9 +1,8 @@
 import type { Command } from "commander";
 import { BaseError } from "@gridledger/domain/errors";
-import { loadConfig } from "../../config/config.ts";
-import { connectChainSession } from "../../chain/session.ts";
+import { withConfiguredSession } from "../configuredSession.ts";
 import { AllianceService } from "../../governance/alliance.ts";
-import { printJson, readJsonFile } from "../io.ts";
+import { readJsonFile } from "../io.ts";
 
 type AccountOption = { account: string };
 
@@ -16,22 +15,14 @@ function accountIndex(raw: string): number {
 
 /** Runs `body` with the alliance of the configured deployment (never a throwaway devnet). */
 async function withAlliance<T>(body: (alliance: AllianceService) => Promise<T>): Promise<void> {
-  const config = loadConfig();
-  const session = await connectChainSession({
-    rpcUrl: config.RPC_URL,
-    deploymentFile: config.DEPLOYMENT_FILE,
-    log: (line) => process.stderr.write(`${line}\n`),
-  });
-  try {
+  await withConfiguredSession(async (session) => {
     if (!session.deployment.contracts["AllianceGovernor"]) {
       throw new BaseError(
-        `${config.DEPLOYMENT_FILE} has no AllianceGovernor: redeploy (npm run deploy) to hand the contracts to an alliance`,
+        `${session.deploymentFile} has no AllianceGovernor: redeploy (npm run deploy) to hand the contracts to an alliance`,
       );
     }
-    printJson(await body(new AllianceService(session)));
-  } finally {
-    await session.close();
-  }
+    return body(new AllianceService(session));
+  });
 }
 
 /**
