@@ -8,14 +8,17 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IDispatchRegistry} from "../interfaces/IDispatchRegistry.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IMeteringLedger} from "../interfaces/IMeteringLedger.sol";
 import {GovernedUpgradeable} from "../upgrades/GovernedUpgradeable.sol";
 import {TdvaMath} from "../libraries/TdvaMath.sol";
 import {TdvaRecords} from "../libraries/TdvaRecords.sol";
 
 /// @title DispatchRegistry
 /// @notice TDVA flexibility events: Trigger → Dispatch → Verify → Settle, hash-linked records,
-/// EIP-712 offers carried by the operator, an O(k) merit-order check of 001 eq. 7, and a
-/// pull-payment ledger in the settlement token with exact conservation of every budget.
+/// EIP-712 offers carried by the operator, an O(k) merit-order check of 001 eq. 7, Verify
+/// measured from device-signed meter readings proven against the MeteringLedger (baseline window
+/// vs event window), and a pull-payment ledger in the settlement token with exact conservation of
+/// every budget.
 /// @dev Gas discipline: a dispatch stores no per-provider state; it stores one hash over the
 /// (provider, allocation, segments) lines and emits the details. Settlement takes the lines back
 /// as calldata and checks them against that hash. The only per-provider SSTORE of the cycle is the
@@ -33,6 +36,14 @@ contract DispatchRegistry is GovernedUpgradeable, EIP712Upgradeable, IDispatchRe
     uint16 public constant DEFAULT_TOLERANCE_BPS = 500;
     /// @notice Most offers one dispatch may carry.
     uint256 public constant MAX_PROVIDERS = 1_024;
+    /// @notice Seconds after the window's end during which every provider's readings are needed
+    /// to verify; from then on anyone may verify and a provider without proven readings counts as
+    /// 0 Wh delivered (docs/decisions/0207).
+    uint256 public constant VERIFY_GRACE = 3_600;
+    /// @notice Domain tag of the period ids TDVA window readings carry.
+    bytes32 public constant TDVA_WINDOW_TAG = keccak256("GridLedger TDVA window");
+    /// @dev Measurement words per storage slot (64 bits each).
+    uint256 private constant WORDS_PER_SLOT = 4;
 
     struct TdvaEvent {
         TriggerRecord trigger;
@@ -75,18 +86,29 @@ contract DispatchRegistry is GovernedUpgradeable, EIP712Upgradeable, IDispatchRe
     IERC20 private immutable _TOKEN;
     /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
     IParticipantRegistry private immutable _PARTICIPANTS;
+    /// @custom:oz-upgrades-unsafe-allow state-variable-immutable
+    IMeteringLedger private immutable _METERING;
     uint16 private _toleranceBps;
     uint256 private _eventCount;
     uint256 private _locked;
     mapping(uint256 eventId => TdvaEvent) private _events;
     mapping(address account => uint256 amount) private _balances;
+    /// @dev Per event, per provider index: delivered Wh + 1 (0 = not measured), 4 per slot, so a
+    /// measurement costs a quarter of a fresh slot.
+    mapping(uint256 eventId => mapping(uint256 slot => uint256 words)) private _measured;
 
     /// @param settlementToken Settlement ERC-20 (GridToken on the devnet).
     /// @param participantRegistry Participant registry (eligibility: approved and on the feeder).
+    /// @param ledger Anchored batches of device-signed readings (Verify's only input).
     /// @custom:oz-upgrades-unsafe-allow constructor
-    constructor(IERC20 settlementToken, IParticipantRegistry participantRegistry) {
+    constructor(
+        IERC20 settlementToken,
+        IParticipantRegistry participantRegistry,
+        IMeteringLedger ledger
+    ) {
         _TOKEN = settlementToken;
         _PARTICIPANTS = participantRegistry;
+        _METERING = ledger;
         _disableInitializers();
     }
 
@@ -320,54 +342,152 @@ contract DispatchRegistry is GovernedUpgradeable, EIP712Upgradeable, IDispatchRe
     // ---------------------------------------------------------------- stage 3: Verify
 
     /// @inheritdoc IDispatchRegistry
-    function verify(
+    function reportEventReadings(
         uint256 eventId,
-        uint64[] calldata deliveredWh,
-        bytes32 meterDataHash,
-        string calldata meterDataCid
-    ) external onlyRole(OPERATOR_ROLE) {
+        SettleLine[] calldata lines,
+        ProviderReadings[] calldata entries
+    ) external {
         TdvaEvent storage e = _events[eventId];
-        _requireStage(eventId, e.trigger.stage, Stage.Dispatched);
-        {
-            uint256 endsAt = uint256(e.trigger.start) + e.trigger.duration;
-            if (block.timestamp < endsAt) revert TdvaWindowNotOver(eventId, endsAt);
+        TriggerRecord storage t = e.trigger;
+        _requireStage(eventId, t.stage, Stage.Dispatched);
+        _requireWindowOver(eventId, t);
+        uint256 k = lines.length;
+        bytes32[] memory lineHashes = new bytes32[](k);
+        for (uint256 i; i < k; ++i) {
+            lineHashes[i] = TdvaRecords.allocationLine(
+                lines[i].provider,
+                lines[i].allocationW,
+                TdvaRecords.segmentsHash(lines[i].segments)
+            );
         }
-        uint256 total = _sumDeliveries(eventId, e.dispatch.providerCount, deliveredWh);
+        if (keccak256(abi.encodePacked(lineHashes)) != e.dispatch.allocationsHash) {
+            revert TdvaAllocationsMismatch(eventId);
+        }
+        bool raise = t.requestedW > 0;
+        uint256 baselineId = _windowPeriodId(eventId, MeterWindow.Baseline);
+        uint256 eventWindowId = _windowPeriodId(eventId, MeterWindow.Event);
+        for (uint256 j; j < entries.length; ++j) {
+            ProviderReadings calldata entry = entries[j];
+            uint256 i = entry.index;
+            if (i >= k) revert TdvaBadProviderIndex(eventId, i, k);
+            _measure(eventId, i, lines[i].provider, entry, raise, baselineId, eventWindowId);
+        }
+    }
+
+    /// @dev Checks one provider's two readings, stores and emits its delivered Wh.
+    function _measure(
+        uint256 eventId,
+        uint256 i,
+        address provider,
+        ProviderReadings calldata entry,
+        bool raise,
+        uint256 baselineId,
+        uint256 eventWindowId
+    ) private {
+        uint256 slot = i / WORDS_PER_SLOT;
+        uint256 shift = (i % WORDS_PER_SLOT) * 64;
+        uint256 words = _measured[eventId][slot];
+        if ((words >> shift) & type(uint64).max != 0) revert TdvaAlreadyMeasured(eventId, i);
+        _requireReadings(eventId, i, provider, entry, baselineId, eventWindowId);
+        IMeteringLedger.Reading calldata b = entry.baseline.reading;
+        IMeteringLedger.Reading calldata d = entry.during.reading;
+        int256 baselineNet = int256(uint256(b.producedWh)) - int256(uint256(b.consumedWh));
+        int256 eventNet = int256(uint256(d.producedWh)) - int256(uint256(d.consumedWh));
+        int256 change = raise ? eventNet - baselineNet : baselineNet - eventNet;
+        // |change| < 2^65; capped below 2^64 − 1 so the stored word (delivered + 1) fits 64 bits.
+        uint256 delivered = change <= 0 ? 0 : uint256(change);
+        if (delivered > type(uint64).max - 1) delivered = type(uint64).max - 1;
+        _measured[eventId][slot] = words | ((delivered + 1) << shift);
+        emit ResponseMeasured(
+            eventId,
+            provider,
+            b.meter,
+            entry.baseline.batchId,
+            entry.during.batchId,
+            baselineNet,
+            eventNet,
+            uint64(delivered)
+        );
+    }
+
+    /// @dev The two readings name the provider and the event's windows, come from one meter, and
+    /// each is proven by the ledger (in the batch, meter bound, meter's signature, Trusted).
+    function _requireReadings(
+        uint256 eventId,
+        uint256 i,
+        address provider,
+        ProviderReadings calldata entry,
+        uint256 baselineId,
+        uint256 eventWindowId
+    ) private view {
+        IMeteringLedger.Reading calldata b = entry.baseline.reading;
+        IMeteringLedger.Reading calldata d = entry.during.reading;
+        if (b.participant != provider) revert TdvaReadingNotProvider(eventId, i, b.participant);
+        if (d.participant != provider) revert TdvaReadingNotProvider(eventId, i, d.participant);
+        if (b.periodId != baselineId) {
+            revert TdvaReadingWrongWindow(eventId, i, b.periodId, baselineId);
+        }
+        if (d.periodId != eventWindowId) {
+            revert TdvaReadingWrongWindow(eventId, i, d.periodId, eventWindowId);
+        }
+        if (b.meter != d.meter) revert TdvaReadingMetersDiffer(eventId, i);
+        _METERING.verifyReading(
+            entry.baseline.batchId,
+            b,
+            entry.baseline.signature,
+            entry.baseline.proof
+        );
+        _METERING.verifyReading(
+            entry.during.batchId,
+            d,
+            entry.during.signature,
+            entry.during.proof
+        );
+    }
+
+    /// @inheritdoc IDispatchRegistry
+    function verify(uint256 eventId) external {
+        TdvaEvent storage e = _events[eventId];
+        TriggerRecord storage t = e.trigger;
+        _requireStage(eventId, t.stage, Stage.Dispatched);
+        uint256 endsAt = _requireWindowOver(eventId, t);
+        uint256 k = e.dispatch.providerCount;
+        uint256 deadline = endsAt + VERIFY_GRACE;
+        bool lenient = block.timestamp >= deadline;
+        uint64[] memory deliveredWh = new uint64[](k);
+        uint256[] memory slots = new uint256[]((k + WORDS_PER_SLOT - 1) / WORDS_PER_SLOT);
+        uint256 total;
+        for (uint256 s; s < slots.length; ++s) slots[s] = _measured[eventId][s];
+        for (uint256 i; i < k; ++i) {
+            uint256 word =
+                (slots[i / WORDS_PER_SLOT] >> ((i % WORDS_PER_SLOT) * 64)) & type(uint64).max;
+            if (word == 0) {
+                if (!lenient) revert TdvaMeasurementMissing(eventId, i, deadline);
+            } else {
+                deliveredWh[i] = uint64(word - 1);
+                total += word - 1;
+            }
+        }
         VerifyRecord storage v = e.verification;
         v.prev = TdvaRecords.hashDispatch(e.dispatch);
         v.deliveriesHash = keccak256(abi.encodePacked(deliveredWh));
-        v.meterDataHash = meterDataHash;
+        v.meterDataHash = keccak256(abi.encodePacked(slots));
         // k ≤ 1,024 values below 2^64 each: the sum is below 2^74; stored capped to 64 bits.
         v.deliveredWh = total > type(uint64).max ? type(uint64).max : uint64(total);
         v.verifiedAt = uint40(block.timestamp);
         v.reporter = msg.sender;
-        if (bytes(meterDataCid).length != 0) v.meterDataCid = meterDataCid;
-        e.trigger.stage = Stage.Verified;
+        t.stage = Stage.Verified;
         VerifyRecord memory record = v;
         emit TdvaVerified(eventId, record, TdvaRecords.hashVerify(record), deliveredWh);
     }
 
-    /// @inheritdoc IDispatchRegistry
-    function reportResponse(uint256 eventId, address provider, uint64 deliveredWh) external {
-        TriggerRecord storage t = _events[eventId].trigger;
-        Stage stage = t.stage;
-        if (stage != Stage.Verified) _requireStage(eventId, stage, Stage.Dispatched);
-        uint256 endsAt = uint256(t.start) + t.duration;
-        if (block.timestamp < endsAt) revert TdvaWindowNotOver(eventId, endsAt);
-        if (provider == address(0) || _PARTICIPANTS.participantOfMeter(msg.sender) != provider) {
-            revert TdvaNotProviderMeter(msg.sender, provider);
-        }
-        emit ResponseReported(eventId, provider, msg.sender, deliveredWh);
-    }
-
-    function _sumDeliveries(
+    /// @dev Reverts unless the event window is over; returns its end.
+    function _requireWindowOver(
         uint256 eventId,
-        uint256 k,
-        uint64[] calldata deliveredWh
-    ) private pure returns (uint256 total) {
-        if (deliveredWh.length != k)
-            revert TdvaDeliveryCountMismatch(eventId, deliveredWh.length, k);
-        for (uint256 i; i < k; ++i) total += deliveredWh[i];
+        TriggerRecord storage t
+    ) private view returns (uint256 endsAt) {
+        endsAt = uint256(t.start) + t.duration;
+        if (block.timestamp < endsAt) revert TdvaWindowNotOver(eventId, endsAt);
     }
 
     // ---------------------------------------------------------------- stage 4: Settle
@@ -555,6 +675,18 @@ contract DispatchRegistry is GovernedUpgradeable, EIP712Upgradeable, IDispatchRe
     }
 
     /// @inheritdoc IDispatchRegistry
+    function windowPeriodId(uint256 eventId, MeterWindow window) external view returns (uint256) {
+        return _windowPeriodId(eventId, window);
+    }
+
+    /// @inheritdoc IDispatchRegistry
+    function measurementOf(uint256 eventId, uint256 index) external view returns (uint256) {
+        return
+            (_measured[eventId][index / WORDS_PER_SLOT] >> ((index % WORDS_PER_SLOT) * 64)) &
+            type(uint64).max;
+    }
+
+    /// @inheritdoc IDispatchRegistry
     function balanceOf(address account) external view returns (uint256) {
         return _balances[account];
     }
@@ -591,11 +723,26 @@ contract DispatchRegistry is GovernedUpgradeable, EIP712Upgradeable, IDispatchRe
         return _PARTICIPANTS;
     }
 
+    /// @notice The metering ledger whose anchored readings Verify consumes.
+    /// @return The ledger.
+    function meteringLedger() external view returns (IMeteringLedger) {
+        return _METERING;
+    }
+
     // ---------------------------------------------------------------- internals
 
     /// @dev Records written so far: a cancelled event has its Trigger record only.
     function _recordsWritten(Stage stage) private pure returns (uint8) {
         return stage == Stage.Cancelled ? 1 : uint8(stage);
+    }
+
+    function _windowPeriodId(uint256 eventId, MeterWindow window) private view returns (uint256) {
+        return
+            uint256(
+                keccak256(
+                    abi.encode(TDVA_WINDOW_TAG, block.chainid, address(this), eventId, window)
+                )
+            );
     }
 
     function _requireStage(uint256 eventId, Stage actual, Stage expected) private pure {

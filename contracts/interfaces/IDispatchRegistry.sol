@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IMeteringLedger} from "./IMeteringLedger.sol";
+
 /// @title IDispatchRegistry
 /// @notice TDVA flexibility events (001 sections 2.3, 3.1.1, 3.3): one event is four linked stage
 /// records, Trigger → Dispatch → Verify → Settle, each written when its stage completes and each
@@ -117,11 +119,12 @@ interface IDispatchRegistry {
     /// @notice The Verify record (Vtx).
     /// @param prev Hash of the Dispatch record.
     /// @param deliveriesHash `keccak256(abi.encodePacked(uint64[] deliveredWh))` in dispatch order.
-    /// @param meterDataHash Fingerprint of the meter data (e.g. a DataAnchor root).
+    /// @param meterDataHash `keccak256` of the packed per-provider measurement words (each the
+    /// delivered Wh + 1, 0 = no proven readings), recomputable from the `ResponseMeasured` events.
     /// @param deliveredWh Σ measured response energy.
     /// @param verifiedAt Block time.
-    /// @param reporter Who reported (the operator for the meters).
-    /// @param meterDataCid CID of the meter data.
+    /// @param reporter Who closed verification (anyone: the numbers come from proven readings).
+    /// @param meterDataCid Unused (empty): each reading's batch names its own CID.
     struct VerifyRecord {
         bytes32 prev;
         bytes32 deliveriesHash;
@@ -164,6 +167,37 @@ interface IDispatchRegistry {
         uint40 signedAt;
         uint96[] segments;
         bytes signature;
+    }
+
+    /// @notice Which window of an event a TDVA meter reading covers (its `periodId` is
+    /// `windowPeriodId(eventId, window)`).
+    enum MeterWindow {
+        /// The baseline: the `duration` seconds right before the event starts.
+        Baseline,
+        /// The event window itself.
+        Event
+    }
+
+    /// @notice One device-signed reading with its anchored batch and Merkle proof.
+    /// @param batchId The MeteringLedger batch holding the reading.
+    /// @param reading The reading as signed.
+    /// @param signature The meter's EIP-712 signature.
+    /// @param proof Sibling hashes from the leaf to the batch root.
+    struct ProvenReading {
+        uint256 batchId;
+        IMeteringLedger.Reading reading;
+        bytes signature;
+        bytes32[] proof;
+    }
+
+    /// @notice A provider's baseline and event-window readings, from one meter.
+    /// @param index The provider's position in dispatch order.
+    /// @param baseline Reading over the baseline window.
+    /// @param during Reading over the event window.
+    struct ProviderReadings {
+        uint256 index;
+        ProvenReading baseline;
+        ProvenReading during;
     }
 
     /// @notice What `settle` needs per provider, checked against `allocationsHash`.
@@ -224,16 +258,23 @@ interface IDispatchRegistry {
         uint64[] deliveredWh
     );
 
-    /// @notice A meter bound to a provider reported the provider's measured response itself
-    /// (device-direct data, compared with the operator's Verify figures by the trust service).
+    /// @notice A provider's response was measured from its proven baseline and event readings.
     /// @param eventId The event.
-    /// @param provider The provider the meter is bound to.
-    /// @param meter The reporting meter.
-    /// @param deliveredWh Measured response energy over the window.
-    event ResponseReported(
+    /// @param provider The provider.
+    /// @param meter The meter both readings came from.
+    /// @param baselineBatchId Batch of the baseline reading.
+    /// @param eventBatchId Batch of the event-window reading.
+    /// @param baselineNetWh Net injection (produced − consumed) over the baseline window.
+    /// @param eventNetWh Net injection over the event window.
+    /// @param deliveredWh Response in the requested direction, never below 0.
+    event ResponseMeasured(
         uint256 indexed eventId,
         address indexed provider,
         address indexed meter,
+        uint256 baselineBatchId,
+        uint256 eventBatchId,
+        int256 baselineNetWh,
+        int256 eventNetWh,
         uint64 deliveredWh
     );
 
@@ -382,10 +423,45 @@ interface IDispatchRegistry {
     /// @param endsAt Window end.
     error TdvaWindowNotOver(uint256 eventId, uint256 endsAt);
 
-    /// @notice The caller is not a meter bound to the provider in the participant registry.
-    /// @param meter The caller.
-    /// @param provider The provider named.
-    error TdvaNotProviderMeter(address meter, address provider);
+    /// @notice A reading names another participant than the provider at that index.
+    /// @param eventId The event.
+    /// @param index The provider's index.
+    /// @param participant The participant the reading names.
+    error TdvaReadingNotProvider(uint256 eventId, uint256 index, address participant);
+
+    /// @notice A reading's period is not the event window it was given for.
+    /// @param eventId The event.
+    /// @param index The provider's index.
+    /// @param periodId The reading's period.
+    /// @param expected `windowPeriodId(eventId, window)`.
+    error TdvaReadingWrongWindow(
+        uint256 eventId,
+        uint256 index,
+        uint256 periodId,
+        uint256 expected
+    );
+
+    /// @notice The baseline and event readings come from different meters.
+    /// @param eventId The event.
+    /// @param index The provider's index.
+    error TdvaReadingMetersDiffer(uint256 eventId, uint256 index);
+
+    /// @notice No dispatched provider has this index.
+    /// @param eventId The event.
+    /// @param index The index given.
+    /// @param providerCount Providers dispatched.
+    error TdvaBadProviderIndex(uint256 eventId, uint256 index, uint256 providerCount);
+
+    /// @notice The provider's response was already measured.
+    /// @param eventId The event.
+    /// @param index The provider's index.
+    error TdvaAlreadyMeasured(uint256 eventId, uint256 index);
+
+    /// @notice Verification before the deadline while a provider has no measured response.
+    /// @param eventId The event.
+    /// @param index The first provider without one.
+    /// @param deadline From then on a missing response counts as 0 Wh delivered.
+    error TdvaMeasurementMissing(uint256 eventId, uint256 index, uint256 deadline);
 
     /// @notice The delivered list does not have one entry per dispatched provider.
     /// @param eventId The event.
@@ -453,26 +529,37 @@ interface IDispatchRegistry {
         bool meritOrder
     ) external;
 
-    /// @notice Record the measured response (stage Verify). Operator only (for the meters), after
-    /// the window ended.
+    /// @notice Measure providers' responses from proven meter readings (stage Dispatched, after
+    /// the window ended). Anyone may call, for any providers, in as many calls as needed: each
+    /// provider's baseline and event readings must come from one meter bound to it, signed by
+    /// that meter and in an anchored batch with a Trusted verdict. Delivered Wh is the change of
+    /// net injection from the baseline to the event window in the requested direction, at least 0.
     /// @param eventId The event.
-    /// @param deliveredWh Measured response energy per provider, in dispatch order.
-    /// @param meterDataHash Fingerprint of the meter data (e.g. a DataAnchor root).
-    /// @param meterDataCid CID of the meter data.
-    function verify(
+    /// @param lines Every dispatched line, in dispatch order (checked against the dispatch record).
+    /// @param entries The providers measured in this call.
+    function reportEventReadings(
         uint256 eventId,
-        uint64[] calldata deliveredWh,
-        bytes32 meterDataHash,
-        string calldata meterDataCid
+        SettleLine[] calldata lines,
+        ProviderReadings[] calldata entries
     ) external;
 
-    /// @notice A meter bound to `provider` reports the provider's measured response after the window
-    /// (stage Dispatched or Verified). Emitted only: it does not change the Verify record, so it
-    /// costs the cycle nothing; it is the device-direct side of the trusted comparison.
+    /// @notice Close verification (stage Verify) from the measured responses. Anyone may call once
+    /// every provider is measured, or after the verification deadline (window end +
+    /// `VERIFY_GRACE`), when a provider without proven readings counts as 0 Wh delivered.
     /// @param eventId The event.
-    /// @param provider The provider the caller is bound to.
-    /// @param deliveredWh Measured response energy.
-    function reportResponse(uint256 eventId, address provider, uint64 deliveredWh) external;
+    function verify(uint256 eventId) external;
+
+    /// @notice The period id a TDVA reading of `window` of `eventId` carries in its leaf.
+    /// @param eventId The event.
+    /// @param window Baseline or Event.
+    /// @return `uint256(keccak256(abi.encode("GridLedger TDVA window", chainid, registry, eventId, window)))`.
+    function windowPeriodId(uint256 eventId, MeterWindow window) external view returns (uint256);
+
+    /// @notice Measured response of one provider: delivered Wh + 1, or 0 if not measured yet.
+    /// @param eventId The event.
+    /// @param index The provider's index in dispatch order.
+    /// @return The measurement word.
+    function measurementOf(uint256 eventId, uint256 index) external view returns (uint256);
 
     /// @notice Settle the event (stage Settle). Anyone may call with the dispatch lines and the
     /// deliveries; both are checked against the stored hashes. Credits pull-payment balances.

@@ -8,9 +8,11 @@ import {
   DEVNET_KEYS,
   apiPost,
   apiSignIn,
+  gatewayBatch,
   gatewayBundle,
   rpc,
   tamperStoredDocument,
+  tdvaWindows,
   type Deployment,
 } from "./env.ts";
 
@@ -86,10 +88,12 @@ async function documentsResolve(s: Suite, eventId: bigint): Promise<void> {
     "latest",
   ]);
   const [t, d, v] = decodeFunctionResult({ abi, functionName: "tdvaChain", data: data as Hex });
+  // Verify links no document of its own: its numbers come from proven readings in the
+  // MeteringLedger's batches (decision 0207), so its CID stays empty.
+  if (v.meterDataCid !== "") throw new Error(`verify names a document: ${v.meterDataCid}`);
   for (const [cid, hash] of [
     [t.dataCid, t.dataHash],
     [d.safetyReportCid, d.safetyReportHash],
-    [v.meterDataCid, v.meterDataHash],
   ] as const) {
     const res = await fetch(`${API_URL}/v1/dispatch/documents/${cid}`);
     if (!res.ok) throw new Error(`document ${cid} on-chain does not resolve: ${res.status}`);
@@ -433,9 +437,46 @@ export const cases: Case[] = [
         .and(s.page.locator('[data-linked="true"]'))
         .waitFor();
       await advance(s, 80 * MINUTE);
-      await s.page.getByTestId("delivered-0").waitFor();
-      await s.page.getByTestId("delivered-0").fill("200");
-      await s.page.getByTestId("verify-button").click();
+      // The providers' seeded meters (#11, #12) sign baseline and event-window readings; the
+      // registry computes each response (less injection: baseline − event) and nobody types one.
+      const windows = await tdvaWindows(s.deployment, 1n);
+      const pv = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" as const;
+      const wind = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" as const;
+      const pair = (meterIndex: number, participant: `0x${string}`, responseWh: bigint) =>
+        [
+          [windows.baseline, 10_000n + responseWh, 1n],
+          [windows.event, 10_000n, 2n],
+        ].map(([periodId, producedWh, sequence]) => ({
+          meterIndex,
+          reading: {
+            participant,
+            periodId: periodId!,
+            producedWh: producedWh!,
+            consumedWh: 0n,
+            sequence: sequence!,
+          },
+        }));
+      const event = card(s, "Event 1");
+      await event.getByTestId("tdva-reading-bundle").waitFor();
+      await event.getByTestId("tdva-reading-bundle").fill("{ not json");
+      await event.getByTestId("tdva-bundle-error").waitFor();
+      const pvBundle = await gatewayBatch(s.deployment, pair(11, pv, 200_000n));
+      await event.getByTestId("tdva-reading-bundle").fill(pvBundle);
+      await event.getByTestId("tdva-report-readings").click();
+      await txOk(s, "Event 1", "Report readings");
+      // One provider is still unmeasured: before the deadline Verify is refused with its reason.
+      await event.getByTestId("verify-button").click();
+      await event.getByTestId("tx-error").filter({ hasText: "Tdva measurement missing" }).waitFor();
+      // A replay of the same readings is refused too.
+      await event.getByTestId("tdva-report-readings").click();
+      await event.getByTestId("tx-error").filter({ hasText: "Tdva already measured" }).waitFor();
+      await event
+        .getByTestId("tdva-reading-bundle")
+        .fill(await gatewayBatch(s.deployment, pair(12, wind, 300_000n)));
+      await event.getByTestId("tdva-report-readings").click();
+      await event.getByTestId("tx-error").waitFor({ state: "detached" });
+      await txOk(s, "Event 1", "Report readings");
+      await event.getByTestId("verify-button").click();
       await s.page
         .getByTestId("stage-Verify")
         .and(s.page.locator('[data-linked="true"]'))

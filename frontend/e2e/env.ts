@@ -11,13 +11,23 @@ import {
   writeFileSync,
 } from "node:fs";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { decodeFunctionResult, encodeFunctionData, type Address, type Hex } from "viem";
+import {
+  decodeFunctionResult,
+  encodeFunctionData,
+  type Abi,
+  type Address,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  type ContractFunctionReturnType,
+  type Hex,
+} from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import {
   abis,
   meteringReadingTypedData,
   meterReadingLeafValues,
   METER_READING_LEAF_TYPES,
+  MeterWindow,
   ReadingVerdict,
   stringifyReadingBundle,
   type MeterReading,
@@ -202,29 +212,37 @@ export async function apiPost(path: string, token: string, body: unknown): Promi
 const DEVNET_MNEMONIC = "test test test test test test test test test test test junk";
 
 /**
- * The devnet's metering gateway, node-side as a real one is: the seeded meter (devnet
- * `meterIndex`) signs one reading for its participant, the operator anchors the one-reading
- * batch in the MeteringLedger, and the bundle JSON comes back for anyone to submit.
+ * The devnet's metering gateway, node-side as a real one is: each seeded meter (devnet
+ * `meterIndex`) signs its reading for its participant, the operator anchors the batch in the
+ * MeteringLedger, and the bundle JSON comes back for anyone to submit.
  */
 export async function gatewayBundle(
   deployment: Deployment,
   meterIndex: number,
   reading: Omit<MeterReading, "meter" | "verdict">,
 ): Promise<string> {
+  return gatewayBatch(deployment, [{ meterIndex, reading }]);
+}
+
+/** `gatewayBundle` for several meters' readings in one batch. */
+export async function gatewayBatch(
+  deployment: Deployment,
+  entries: readonly { meterIndex: number; reading: Omit<MeterReading, "meter" | "verdict"> }[],
+): Promise<string> {
   const ledger = deployment.contracts.MeteringLedger!.address;
-  const meter = mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex: meterIndex });
-  const signed: MeterReading = {
-    ...reading,
-    meter: meter.address,
-    verdict: ReadingVerdict.Trusted,
-  };
-  const signature = await meter.signTypedData(
-    meteringReadingTypedData(deployment.chainId, ledger, signed),
-  );
-  const tree = StandardMerkleTree.of(
-    [meterReadingLeafValues(signed)],
-    [...METER_READING_LEAF_TYPES],
-  );
+  const signed: MeterReading[] = [];
+  const signatures: Hex[] = [];
+  for (const e of entries) {
+    const meter = mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex: e.meterIndex });
+    const r: MeterReading = { ...e.reading, meter: meter.address, verdict: ReadingVerdict.Trusted };
+    signed.push(r);
+    signatures.push(
+      await meter.signTypedData(meteringReadingTypedData(deployment.chainId, ledger, r)),
+    );
+  }
+  const tree = StandardMerkleTree.of(signed.map(meterReadingLeafValues), [
+    ...METER_READING_LEAF_TYPES,
+  ]);
   const root = tree.root as Hex;
   const operator = privateKeyToAccount(DEVNET_KEYS.operator).address;
   const hash = await rpc("eth_sendTransaction", [
@@ -234,36 +252,44 @@ export async function gatewayBundle(
       data: encodeFunctionData({
         abi: abis.MeteringLedger,
         functionName: "anchorBatch",
-        args: [root, 1, "e2e gateway"],
+        args: [root, signed.length, "e2e gateway"],
       }),
     },
   ]);
   const receipt = (await rpc("eth_getTransactionReceipt", [hash])) as { status: string } | null;
   if (receipt?.status !== "0x1") throw new Error("anchorBatch failed");
-  const batchId = decodeFunctionResult({
-    abi: abis.MeteringLedger,
-    functionName: "batchIdOf",
-    data: (await rpc("eth_call", [
-      {
-        to: ledger,
-        data: encodeFunctionData({
-          abi: abis.MeteringLedger,
-          functionName: "batchIdOf",
-          args: [root],
-        }),
-      },
-      "latest",
-    ])) as Hex,
-  });
+  const batchId = await viewCall(ledger as Address, abis.MeteringLedger, "batchIdOf", [root]);
   return stringifyReadingBundle({
     chainId: deployment.chainId,
     ledger: ledger as Address,
     batchId,
     root,
-    readings: [signed],
-    signatures: [signature],
-    proofs: [tree.getProof(0) as Hex[]],
+    readings: signed,
+    signatures,
+    proofs: signed.map((_, i) => tree.getProof(i) as Hex[]),
   });
+}
+
+/** The period ids of a TDVA event's baseline and event windows, as the registry names them. */
+export async function tdvaWindows(
+  deployment: Deployment,
+  eventId: bigint,
+): Promise<{ baseline: bigint; event: bigint }> {
+  const registry = deployment.contracts.DispatchRegistry!.address as Address;
+  const read = (w: MeterWindow) =>
+    viewCall(registry, abis.DispatchRegistry, "windowPeriodId", [eventId, w]);
+  return { baseline: await read(MeterWindow.Baseline), event: await read(MeterWindow.Event) };
+}
+
+async function viewCall<const abi extends Abi, name extends ContractFunctionName<abi, "view">>(
+  to: Address,
+  abi: abi,
+  functionName: name,
+  args: ContractFunctionArgs<abi, "view", name>,
+): Promise<ContractFunctionReturnType<abi, "view", name>> {
+  const data = encodeFunctionData({ abi, functionName, args } as never);
+  const out = (await rpc("eth_call", [{ to, data }, "latest"])) as Hex;
+  return decodeFunctionResult({ abi, functionName, data: out } as never) as never;
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * `npm run bench:tdva`: gas of one full TDVA cycle (trigger, dispatch, verify, settle) with
- * k = 4, 16, 64 providers, per stage and per provider; DataAnchor anchoring gas for 10, 10,000 and
+ * `npm run bench:tdva`: gas of one full TDVA cycle (trigger, dispatch, the providers' proven
+ * baseline and event readings, verify, settle) with k = 4, 16, 64 providers, per stage and per
+ * provider (the gateway's batch anchor is shown apart: one batch serves many events); DataAnchor anchoring gas for 10, 10,000 and
  * 1,000,000 records (tree built off-chain, build time reported) and single-proof verification
  * gas; hash-chain vs EIP-712 meter reading submission gas. Writes bench-results/tdva.json.
  *
@@ -22,6 +23,7 @@ import {
 import { buildStandardTree, encodeReading, standardLeaf } from "../../test/data/standardTree";
 import { protocol } from "../../test/helpers/protocol";
 import { seededRandom as rng } from "../../test/helpers/random";
+import { TestMeteringHead } from "../../test/helpers/provenReadings";
 import { deployProxied } from "../deploy/proxy";
 
 const { ethers } = hre;
@@ -75,7 +77,12 @@ async function providers(registry: ParticipantRegistry, k: number, tag: string):
 }
 
 /** One full TDVA event with the given providers; returns the gas of each stage. */
-async function tdvaCycle(tdva: DispatchRegistry, signers: Signer[], seed: number) {
+async function tdvaCycle(
+  tdva: DispatchRegistry,
+  head: TestMeteringHead,
+  signers: Signer[],
+  seed: number,
+) {
   const k = signers.length;
   const r = rng(seed);
   const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
@@ -141,24 +148,42 @@ async function tdvaCycle(tdva: DispatchRegistry, signers: Signer[], seed: number
     const pct = r() < 0.9 ? between(r, 95, 105) : between(r, 60, 90);
     return (w * pct) / 100n;
   });
-  const verify = await gasOf(
-    tdva.verify(
-      eventId,
-      delivered,
-      ethers.id(`meters k=${k}`),
-      "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku",
-    ),
-  );
   const lines = order.map((o, i) => ({
     provider: o.provider,
     allocationW: allocations[i]!,
     segments: offers[i]!.segments,
   }));
+  // Each provider's device signs a baseline and an event-window reading; the gateway anchors them.
+  const batchesBefore = await head.ledger.batchCount();
+  const rows = order.map((o, index) => ({
+    index,
+    provider: o.provider,
+    deliveredWh: delivered[index]!,
+  }));
+  const entries = await head.proveTdva(tdva, eventId, rows, false);
+  const anchorBlock = await ethers.provider.getBlock("latest");
+  const anchorReceipt = await ethers.provider.getTransactionReceipt(
+    anchorBlock!.transactions.at(-1)!,
+  );
+  if ((await head.ledger.batchCount()) !== batchesBefore + 1n) throw new Error("no batch anchored");
+  const anchor = anchorReceipt!.gasUsed;
+  const readings = await gasOf(tdva.reportEventReadings(eventId, lines, entries));
+  const verify = await gasOf(tdva.verify(eventId));
   const settle = await gasOf(tdva.settle(eventId, lines, delivered));
   const [ok] = await tdva.checkLinks(eventId);
   if (!ok) throw new Error("hash links broken");
-  const total = trigger + dispatch + verify + settle;
-  return { trigger, dispatch, verify, settle, total, perProvider: total / BigInt(k) };
+  const total = trigger + dispatch + readings + verify + settle;
+  return {
+    trigger,
+    dispatch,
+    anchor,
+    readingCount: 2 * k,
+    readings,
+    verify,
+    settle,
+    total,
+    perProvider: total / BigInt(k),
+  };
 }
 
 /** Mean gas of each provider withdrawing its pull-payment balance. */
@@ -178,10 +203,18 @@ async function main() {
   if (!operator || !relayer) throw new Error("need two signers");
   const token = await deployProxied(ethers, "GridToken", [], [operator.address, 0n, 0n]);
   const registry = await deployProxied(ethers, "ParticipantRegistry", [], [operator.address]);
+  const ledger = await deployProxied(
+    ethers,
+    "MeteringLedger",
+    [await registry.getAddress()],
+    [operator.address],
+  );
+  await (await ledger.grantRole(await ledger.GATEWAY_ROLE(), operator.address)).wait();
+  const head = new TestMeteringHead(ledger, registry, operator);
   const tdva = await deployProxied(
     ethers,
     "DispatchRegistry",
-    [await token.getAddress(), await registry.getAddress()],
+    [await token.getAddress(), await registry.getAddress(), await ledger.getAddress()],
     [operator.address],
   );
   await (await token.mint(operator.address, 10n ** 15n)).wait();
@@ -191,6 +224,8 @@ async function main() {
   const cycleRows = (label: string, c: Awaited<ReturnType<typeof tdvaCycle>>) => {
     row(`${label}: trigger`, c.trigger);
     row(`${label}: dispatch (${SEGMENTS} segments/offer)`, c.dispatch);
+    row(`${label}: gateway batch anchor (${c.readingCount} readings; not in the cycle)`, c.anchor);
+    row(`${label}: reportEventReadings (2 proven readings/provider)`, c.readings);
     row(`${label}: verify`, c.verify);
     row(`${label}: settle`, c.settle);
     row(`${label}: full cycle`, c.total);
@@ -199,14 +234,15 @@ async function main() {
   for (const k of [4, 16, 64]) {
     process.stderr.write(`TDVA cycle k=${k}...\n`);
     const signers = await providers(registry, k, `k${k}`);
-    const c = await tdvaCycle(tdva, signers, 1_000 + k);
+    const c = await tdvaCycle(tdva, head, signers, 1_000 + k);
     cycleRows(`TDVA k=${k}`, c);
     if (k === 4) figures.tdva_gas_per_provider_k4 = Number(c.perProvider);
     if (k === 64) {
       figures.tdva_gas_per_provider_k64 = Number(c.perProvider);
+      figures.tdva_reading_gas_per_provider_k64 = Number(c.readings / 64n);
       // The same providers again before they withdraw: their balance slots already exist.
       process.stderr.write(`TDVA cycle k=64, recurring providers...\n`);
-      cycleRows("TDVA k=64 recurring providers", await tdvaCycle(tdva, signers, 2_064));
+      cycleRows("TDVA k=64 recurring providers", await tdvaCycle(tdva, head, signers, 2_064));
     }
     row(
       `TDVA k=${k}: withdraw per provider (own tx, not in the cycle)`,

@@ -137,7 +137,7 @@ export async function deployAll(
     await (await anchorContract.grantRole(anchorer, operator.address)).wait();
   }
   await deployUpgradeable("MeterReadings", [registry], [operator.address]);
-  await deployUpgradeable("DispatchRegistry", [token, registry], [operator.address]);
+  await deployUpgradeable("DispatchRegistry", [token, registry, ledger], [operator.address]);
   // The alliance (docs/decisions/0600): one vote per member, OpenZeppelin's Governor approves,
   // its TimelockController executes. handOverToAlliance() gives it the admin roles afterwards.
   const membership = await deploy("AllianceMembership", [operator.address]);

@@ -6,7 +6,9 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import type { Result, Signer } from "ethers";
 import type { DispatchRegistry } from "../../typechain-types";
-import { admit, bindMeter } from "../data/registryHelpers";
+import { admit } from "../data/registryHelpers";
+import { TestMeteringHead } from "../helpers/provenReadings";
+import { protocol } from "../helpers/protocol";
 import {
   byProvider,
   capOf,
@@ -68,12 +70,20 @@ async function deployFixture() {
   const [operator, s1, s2, s5, s6, outsider, stranger] = await ethers.getSigners();
   const token = await deployProxied(ethers, "GridToken", [], [operator!.address, 0n, 0n]);
   const participants = await deployProxied(ethers, "ParticipantRegistry", [], [operator!.address]);
+  const ledger = await deployProxied(
+    ethers,
+    "MeteringLedger",
+    [await participants.getAddress()],
+    [operator!.address],
+  );
+  await ledger.grantRole(await ledger.GATEWAY_ROLE(), operator!.address);
   const tdva = await deployProxied(
     ethers,
     "DispatchRegistry",
-    [await token.getAddress(), await participants.getAddress()],
+    [await token.getAddress(), await participants.getAddress(), await ledger.getAddress()],
     [operator!.address],
   );
+  const head = new TestMeteringHead(ledger, participants, operator!);
   const signers: Record<Name, Signer> = { n1: s1!, n2: s2!, n5: s5!, n6: s6! };
   const buses: Record<Name, number> = { n1: 1, n2: 2, n5: 5, n6: 6 };
   for (const name of NAMES) await admit(participants, signers[name], FEEDER, buses[name]);
@@ -83,6 +93,8 @@ async function deployFixture() {
   return {
     token,
     participants,
+    ledger,
+    head,
     tdva,
     operator: operator!,
     signers,
@@ -105,6 +117,30 @@ async function triggerParams(overrides: Partial<Record<string, unknown>> = {}) {
     dataCid: ALARM_CID,
     ...overrides,
   };
+}
+
+type Lines = { provider: string; allocationW: bigint; segments: bigint[] }[];
+
+/**
+ * The meters' side of Verify: each provider's device signs a baseline and an event-window reading
+ * that differ by `delivered[i]` Wh in the event's direction (REQUESTED_W < 0: less injection), the
+ * head-end anchors them, anyone reports them; then anyone verifies.
+ */
+async function measureAndVerify(
+  f: { tdva: DispatchRegistry; head: TestMeteringHead },
+  eventId: bigint,
+  lines: Lines,
+  delivered: readonly bigint[],
+  raise = false,
+) {
+  const rows = lines.map((l, index) => ({
+    index,
+    provider: l.provider,
+    deliveredWh: delivered[index]!,
+  }));
+  const entries = await f.head.proveTdva(f.tdva, eventId, rows, raise);
+  await (await f.tdva.reportEventReadings(eventId, lines, entries)).wait();
+  return f.tdva.verify(eventId);
 }
 
 /** Trigger event 1 and have the four providers sign their offers. */
@@ -157,7 +193,7 @@ async function verifiedFixture() {
   await time.increaseTo(f.params.start + DURATION);
   const o = ordered(f);
   const delivered = o.names.map((n) => DELIVERED[n]);
-  await f.tdva.verify(1n, delivered, ethers.id("meter batch root"), "bafkreimeters");
+  await measureAndVerify(f, 1n, o.lines, delivered);
   return { ...f, delivered };
 }
 
@@ -244,7 +280,12 @@ describe("DispatchRegistry", () => {
       // Verify after the window.
       await time.increaseTo(params.start + DURATION);
       const delivered = names.map((n) => DELIVERED[n]);
-      await expect(f.tdva.verify(1n, delivered, ethers.id("meter batch root"), "bafkreimeters"))
+      const measuredLines = names.map((n) => ({
+        provider: offers[n].provider,
+        allocationW: allocation[n],
+        segments: offers[n].segments,
+      }));
+      await expect(measureAndVerify(f, 1n, measuredLines, delivered))
         .to.emit(f.tdva, "TdvaVerified")
         .withArgs(1n, anyValue, anyValue, delivered);
 
@@ -401,12 +442,12 @@ describe("DispatchRegistry", () => {
       expect((await f.tdva.tdvaChain(1n))[1].cost).to.equal(255_050_000n);
       await time.increaseTo(params.start + duration);
       const delivered = rows.map((r) => deliveredWh[r.id]!);
-      await f.tdva.verify(1n, delivered, ethers.id("six-node meters"), "");
       const lines = rows.map((r, i) => ({
         provider: r.provider,
         allocationW: allocations[i]!,
         segments: r.offer.segments,
       }));
+      await measureAndVerify(f, 1n, lines, delivered);
       await f.tdva.settle(1n, lines, delivered);
       // By hand: der-2 33 × 0.25 = 8.25 GLT; der-5 400 × 0.35 = 140 GLT;
       // der-6 240 × 0.40 = 96 GLT, band 95 % × 267 = 253.65 kWh, shortfall 13.65 kWh × 0.40 =
@@ -501,7 +542,10 @@ describe("DispatchRegistry", () => {
     it("reverts with TdvaUnexpectedStage when verify comes before dispatch", async () => {
       const f = await loadFixture(triggeredFixture);
       await time.increaseTo(f.params.start + DURATION);
-      await expect(f.tdva.verify(1n, [], ethers.ZeroHash, ""))
+      await expect(f.tdva.verify(1n))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaUnexpectedStage")
+        .withArgs(1n, 1, 2);
+      await expect(f.tdva.reportEventReadings(1n, [], []))
         .to.be.revertedWithCustomError(f.tdva, "TdvaUnexpectedStage")
         .withArgs(1n, 1, 2);
     });
@@ -544,7 +588,10 @@ describe("DispatchRegistry", () => {
 
     it("reverts with TdvaWindowNotOver when verify comes before the window ended", async () => {
       const f = await loadFixture(dispatchedFixture);
-      await expect(f.tdva.verify(1n, [0n, 0n, 0n, 0n], ethers.ZeroHash, ""))
+      await expect(f.tdva.verify(1n))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaWindowNotOver")
+        .withArgs(1n, f.params.start + DURATION);
+      await expect(f.tdva.reportEventReadings(1n, ordered(f).lines, []))
         .to.be.revertedWithCustomError(f.tdva, "TdvaWindowNotOver")
         .withArgs(1n, f.params.start + DURATION);
     });
@@ -923,25 +970,182 @@ describe("DispatchRegistry", () => {
     });
   });
 
-  describe("meter reports", () => {
-    it("lets a meter bound to a provider report its response, and refuses other callers", async () => {
+  describe("verify from proven meter readings (permissionless, hostile callers)", () => {
+    async function windowOver() {
       const f = await loadFixture(dispatchedFixture);
-      const [meter] = (await ethers.getSigners()).slice(8);
-      const provider = f.offers.n6.provider;
-      await bindMeter(f.participants, f.operator, meter!.address, provider, 7n);
-      await expect(f.tdva.connect(meter!).reportResponse(1n, provider, 30_000n))
-        .to.be.revertedWithCustomError(f.tdva, "TdvaWindowNotOver")
-        .withArgs(1n, f.params.start + DURATION);
       await time.increaseTo(f.params.start + DURATION);
-      await expect(f.tdva.connect(meter!).reportResponse(1n, provider, 30_000n))
-        .to.emit(f.tdva, "ResponseReported")
-        .withArgs(1n, provider, meter!.address, 30_000n);
-      await expect(f.tdva.connect(meter!).reportResponse(1n, f.offers.n1.provider, 1n))
-        .to.be.revertedWithCustomError(f.tdva, "TdvaNotProviderMeter")
-        .withArgs(meter!.address, f.offers.n1.provider);
-      await expect(f.tdva.connect(f.stranger).reportResponse(1n, provider, 1n))
-        .to.be.revertedWithCustomError(f.tdva, "TdvaNotProviderMeter")
-        .withArgs(f.stranger.address, provider);
+      const o = ordered(f);
+      const rows = o.lines.map((l, index) => ({
+        index,
+        provider: l.provider,
+        deliveredWh: DELIVERED[o.names[index]!],
+      }));
+      return { ...f, o, rows };
+    }
+
+    it("measures each provider from its baseline and event readings; anyone verifies", async () => {
+      const f = await windowOver();
+      const entries = await f.head.proveTdva(f.tdva, 1n, f.rows, false);
+      const tx = f.tdva.connect(f.stranger).reportEventReadings(1n, f.o.lines, entries);
+      for (const r of f.rows) {
+        await expect(tx)
+          .to.emit(f.tdva, "ResponseMeasured")
+          .withArgs(
+            1n,
+            r.provider,
+            entries[r.index]!.baseline.reading.meter,
+            entries[r.index]!.baseline.batchId,
+            entries[r.index]!.during.batchId,
+            r.deliveredWh - 50_000n,
+            -50_000n,
+            r.deliveredWh,
+          );
+        expect(await f.tdva.measurementOf(1n, r.index)).to.equal(r.deliveredWh + 1n);
+      }
+      await expect(f.tdva.connect(f.stranger).verify(1n))
+        .to.emit(f.tdva, "TdvaVerified")
+        .withArgs(
+          1n,
+          anyValue,
+          anyValue,
+          f.rows.map((r) => r.deliveredWh),
+        );
+      const [, , v] = await f.tdva.tdvaChain(1n);
+      expect(v.reporter).to.equal(f.stranger.address);
+      expect(v.deliveredWh).to.equal(f.rows.reduce((s, r) => s + r.deliveredWh, 0n));
+    });
+
+    it("accepts readings in several calls by different callers, each provider once (replays refused)", async () => {
+      const f = await windowOver();
+      const entries = await f.head.proveTdva(f.tdva, 1n, f.rows, false);
+      await f.tdva.connect(f.signers.n1).reportEventReadings(1n, f.o.lines, entries.slice(0, 2));
+      await expect(f.tdva.reportEventReadings(1n, f.o.lines, entries.slice(1, 2)))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaAlreadyMeasured")
+        .withArgs(1n, 1n);
+      await expect(f.tdva.reportEventReadings(1n, f.o.lines, [entries[2]!, entries[2]!]))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaAlreadyMeasured")
+        .withArgs(1n, 2n);
+      // A fresh, larger pair of readings for a measured provider is refused too.
+      const again = await f.head.proveTdva(
+        f.tdva,
+        1n,
+        [{ ...f.rows[0]!, deliveredWh: 99_999n }],
+        false,
+      );
+      await expect(f.tdva.reportEventReadings(1n, f.o.lines, again))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaAlreadyMeasured")
+        .withArgs(1n, 0n);
+      await f.tdva.connect(f.stranger).reportEventReadings(1n, f.o.lines, entries.slice(2));
+      await f.tdva.verify(1n);
+      await expect(f.tdva.reportEventReadings(1n, f.o.lines, entries.slice(0, 1)))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaUnexpectedStage")
+        .withArgs(1n, 3, 2);
+    });
+
+    it("refuses foreign, misplaced, cross-meter, forged and untrusted readings, and altered lines", async () => {
+      const f = await windowOver();
+      const entries = await f.head.proveTdva(f.tdva, 1n, f.rows, false);
+      // Provider 0's readings offered as provider 1's.
+      await expect(f.tdva.reportEventReadings(1n, f.o.lines, [{ ...entries[0]!, index: 1n }]))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaReadingNotProvider")
+        .withArgs(1n, 1n, f.rows[0]!.provider);
+      // Baseline and event swapped.
+      const swapped = {
+        ...entries[0]!,
+        baseline: entries[0]!.during,
+        during: entries[0]!.baseline,
+      };
+      const baselineId = await f.tdva.windowPeriodId(1n, protocol.MeterWindow.Baseline);
+      await expect(f.tdva.reportEventReadings(1n, f.o.lines, [swapped]))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaReadingWrongWindow")
+        .withArgs(1n, 0n, entries[0]!.during.reading.periodId, baselineId);
+      // A market period's reading (period 1) is not an event window.
+      const market = await f.head.proveTdva(f.tdva, 1n, f.rows.slice(0, 1), false, {
+        during: { periodId: 1n },
+      });
+      const eventWindow = await f.tdva.windowPeriodId(1n, protocol.MeterWindow.Event);
+      await expect(f.tdva.reportEventReadings(1n, f.o.lines, market))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaReadingWrongWindow")
+        .withArgs(1n, 0n, 1n, eventWindow);
+      // Another event's window (event 2 of this registry) is refused for event 1.
+      const other = await f.tdva.windowPeriodId(2n, protocol.MeterWindow.Event);
+      const foreign = await f.head.proveTdva(f.tdva, 1n, f.rows.slice(0, 1), false, {
+        during: { periodId: other },
+      });
+      await expect(f.tdva.reportEventReadings(1n, f.o.lines, foreign))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaReadingWrongWindow")
+        .withArgs(1n, 0n, other, eventWindow);
+      // The event reading from another device than the baseline.
+      const mixed = await f.head.proveTdva(f.tdva, 1n, f.rows.slice(0, 1), false, {
+        during: { meter: TestMeteringHead.unboundDevice("second meter") },
+      });
+      await expect(f.tdva.reportEventReadings(1n, f.o.lines, mixed))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaReadingMetersDiffer")
+        .withArgs(1n, 0n);
+      // Signed by someone else than the meter.
+      const forger = TestMeteringHead.unboundDevice("forger");
+      const forged = await f.head.proveTdva(f.tdva, 1n, f.rows.slice(0, 1), false, {
+        during: { signer: forger },
+      });
+      await expect(f.tdva.reportEventReadings(1n, f.o.lines, forged)).to.be.revertedWithCustomError(
+        f.ledger,
+        "MeteringBadSignature",
+      );
+      // The gateway's comparison did not trust the event reading.
+      const untrusted = await f.head.proveTdva(f.tdva, 1n, f.rows.slice(0, 1), false, {
+        during: { verdict: protocol.ReadingVerdict.Untrusted },
+      });
+      await expect(
+        f.tdva.reportEventReadings(1n, f.o.lines, untrusted),
+      ).to.be.revertedWithCustomError(f.ledger, "MeteringReadingUntrusted");
+      // No such provider index; lines that are not the dispatch's.
+      await expect(f.tdva.reportEventReadings(1n, f.o.lines, [{ ...entries[0]!, index: 4n }]))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaBadProviderIndex")
+        .withArgs(1n, 4n, 4n);
+      const altered = f.o.lines.map((l, i) => (i === 0 ? { ...l, allocationW: 1n } : l));
+      await expect(f.tdva.reportEventReadings(1n, altered, entries))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaAllocationsMismatch")
+        .withArgs(1n);
+      await expect(f.tdva.reportEventReadings(1n, f.o.lines.slice(1), entries))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaAllocationsMismatch")
+        .withArgs(1n);
+      // Nothing of the refused calls was stored.
+      for (const r of f.rows) expect(await f.tdva.measurementOf(1n, r.index)).to.equal(0n);
+    });
+
+    it("counts a response in the wrong direction as 0 Wh delivered", async () => {
+      const f = await windowOver();
+      // More injection during an event that asked for less.
+      const entries = await f.head.proveTdva(f.tdva, 1n, f.rows.slice(0, 1), true);
+      await expect(f.tdva.reportEventReadings(1n, f.o.lines, entries))
+        .to.emit(f.tdva, "ResponseMeasured")
+        .withArgs(1n, f.rows[0]!.provider, anyValue, anyValue, anyValue, -50_000n, anyValue, 0n);
+      expect(await f.tdva.measurementOf(1n, 0n)).to.equal(1n);
+    });
+
+    it("refuses verify with a provider missing until the deadline; after it the missing one counts 0", async () => {
+      const f = await windowOver();
+      const entries = await f.head.proveTdva(f.tdva, 1n, f.rows, false);
+      await f.tdva.reportEventReadings(1n, f.o.lines, [entries[0]!, entries[1]!, entries[3]!]);
+      const deadline = f.params.start + DURATION + (await f.tdva.VERIFY_GRACE());
+      await expect(f.tdva.connect(f.stranger).verify(1n))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaMeasurementMissing")
+        .withArgs(1n, 2n, deadline);
+      // The operator has no way round it either.
+      await expect(f.tdva.verify(1n)).to.be.revertedWithCustomError(
+        f.tdva,
+        "TdvaMeasurementMissing",
+      );
+      await time.increaseTo(deadline);
+      const delivered = f.rows.map((r) => (r.index === 2 ? 0n : r.deliveredWh));
+      await expect(f.tdva.connect(f.stranger).verify(1n))
+        .to.emit(f.tdva, "TdvaVerified")
+        .withArgs(1n, anyValue, anyValue, delivered);
+      await f.tdva.settle(1n, f.o.lines, delivered);
+      expect(await f.tdva.balanceOf(f.rows[2]!.provider)).to.equal(0n);
+      const [, , , a] = await f.tdva.tdvaChain(1n);
+      expect(a.paid + a.refund).to.equal(BUDGET);
+      expect(await f.tdva.totalBalances()).to.equal(BUDGET);
     });
   });
 
@@ -984,10 +1188,10 @@ describe("DispatchRegistry", () => {
   });
 
   describe("verify and settle", () => {
-    it("reverts with TdvaDeliveryCountMismatch when a provider's measurement is missing", async () => {
-      const f = await loadFixture(dispatchedFixture);
-      await time.increaseTo(f.params.start + DURATION);
-      await expect(f.tdva.verify(1n, [1n, 2n, 3n], ethers.ZeroHash, ""))
+    it("reverts with TdvaDeliveryCountMismatch when settle omits a provider's delivery", async () => {
+      const f = await loadFixture(verifiedFixture);
+      const o = ordered(f);
+      await expect(f.tdva.settle(1n, o.lines, f.delivered.slice(1)))
         .to.be.revertedWithCustomError(f.tdva, "TdvaDeliveryCountMismatch")
         .withArgs(1n, 3n, 4n);
     });
@@ -1029,7 +1233,7 @@ describe("DispatchRegistry", () => {
         await time.increaseTo(base.params.start + DURATION + BigInt(round));
         // Deliveries between 0 and 120 % of the allocation's energy.
         const delivered = o.allocations.map((w) => random((w * 12n) / 10n + 1n));
-        await base.tdva.verify(1n, delivered, ethers.ZeroHash, "");
+        await measureAndVerify(base, 1n, o.lines, delivered);
         const before = await Promise.all(o.lines.map((l) => base.tdva.balanceOf(l.provider)));
         await base.tdva.settle(1n, o.lines, delivered);
         let paid = 0n;

@@ -1,7 +1,12 @@
 import { ethers } from "hardhat";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { Signer, Wallet } from "ethers";
-import type { EnergyMarket, MeteringLedger, ParticipantRegistry } from "../../typechain-types";
+import type {
+  DispatchRegistry,
+  EnergyMarket,
+  MeteringLedger,
+  ParticipantRegistry,
+} from "../../typechain-types";
 import { signMeterCertificate } from "../../scripts/deploy/meterCertificate";
 import { protocol } from "./protocol";
 
@@ -140,5 +145,50 @@ export class TestMeteringHead {
       b.signatures,
       b.proofs,
     );
+  }
+
+  /**
+   * Baseline and event-window readings for TDVA providers, anchored as one batch, shaped for
+   * `DispatchRegistry.reportEventReadings`. Each provider's readings differ by exactly
+   * `deliveredWh` in the requested direction (`raise`: more injection during the event).
+   */
+  async proveTdva(
+    tdva: DispatchRegistry,
+    eventId: bigint,
+    rows: readonly { index: number; provider: string; deliveredWh: bigint }[],
+    raise: boolean,
+    overrides: { baseline?: Partial<MeterEntry>; during?: Partial<MeterEntry> } = {},
+  ) {
+    const baselineId = await tdva.windowPeriodId(eventId, protocol.MeterWindow.Baseline);
+    const eventId_ = await tdva.windowPeriodId(eventId, protocol.MeterWindow.Event);
+    const base = 50_000n; // the same load either way, so only the response differs
+    const entries: MeterEntry[] = rows.flatMap((r) => [
+      {
+        periodId: baselineId,
+        participant: r.provider,
+        produced: raise ? 0n : r.deliveredWh,
+        consumed: base,
+        ...overrides.baseline,
+      },
+      {
+        periodId: eventId_,
+        participant: r.provider,
+        produced: raise ? r.deliveredWh : 0n,
+        consumed: base,
+        ...overrides.during,
+      },
+    ]);
+    const b = await this.prove(entries);
+    const proven = (i: number) => ({
+      batchId: b.batchId,
+      reading: b.readings[i]!,
+      signature: b.signatures[i]!,
+      proof: b.proofs[i]!,
+    });
+    return rows.map((r, j) => ({
+      index: BigInt(r.index),
+      baseline: proven(2 * j),
+      during: proven(2 * j + 1),
+    }));
   }
 }

@@ -29,7 +29,12 @@ async function deployAll() {
     [...wiring, await ledger.getAddress()],
     [op],
   );
-  const dispatch = await deployProxied(ethers, "DispatchRegistry", wiring, [op]);
+  const dispatch = await deployProxied(
+    ethers,
+    "DispatchRegistry",
+    [...wiring, await ledger.getAddress()],
+    [op],
+  );
   const readings = await deployProxied(ethers, "MeterReadings", [wiring[1]], [op]);
   const harness = (await (
     await ethers.getContractFactory("MarketLibrariesHarness")

@@ -3,17 +3,14 @@ import { useQuery } from "@tanstack/react-query";
 import { useAccount, useConfig } from "wagmi";
 import { getBlock, signTypedData } from "wagmi/actions";
 import type { Address, Hex } from "viem";
-import { offerTypedData } from "@gridledger/protocol";
+import { constants, MeterWindow, offerTypedData, parseReadingBundle } from "@gridledger/protocol";
 import { solvePowerFlow } from "@gridledger/domain/grid";
 import type { DispatchResult } from "@gridledger/domain/dispatch";
 import {
   buildAlarmDocument,
-  buildMeterDataDocument,
   buildSafetyReportDocument,
   contractOffer,
-  deliveredWhFromKWh,
   dispatchArgs,
-  expectedDeliveryWh,
   offerFromTerms,
   offerTerms,
   parseCurve,
@@ -21,7 +18,7 @@ import {
   settleArgs,
   termsOfSigned,
   triggerArgs,
-  verifyArgs,
+  eventReadingsArgs,
 } from "@gridledger/domain/tdva";
 import { appChain } from "../config/wagmi.ts";
 import { contractOf, type DeployedContract } from "../hooks/contracts.ts";
@@ -376,65 +373,95 @@ function Proposal({
   );
 }
 
+/**
+ * Verify from meter data (decision 0207): anyone pastes the metering gateway's bundle of the
+ * providers' baseline and event-window readings; the registry proves each against the anchored
+ * batch and the meter's signature and computes the delivered energy itself. Verify then needs
+ * no typed number: it closes once every provider is measured, or after the deadline.
+ */
 function VerifyForm({
   event,
   lines,
 }: {
   event: TdvaEvent;
-  lines: { provider: Address; allocationW: number }[];
+  lines: { provider: Address; allocationW: number; segments: readonly bigint[] }[];
 }) {
   const config = useConfig();
   const tx = useTx();
+  const [text, setText] = useState("");
   const [note, setNote] = useState<string>();
-  const [kwh, setKwh] = useState<string[]>(() =>
-    lines.map((l) =>
-      (Number(expectedDeliveryWh(l.allocationW, event.trigger.duration)) / 1000).toString(),
-    ),
-  );
-  const verify = async () => {
+  const parsed = useMemo(() => (text.trim() ? parseReadingBundle(text) : undefined), [text]);
+  const deadline =
+    event.trigger.start + event.trigger.duration + Number(constants.DispatchRegistry.VERIFY_GRACE);
+  const report = async () => {
     setNote(undefined);
     try {
-      const delivered = deliveredWhFromKWh(lines.map((_, i) => kwh[i] ?? ""));
-      const data = await storeTdvaDocument(
-        config,
-        buildMeterDataDocument(
-          event.id,
-          lines.map((l, i) => ({ provider: l.provider, deliveredWh: delivered[i]! })),
-        ),
-      );
-      await tx.send("Verify", {
+      if (!parsed?.ok) return;
+      if (parsed.bundle.chainId !== appChain.id)
+        throw new Error(
+          `the bundle is for chain ${parsed.bundle.chainId}, the app is on ${appChain.id}`,
+        );
+      const read = (window: MeterWindow) =>
+        readContractByName(config, "DispatchRegistry", "windowPeriodId", [event.id, window]);
+      const windows = {
+        baseline: await read(MeterWindow.Baseline),
+        event: await read(MeterWindow.Event),
+      };
+      await tx.send("Report readings", {
         contract: "DispatchRegistry",
-        functionName: "verify",
-        args: verifyArgs(event.id, delivered, data),
+        functionName: "reportEventReadings",
+        args: eventReadingsArgs(
+          event.id,
+          lines.map((l) => ({ ...l, segments: [...l.segments] })),
+          parsed.bundle,
+          windows,
+        ),
       });
     } catch (e) {
       setNote(getParsedError(e).message);
     }
   };
+  const verify = () =>
+    void tx.send("Verify", {
+      contract: "DispatchRegistry",
+      functionName: "verify",
+      args: [event.id],
+    });
   return (
-    <div>
-      <h3>Verify metered response (operator)</h3>
+    <div data-testid="tdva-verify">
+      <h3>Verify from proven meter readings</h3>
+      <p className="muted">
+        Paste the gateway&apos;s bundle of baseline and event-window readings (any wallet may submit
+        it; the registry checks every proof and signature). Until {formatTime(deadline)} every
+        provider needs its readings; after that anyone can verify and a provider without them counts
+        as 0 kWh delivered.
+      </p>
       <form
         className="form"
         onSubmit={(e) => {
           e.preventDefault();
-          void verify();
+          void report();
         }}
       >
-        {lines.map((l, i) => (
-          <label key={l.provider}>
-            {shortHex(l.provider)} delivered (kWh)
-            <input
-              data-testid={`delivered-${i}`}
-              value={kwh[i] ?? ""}
-              onChange={(e) => setKwh(kwh.map((v, j) => (j === i ? e.target.value : v)))}
-            />
-          </label>
-        ))}
-        <button type="submit" data-testid="verify-button">
+        <textarea
+          data-testid="tdva-reading-bundle"
+          rows={5}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          placeholder='{"chainId": …, "batchId": "…", "readings": [ … ], …}'
+        />
+        <button type="submit" data-testid="tdva-report-readings" disabled={!parsed?.ok}>
+          Submit readings
+        </button>
+        <button type="button" data-testid="verify-button" onClick={verify}>
           Verify
         </button>
       </form>
+      {parsed && !parsed.ok ? (
+        <p className="tx-error" data-testid="tdva-bundle-error">
+          {parsed.reason}
+        </p>
+      ) : null}
       {note ? <p className="tx-error">{note}</p> : null}
       <TxStatus state={tx.state} />
     </div>

@@ -229,28 +229,47 @@ export async function runDispatchDemo(
   const deliveredWh = lines.map((l) =>
     expectedDeliveryWh(l.allocationW, durationS, providerOf(l).bus === underBus ? underShare : 1),
   );
-  const verify = await tdva.verify(
+  // Each provider's meter signs its baseline (the hour before) and event-window readings; the
+  // head-end anchors them; a provider, not the operator, submits the proofs; anyone verifies.
+  const settleLines = lines.map((l) => ({
+    provider: l.provider,
+    allocationW: l.allocationW,
+    segments: l.offer.segments,
+  }));
+  const proven = await tdva.proveResponses(
     eventId,
-    lines.map((l, i) => ({
-      provider: l.provider,
-      meter: chain.address(providerOf(l).meter),
-      deliveredWh: deliveredWh[i]!,
-    })),
+    { ...schedule, requestedW },
+    lines.map((l, i) => {
+      const response = deliveredWh[i]!;
+      // A DER producing `response` + 1 kWh more in the baseline hour than during the event.
+      const high = { producedWh: response + 1_000n, consumedWh: 500n };
+      const low = { producedWh: 1_000n, consumedWh: 500n };
+      return {
+        provider: l.provider,
+        meter: providerOf(l).meter,
+        ...(requestedW < 0n ? { baseline: high, during: low } : { baseline: low, during: high }),
+      };
+    }),
   );
+  log(
+    `Readings batch ${proven.bundle.batchId} anchored  tx ${proven.tx}  (${proven.bundle.readings.length} device-signed readings)`,
+  );
+  const measured = await tdva.reportReadings(
+    eventId,
+    settleLines,
+    proven.bundle,
+    providers[0]!.account,
+  );
+  log(
+    `Measured ${measured.measured.length} responses  tx ${measured.tx}  (submitted by a provider)`,
+  );
+  const verify = await tdva.verify(eventId, providers[0]!.account);
   log(
     `Verify   tx ${verify.tx}  block ${verify.block}  (node ${underBus} delivered ${underShare * 100} %)`,
   );
 
   // 7. Settle: subsidies at the offered segment prices, penalty for the under-delivery.
-  const settle = await tdva.settle(
-    eventId,
-    lines.map((l) => ({
-      provider: l.provider,
-      allocationW: l.allocationW,
-      segments: l.offer.segments,
-    })),
-    deliveredWh,
-  );
+  const settle = await tdva.settle(eventId, settleLines, verify.deliveredWh);
   log(`Settle   tx ${settle.tx}  block ${settle.block}`);
 
   // 8. Pull payments: every provider and the operator withdraw what they are owed.
@@ -277,7 +296,7 @@ export async function runDispatchDemo(
     eventId: eventId.toString(),
     feeder: network.name,
     chainId: chain.deployment.chainId,
-    stages: [trigger, dispatch, verify, settle].map((s) => ({
+    stages: [trigger, dispatch, proven, measured, verify, settle].map((s) => ({
       stage: s.label,
       tx: s.tx,
       block: s.block,
@@ -317,7 +336,7 @@ export async function runDispatchDemo(
     fingerprints: {
       triggerData: trigger.document.keccak256,
       safetyReport: dispatch.document.keccak256,
-      meterData: verify.document.keccak256,
+      meterData: proven.document.keccak256,
     },
   };
 }

@@ -1,4 +1,3 @@
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import {
   encodePacked,
   hexToBigInt,
@@ -23,8 +22,6 @@ import {
   isUnmatchedRecord,
   meterCertificateTypedData,
   meteringReadingTypedData,
-  meterReadingLeafValues,
-  METER_READING_LEAF_TYPES,
   ReadingVerdict,
   type MeterReading,
   type ReadingBundle,
@@ -35,6 +32,7 @@ import {
   type ParticipantKind,
 } from "@gridledger/protocol";
 import { contractAddress } from "../chain/deployment.ts";
+import { anchorSignedReadings } from "../metering/anchorReadings.ts";
 import type { BatchReceipt, BatchTx, ChainSession, SentTx } from "../chain/session.ts";
 
 /**
@@ -727,33 +725,12 @@ export class MarketWorkflow {
         return { reading, signature };
       }),
     );
-    const tree = StandardMerkleTree.of(
-      signedReadings.map((r) => meterReadingLeafValues(r.reading)),
-      [...METER_READING_LEAF_TYPES],
+    const { receipts: anchored, bundle } = await anchorSignedReadings(
+      chain,
+      this.operator,
+      this.ledger,
+      signedReadings,
     );
-    const root = tree.root as Hex;
-    const anchored = await chain.sendBatch([
-      call(`anchor meter batch ${root.slice(0, 10)}`, this.operator, 200_000n, {
-        address: this.ledger,
-        abi: abis.MeteringLedger,
-        functionName: "anchorBatch",
-        args: [root, signedReadings.length, ""],
-      }),
-    ]);
-    const [event] = parseEventLogs({
-      abi: abis.MeteringLedger,
-      eventName: "BatchAnchored",
-      logs: anchored.flatMap((r) => r.logs),
-    });
-    const bundle: ReadingBundle = {
-      chainId,
-      ledger: this.ledger,
-      batchId: event!.args.batchId,
-      root,
-      readings: signedReadings.map((r) => r.reading),
-      signatures: signedReadings.map((r) => r.signature),
-      proofs: signedReadings.map((_, i) => tree.getProof(i) as Hex[]),
-    };
     const receipts = [...binds, ...anchored];
     return { ...sent(receipts), receipts, bundle };
   }

@@ -15,18 +15,28 @@ import {
   buildSafetyReportDocument,
   contractOffer,
   dispatchArgs,
+  eventReadingsArgs,
   settleArgs,
   triggerArgs,
-  verifyArgs,
   type AlarmDocument,
   type OfferTerms,
   type SettleLine,
   type TriggerParams,
 } from "@gridledger/domain/tdva";
-import { abis, offerTypedData, type SignedOffer } from "@gridledger/protocol";
+import {
+  abis,
+  meteringReadingTypedData,
+  MeterWindow,
+  offerTypedData,
+  ReadingVerdict,
+  type MeterReading,
+  type ReadingBundle,
+  type SignedOffer,
+} from "@gridledger/protocol";
 import { contractAddress } from "../chain/deployment.ts";
 import type { ChainSession } from "../chain/session.ts";
 import type { ContentStore } from "../storage/contentStore.ts";
+import { anchorSignedReadings } from "../metering/anchorReadings.ts";
 import { saveTdvaDocument, type StoredTdvaDocument } from "./documents.ts";
 
 type Registry = typeof abis.DispatchRegistry;
@@ -52,16 +62,37 @@ export type DispatchStep = StepTx & {
   accepted: RegistryEvent<"OfferAccepted">[];
   document: StoredTdvaDocument;
 };
+/** One provider's meter over the two windows of an event, Wh, as its device signs them. */
+export type WindowReadings = {
+  provider: Address;
+  /** Devnet account index of the provider's bound meter (simulated device). */
+  meter: number;
+  baseline: { producedWh: bigint; consumedWh: bigint };
+  during: { producedWh: bigint; consumedWh: bigint };
+};
+export type ProveStep = StepTx & { bundle: ReadingBundle; document: StoredTdvaDocument };
+export type MeasureStep = StepTx & { measured: RegistryEvent<"ResponseMeasured">[] };
 export type VerifyStep = StepTx & {
   record: RegistryEvent<"TdvaVerified">["record"];
   deliveredWh: readonly bigint[];
-  document: StoredTdvaDocument;
 };
 export type SettleStep = StepTx & {
   record: RegistryEvent<"TdvaSettled">["record"];
   providers: RegistryEvent<"ProviderSettled">[];
 };
 export type WithdrawStep = StepTx & { account: Address; amount: bigint };
+
+const net = (e: { producedWh: bigint; consumedWh: bigint }) => e.producedWh - e.consumedWh;
+
+/**
+ * A provider's response as the registry measures it: the change of net injection from the
+ * baseline to the event window in the requested direction, never below 0 (decision 0207).
+ */
+export function responseWh(requestedW: bigint, r: Pick<WindowReadings, "baseline" | "during">) {
+  const change =
+    requestedW > 0n ? net(r.during) - net(r.baseline) : net(r.baseline) - net(r.during);
+  return change > 0n ? change : 0n;
+}
 
 /**
  * The TDVA workflow (trigger → offers → dispatch → verify → settle → withdraw) over a chain
@@ -222,26 +253,121 @@ export class TdvaWorkflow {
     if (now < end) await this.#chain.increaseTime(end - now);
   }
 
-  /** Verify: stores the meter data document, then records the delivered Wh per line. */
-  async verify(
+  /** The period ids the registry expects in the readings of `eventId`'s two windows. */
+  async windows(eventId: bigint): Promise<{ baseline: bigint; event: bigint }> {
+    const read = (window: MeterWindow) =>
+      this.#chain.publicClient.readContract({
+        address: this.registry,
+        abi: abis.DispatchRegistry,
+        functionName: "windowPeriodId",
+        args: [eventId, window],
+      });
+    const [baseline, event] = await Promise.all([
+      read(MeterWindow.Baseline),
+      read(MeterWindow.Event),
+    ]);
+    return { baseline, event };
+  }
+
+  /**
+   * The metering side of Verify: each provider's (simulated) device signs its baseline and
+   * event-window readings (EIP-712, MeteringLedger domain), the meter data document is stored
+   * and the operator's head-end anchors the batch with its CID. Returns the bundle anyone can
+   * submit with `reportReadings`.
+   */
+  async proveResponses(
     eventId: bigint,
-    readings: readonly { provider: Address; meter?: Address; deliveredWh: bigint }[],
-  ): Promise<VerifyStep> {
-    const document = await saveTdvaDocument(this.#store, buildMeterDataDocument(eventId, readings));
-    const deliveredWh = readings.map((r) => r.deliveredWh);
-    const { step, logs } = await this.#send(
-      "Verify",
-      this.operator,
-      "verify",
-      verifyArgs(eventId, deliveredWh, document),
+    trigger: { start: number; duration: number; requestedW: bigint },
+    readings: readonly WindowReadings[],
+  ): Promise<ProveStep> {
+    const windows = await this.windows(eventId);
+    const chainId = this.#chain.deployment.chainId;
+    const ledger = contractAddress(this.#chain.deployment, "MeteringLedger");
+    const signed = [];
+    for (const r of readings) {
+      const meter = this.#chain.address(r.meter);
+      // The device's counter follows its clock: the baseline ends at the start, the event after.
+      for (const [periodId, energy, sequence] of [
+        [windows.baseline, r.baseline, trigger.start],
+        [windows.event, r.during, trigger.start + trigger.duration],
+      ] as const) {
+        const reading: MeterReading = {
+          meter,
+          participant: r.provider,
+          periodId,
+          ...energy,
+          sequence: BigInt(sequence),
+          verdict: ReadingVerdict.Trusted,
+        };
+        const signature = await this.#chain
+          .wallet(r.meter)
+          .signTypedData(meteringReadingTypedData(chainId, ledger, reading));
+        signed.push({ reading, signature });
+      }
+    }
+    const document = await saveTdvaDocument(
+      this.#store,
+      buildMeterDataDocument(
+        eventId,
+        readings.map((r) => ({
+          provider: r.provider,
+          meter: this.#chain.address(r.meter),
+          deliveredWh: responseWh(trigger.requestedW, r),
+        })),
+      ),
     );
+    const { receipts, bundle } = await anchorSignedReadings(
+      this.#chain,
+      this.operator,
+      ledger,
+      signed,
+      document.cid,
+    );
+    const r = receipts[0]!;
+    return {
+      label: "Meter batch",
+      tx: r.hash,
+      block: r.block,
+      gasUsed: r.gasUsed,
+      bundle,
+      document,
+    };
+  }
+
+  /**
+   * Submits a bundle's readings for the event's dispatched `lines` (permissionless; `from` is
+   * any account, default the operator). The registry proves each and stores delivered Wh.
+   */
+  async reportReadings(
+    eventId: bigint,
+    lines: readonly SettleLine[],
+    bundle: ReadingBundle,
+    from: number = this.operator,
+  ): Promise<MeasureStep> {
+    const { step, logs } = await this.#send(
+      "Readings",
+      from,
+      "reportEventReadings",
+      eventReadingsArgs(eventId, lines, bundle, await this.windows(eventId)),
+    );
+    const measured = parseEventLogs({
+      abi: abis.DispatchRegistry,
+      eventName: "ResponseMeasured",
+      logs,
+    }).map((l) => l.args);
+    return { ...step, measured };
+  }
+
+  /** Verify from the measured responses (anyone; `from` default the operator). */
+  async verify(eventId: bigint, from: number = this.operator): Promise<VerifyStep> {
+    const { step, logs } = await this.#send("Verify", from, "verify", [eventId]);
     const [event] = parseEventLogs({
       abi: abis.DispatchRegistry,
       eventName: "TdvaVerified",
       logs,
     }).map((l) => l.args);
     if (!event) throw new BaseError("verify emitted no TdvaVerified event");
-    return { ...step, record: event.record, deliveredWh: event.deliveredWh, document };
+    return { ...step, record: event.record, deliveredWh: event.deliveredWh };
   }
 
   /** Settle: payments at the offered segment prices, penalties outside the tolerance band. */

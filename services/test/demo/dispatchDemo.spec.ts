@@ -35,8 +35,15 @@ describe("demo dispatch", () => {
     }
   });
 
-  it("writes the four stages in increasing blocks with verified hash links", () => {
-    expect(report.stages.map((s) => s.stage)).toEqual(["Trigger", "Dispatch", "Verify", "Settle"]);
+  it("writes the four stages, the meters' batch and their proofs in increasing blocks with verified hash links", () => {
+    expect(report.stages.map((s) => s.stage)).toEqual([
+      "Trigger",
+      "Dispatch",
+      "Meter batch",
+      "Readings",
+      "Verify",
+      "Settle",
+    ]);
     for (let i = 1; i < 4; i++)
       expect(report.stages[i]!.block).toBeGreaterThan(report.stages[i - 1]!.block);
     expect(report.hashLinksVerified).toBe(true);
@@ -67,6 +74,6 @@ describe("demo dispatch", () => {
     const html = renderDispatchReport(report);
     expect(html).toContain("<svg");
     expect(html).toContain("Bus voltages before and after dispatch");
-    expect(html).toContain(report.stages[3]!.tx);
+    expect(html).toContain(report.stages[5]!.tx);
   });
 });

@@ -1,5 +1,5 @@
 import type { ContractFunctionArgs } from "viem";
-import type { abis, SignedOffer } from "@gridledger/protocol";
+import type { abis, ReadingBundle, SignedOffer } from "@gridledger/protocol";
 import { optimiseDispatch, type DispatchResult, type Offer } from "../dispatch/index.ts";
 import type { Fingerprint } from "../fingerprint/index.ts";
 import {
@@ -20,7 +20,12 @@ export type TriggerArgs = ContractFunctionArgs<Registry, "nonpayable", "trigger"
 export type TriggerParams = TriggerArgs[0];
 export type DispatchArgs = ContractFunctionArgs<Registry, "nonpayable", "dispatch">;
 export type ContractOffer = DispatchArgs[1][number];
-export type VerifyArgs = ContractFunctionArgs<Registry, "nonpayable", "verify">;
+export type ReportEventReadingsArgs = ContractFunctionArgs<
+  Registry,
+  "nonpayable",
+  "reportEventReadings"
+>;
+export type ProviderReadings = ReportEventReadingsArgs[2][number];
 export type SettleArgs = ContractFunctionArgs<Registry, "nonpayable", "settle">;
 export type SettleLine = SettleArgs[1][number];
 
@@ -97,26 +102,55 @@ export function expectedDeliveryWh(allocationW: number, durationS: number, share
   return BigInt(Math.floor(((allocationW * durationS) / 3_600) * share));
 }
 
-/** Metered kWh as typed ("200", "1.5") → Wh for verify; at most 3 decimals, not negative. */
-export function deliveredWhFromKWh(kwh: readonly string[]): bigint[] {
-  return kwh.map((text, i) => {
-    const m = /^(\d+)(?:\.(\d{1,3}))?$/.exec(text.trim());
-    if (!m)
-      throw new ValidationError(
-        [{ path: String(i), message: `"${text}" is not a kWh amount with at most 3 decimals` }],
-        "metered energy",
-      );
-    return BigInt(m[1]!) * 1000n + BigInt((m[2] ?? "").padEnd(3, "0"));
-  });
-}
-
-/** Verify arguments: delivered Wh per dispatched provider (line order) and the meter data link. */
-export function verifyArgs(
+/**
+ * `reportEventReadings` arguments from a metering gateway's bundle: for each dispatched line (in
+ * dispatch order) the provider's reading of the baseline window and of the event window, paired
+ * by participant and the window period ids the registry names (`windowPeriodId`). Lines without
+ * readings in the bundle are left for another bundle; a provider with only one of its two
+ * readings, or a bundle with none for this event, is refused before any wallet is asked.
+ */
+export function eventReadingsArgs(
   eventId: bigint,
-  deliveredWh: readonly bigint[],
-  meterData: Pick<Fingerprint, "keccak256" | "cid">,
-): VerifyArgs {
-  return [eventId, [...deliveredWh], meterData.keccak256, meterData.cid];
+  lines: readonly Pick<SettleLine, "provider" | "allocationW" | "segments">[],
+  bundle: Pick<ReadingBundle, "batchId" | "readings" | "signatures" | "proofs">,
+  windows: { baseline: bigint; event: bigint },
+): ReportEventReadingsArgs {
+  const find = (provider: string, periodId: bigint) => {
+    const i = bundle.readings.findIndex(
+      (r) => r.participant.toLowerCase() === provider.toLowerCase() && r.periodId === periodId,
+    );
+    return i < 0
+      ? undefined
+      : {
+          batchId: bundle.batchId,
+          reading: bundle.readings[i]!,
+          signature: bundle.signatures[i]!,
+          proof: [...bundle.proofs[i]!],
+        };
+  };
+  const entries: ProviderReadings[] = [];
+  const issues: { path: string; message: string }[] = [];
+  lines.forEach((l, index) => {
+    const baseline = find(l.provider, windows.baseline);
+    const during = find(l.provider, windows.event);
+    if (baseline && during) entries.push({ index: BigInt(index), baseline, during });
+    else if (baseline || during)
+      issues.push({
+        path: `readings.${l.provider}`,
+        message: `the bundle holds the ${baseline ? "baseline" : "event-window"} reading of ${l.provider} but not its ${baseline ? "event-window" : "baseline"} reading`,
+      });
+  });
+  if (issues.length > 0) throw new ValidationError(issues, "TDVA readings");
+  if (entries.length === 0)
+    throw new ValidationError(
+      [{ path: "readings", message: `the bundle holds no readings of event ${eventId}'s windows` }],
+      "TDVA readings",
+    );
+  return [
+    eventId,
+    lines.map((l) => ({ provider: l.provider, allocationW: l.allocationW, segments: l.segments })),
+    entries,
+  ];
 }
 
 /** Settle arguments: the dispatched lines (provider, allocation, offered segments) and deliveries. */

@@ -1,3 +1,4 @@
+import { ReadingVerdict } from "@gridledger/protocol";
 import { describe, expect, it } from "vitest";
 import { packSegment, unpackSegment } from "@gridledger/protocol";
 import { ValidationError } from "../errors.ts";
@@ -13,7 +14,6 @@ import {
   byProviderAddress,
   contractOffer,
   deliveredProfile,
-  deliveredWhFromKWh,
   dispatchArgs,
   expectedDeliveryWh,
   offerFromTerms,
@@ -22,7 +22,7 @@ import {
   planDispatch,
   settleArgs,
   triggerArgs,
-  verifyArgs,
+  eventReadingsArgs,
 } from "./index.ts";
 
 const network = loadShippedNetwork("six-node");
@@ -152,12 +152,45 @@ describe("TDVA plan and stage arguments", () => {
     expect(params).toMatchObject({ dataHash: fp.keccak256, dataCid: fp.cid, budget: 5n });
   });
 
-  it("turns metered kWh into Wh for verify and refuses what it cannot read", () => {
-    expect(deliveredWhFromKWh(["200", "1.5", "0.001"])).toEqual([200_000n, 1_500n, 1n]);
-    for (const bad of ["", "-1", "1.2345", "1e3", "abc"])
-      expect(() => deliveredWhFromKWh([bad])).toThrow(ValidationError);
+  it("pairs a bundle's baseline and event readings per dispatched line, and refuses half pairs", () => {
     expect(expectedDeliveryWh(150_000, 3_600, 0.8)).toBe(120_000n);
-    expect(verifyArgs(3n, [1n, 2n], fp)).toEqual([3n, [1n, 2n], fp.keccak256, fp.cid]);
+    const windows = { baseline: 11n, event: 12n };
+    const [a, b] = [signed[0]!.provider, "0x00000000000000000000000000000000000000b0" as const];
+    const lines = [a, b].map((provider) => ({ provider, allocationW: 1, segments: [] }));
+    const reading = (participant: `0x${string}`, periodId: bigint) => ({
+      meter: participant,
+      participant,
+      periodId,
+      producedWh: 0n,
+      consumedWh: 1n,
+      sequence: periodId,
+      verdict: ReadingVerdict.Trusted,
+    });
+    const bundleOf = (readings: ReturnType<typeof reading>[]) => ({
+      batchId: 4n,
+      readings,
+      signatures: readings.map((_, i) => `0x0${i}` as `0x${string}`),
+      proofs: readings.map(() => []),
+    });
+    // b's pair only (a has none in this bundle, left for another); reading order does not matter.
+    const [, , entries] = eventReadingsArgs(
+      9n,
+      lines,
+      bundleOf([reading(b, 12n), reading(a, 99n), reading(b, 11n)]),
+      windows,
+    );
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      index: 1n,
+      baseline: { batchId: 4n, reading: { periodId: 11n }, signature: "0x02" },
+      during: { reading: { periodId: 12n }, signature: "0x00" },
+    });
+    expect(() => eventReadingsArgs(9n, lines, bundleOf([reading(a, 11n)]), windows)).toThrow(
+      /baseline reading of .* but not its event-window/,
+    );
+    expect(() => eventReadingsArgs(9n, lines, bundleOf([reading(a, 1n)]), windows)).toThrow(
+      /no readings of event 9/,
+    );
     const line = {
       provider: signed[0]!.provider,
       allocationW: 100_000,

@@ -19,6 +19,14 @@ export const IntervalStatus = {
 export type IntervalStatus = (typeof IntervalStatus)[keyof typeof IntervalStatus];
 export const IntervalStatusNames = ["None", "Open", "Cleared", "Settled"] as const;
 
+/** IDispatchRegistry.MeterWindow, in declaration order (the uint8 the ABI carries). */
+export const MeterWindow = {
+  Baseline: 0,
+  Event: 1,
+} as const;
+export type MeterWindow = (typeof MeterWindow)[keyof typeof MeterWindow];
+export const MeterWindowNames = ["Baseline", "Event"] as const;
+
 /** IParticipantRegistry.ParticipantKind, in declaration order (the uint8 the ABI carries). */
 export const ParticipantKind = {
   Unspecified: 0,
@@ -106,6 +114,9 @@ export const constants = {
     MAX_PROVIDERS: 1024,
     OFFER_TYPEHASH: "0xe2f34cff00ce2ad34775e016c360e9b963425585496e22373a1b35cbbf33818c",
     OPERATOR_ROLE: "0x97667070c54ef182b0f5858b034beac1b6f3089aa2d3188bb1e8929f4fa9b929",
+    TDVA_WINDOW_TAG: "0x269a6c18afa1fc392f4ad2115819f80affaff3ba12ad606b87d2b871ce1a4ac9",
+    VERIFY_GRACE: 3600,
+    WORDS_PER_SLOT: 4,
   },
   EnergyMarket: {
     CHECKPOINT_INTERVAL: 256,
