@@ -96,6 +96,8 @@ contract DispatchRegistry is GovernedUpgradeable, EIP712Upgradeable, IDispatchRe
     /// @dev Per event, per provider index: delivered Wh + 1 (0 = not measured), 4 per slot, so a
     /// measurement costs a quarter of a fresh slot.
     mapping(uint256 eventId => mapping(uint256 slot => uint256 words)) private _measured;
+    /// @dev Who paid an event's budget when it was not the triggering operator (else unset).
+    mapping(uint256 eventId => address funder) private _funders;
 
     /// @param settlementToken Settlement ERC-20 (GridToken on the devnet).
     /// @param participantRegistry Participant registry (eligibility: approved and on the feeder).
@@ -128,7 +130,7 @@ contract DispatchRegistry is GovernedUpgradeable, EIP712Upgradeable, IDispatchRe
     function trigger(
         TriggerParams calldata params
     ) external onlyRole(OPERATOR_ROLE) returns (uint256 eventId) {
-        return _trigger(params);
+        return _trigger(params, msg.sender);
     }
 
     /// @inheritdoc IDispatchRegistry
@@ -151,10 +153,23 @@ contract DispatchRegistry is GovernedUpgradeable, EIP712Upgradeable, IDispatchRe
                 s
             )
         {} catch {} // solhint-disable-line no-empty-blocks
-        return _trigger(params);
+        return _trigger(params, msg.sender);
     }
 
-    function _trigger(TriggerParams calldata p) private returns (uint256 eventId) {
+    /// @inheritdoc IDispatchRegistry
+    function triggerFundedBy(
+        TriggerParams calldata params,
+        address funder
+    ) external onlyRole(OPERATOR_ROLE) returns (uint256 eventId) {
+        if (funder == address(0)) revert TdvaZeroFunder();
+        eventId = _trigger(params, funder);
+        if (funder != msg.sender) {
+            _funders[eventId] = funder;
+            emit TdvaFunded(eventId, funder);
+        }
+    }
+
+    function _trigger(TriggerParams calldata p, address funder) private returns (uint256 eventId) {
         if (p.reason == TriggerReason.Unspecified) revert TdvaInvalidReason();
         if (p.requestedW == 0) revert TdvaZeroRequest();
         if (p.budget == 0) revert TdvaZeroBudget();
@@ -178,7 +193,7 @@ contract DispatchRegistry is GovernedUpgradeable, EIP712Upgradeable, IDispatchRe
         t.dataHash = p.dataHash;
         t.dataCid = p.dataCid;
         _locked += p.budget;
-        _TOKEN.safeTransferFrom(msg.sender, address(this), p.budget);
+        _TOKEN.safeTransferFrom(funder, address(this), p.budget);
         TriggerRecord memory record = t;
         emit TdvaTriggered(eventId, p.feederId, record, TdvaRecords.hashTrigger(record));
     }
@@ -522,7 +537,7 @@ contract DispatchRegistry is GovernedUpgradeable, EIP712Upgradeable, IDispatchRe
         // allocation), so the refund cannot underflow; the budget fits in 128 bits.
         uint256 paid = ctx.paid;
         uint256 refund = budget - paid;
-        _balances[t.operator] += refund;
+        _balances[_funderOf(eventId, t)] += refund;
         _locked -= budget;
         SettleRecord storage a = e.settlement;
         a.prev = TdvaRecords.hashVerify(e.verification);
@@ -573,7 +588,7 @@ contract DispatchRegistry is GovernedUpgradeable, EIP712Upgradeable, IDispatchRe
         uint256 budget = t.budget;
         t.stage = Stage.Cancelled;
         _locked -= budget;
-        _balances[t.operator] += budget;
+        _balances[_funderOf(eventId, t)] += budget;
         emit TdvaCancelled(eventId, msg.sender, budget);
     }
 
@@ -675,6 +690,11 @@ contract DispatchRegistry is GovernedUpgradeable, EIP712Upgradeable, IDispatchRe
     }
 
     /// @inheritdoc IDispatchRegistry
+    function funderOf(uint256 eventId) external view returns (address) {
+        return _funderOf(eventId, _events[eventId].trigger);
+    }
+
+    /// @inheritdoc IDispatchRegistry
     function windowPeriodId(uint256 eventId, MeterWindow window) external view returns (uint256) {
         return _windowPeriodId(eventId, window);
     }
@@ -734,6 +754,11 @@ contract DispatchRegistry is GovernedUpgradeable, EIP712Upgradeable, IDispatchRe
     /// @dev Records written so far: a cancelled event has its Trigger record only.
     function _recordsWritten(Stage stage) private pure returns (uint8) {
         return stage == Stage.Cancelled ? 1 : uint8(stage);
+    }
+
+    function _funderOf(uint256 eventId, TriggerRecord storage t) private view returns (address) {
+        address funder = _funders[eventId];
+        return funder == address(0) ? t.operator : funder;
     }
 
     function _windowPeriodId(uint256 eventId, MeterWindow window) private view returns (uint256) {

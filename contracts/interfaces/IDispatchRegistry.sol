@@ -40,7 +40,8 @@ interface IDispatchRegistry {
     /// @param start Start of the event window.
     /// @param duration Window length T in s (> 0).
     /// @param quoteDeadline Last time an offer may be signed (after now, not after `start`).
-    /// @param budget Token amount pulled from the operator and locked for this event (> 0).
+    /// @param budget Token amount pulled from the operator (or the funder, `triggerFundedBy`) and
+    /// locked for this event (> 0).
     /// @param dataHash Fingerprint of the triggering data (e.g. the voltage alarm readings).
     /// @param dataCid CID of that data.
     struct TriggerParams {
@@ -60,7 +61,7 @@ interface IDispatchRegistry {
     /// slot 2 `requestedW` | `start` | `duration` | `quoteDeadline` | `toleranceBps`; slot 3
     /// `budget`; slot 4 `dataHash`; then `dataCid`.
     /// @param prev Genesis link `keccak256(abi.encode(chainid, registry, eventId))`.
-    /// @param operator The operator who opened the event (receives the unspent budget).
+    /// @param operator The operator who opened the event (receives the unspent budget unless a funder paid it, `funderOf`).
     /// @param stage Current stage of the event.
     /// @param reason Trigger reason.
     /// @param feederId Feeder.
@@ -140,7 +141,7 @@ interface IDispatchRegistry {
     /// @param paymentsHash `keccak256(abi.encodePacked(uint256[] netPayments))` in dispatch order.
     /// @param paid Σ net payments credited to providers.
     /// @param penalties Σ penalties withheld from providers (they stay in the refund).
-    /// @param refund Budget credited back to the operator (`budget − paid`).
+    /// @param refund Budget credited back to the funder (`funderOf`: the operator unless another account paid) (`budget − paid`).
     /// @param settledAt Block time.
     struct SettleRecord {
         bytes32 prev;
@@ -258,6 +259,12 @@ interface IDispatchRegistry {
         uint64[] deliveredWh
     );
 
+    /// @notice The event's budget was paid by `funder`, who also receives its refund and the
+    /// withheld penalties (not the triggering operator).
+    /// @param eventId The event.
+    /// @param funder The account the budget was pulled from.
+    event TdvaFunded(uint256 indexed eventId, address indexed funder);
+
     /// @notice A provider's response was measured from its proven baseline and event readings.
     /// @param eventId The event.
     /// @param provider The provider.
@@ -300,7 +307,7 @@ interface IDispatchRegistry {
     /// @param recordHash Its hash.
     event TdvaSettled(uint256 indexed eventId, SettleRecord record, bytes32 recordHash);
 
-    /// @notice A triggered event was cancelled before dispatch; its budget went back to the operator.
+    /// @notice A triggered event was cancelled before dispatch; its budget went back to its funder (`funderOf`).
     /// @param eventId The event.
     /// @param by Who cancelled it.
     /// @param refund Budget credited to the operator's balance.
@@ -423,6 +430,9 @@ interface IDispatchRegistry {
     /// @param endsAt Window end.
     error TdvaWindowNotOver(uint256 eventId, uint256 endsAt);
 
+    /// @notice The funder is the zero address.
+    error TdvaZeroFunder();
+
     /// @notice A reading names another participant than the provider at that index.
     /// @param eventId The event.
     /// @param index The provider's index.
@@ -528,6 +538,22 @@ interface IDispatchRegistry {
         string calldata safetyReportCid,
         bool meritOrder
     ) external;
+
+    /// @notice Open an event whose budget is paid by `funder` (who approved the registry), e.g. a
+    /// DSO's flexibility fund: the unspent budget and the withheld penalties go back to it, never
+    /// to the operator's balance. Operator only.
+    /// @param params Trigger parameters.
+    /// @param funder The account the budget is pulled from; non-zero.
+    /// @return eventId The new event id.
+    function triggerFundedBy(
+        TriggerParams calldata params,
+        address funder
+    ) external returns (uint256 eventId);
+
+    /// @notice Who receives an event's refund: its funder, or the operator who paid it.
+    /// @param eventId The event.
+    /// @return The account.
+    function funderOf(uint256 eventId) external view returns (address);
 
     /// @notice Measure providers' responses from proven meter readings (stage Dispatched, after
     /// the window ended). Anyone may call, for any providers, in as many calls as needed: each

@@ -1149,6 +1149,85 @@ describe("DispatchRegistry", () => {
     });
   });
 
+  describe("funded events", () => {
+    it("pulls the budget from the funder and credits its refund and the penalties back to it, not the operator", async () => {
+      const f = await loadFixture(deployFixture);
+      const [funder] = (await ethers.getSigners()).slice(9);
+      await f.token.mint(funder!.address, BUDGET);
+      await f.token.connect(funder!).approve(await f.tdva.getAddress(), BUDGET);
+      const params = await triggerParams();
+      const operatorBefore = await f.token.balanceOf(f.operator.address);
+      await expect(f.tdva.triggerFundedBy(params, funder!.address))
+        .to.emit(f.tdva, "TdvaFunded")
+        .withArgs(1n, funder!.address);
+      expect(await f.token.balanceOf(funder!.address)).to.equal(0n);
+      expect(await f.token.balanceOf(f.operator.address)).to.equal(operatorBefore);
+      expect(await f.tdva.funderOf(1n)).to.equal(funder!.address);
+      // Offers, dispatch, proven readings (n6 under-delivers), verify, settle.
+      const signedAt = BigInt(await time.latest());
+      const offers = {} as Record<Name, SignedOffer>;
+      for (const name of NAMES)
+        offers[name] = await signOffer(
+          f.tdva,
+          f.signers[name],
+          1n,
+          termsFor(name, await f.signers[name].getAddress(), signedAt),
+        );
+      const allocation: Record<Name, bigint> = {
+        n1: 20_000n,
+        n2: 30_000n,
+        n5: 30_000n,
+        n6: 40_000n,
+      };
+      const rows = byProvider(NAMES.map((name) => ({ name, provider: offers[name].provider })));
+      await f.tdva.dispatch(
+        1n,
+        rows.map((r) => offers[r.name]),
+        rows.map((r) => allocation[r.name]),
+        SAFETY_HASH,
+        "",
+        true,
+      );
+      await time.increaseTo(params.start + DURATION);
+      const lines = rows.map((r) => ({
+        provider: offers[r.name].provider,
+        allocationW: allocation[r.name],
+        segments: offers[r.name].segments,
+      }));
+      const delivered = rows.map((r) => DELIVERED[r.name]);
+      await measureAndVerify(f, 1n, lines, delivered);
+      await f.tdva.connect(f.stranger).settle(1n, lines, delivered);
+      const [, , , a] = await f.tdva.tdvaChain(1n);
+      expect(a.penalties).to.be.greaterThan(0n);
+      expect(await f.tdva.balanceOf(funder!.address)).to.equal(a.refund);
+      expect(await f.tdva.balanceOf(f.operator.address)).to.equal(0n);
+      expect(a.paid + a.refund).to.equal(BUDGET);
+    });
+
+    it("refuses a zero funder, a funder without allowance and a non-operator caller", async () => {
+      const f = await loadFixture(deployFixture);
+      const params = await triggerParams();
+      await expect(
+        f.tdva.triggerFundedBy(params, ethers.ZeroAddress),
+      ).to.be.revertedWithCustomError(f.tdva, "TdvaZeroFunder");
+      await expect(
+        f.tdva.triggerFundedBy(params, f.stranger.address),
+      ).to.be.revertedWithCustomError(f.token, "ERC20InsufficientAllowance");
+      await expect(
+        f.tdva.connect(f.stranger).triggerFundedBy(params, f.stranger.address),
+      ).to.be.revertedWithCustomError(f.tdva, "AccessControlUnauthorizedAccount");
+      expect(await f.tdva.eventCount()).to.equal(0n);
+      // A cancelled funded event refunds the funder too.
+      const [funder] = (await ethers.getSigners()).slice(9);
+      await f.token.mint(funder!.address, BUDGET);
+      await f.token.connect(funder!).approve(await f.tdva.getAddress(), BUDGET);
+      await f.tdva.triggerFundedBy(params, funder!.address);
+      await f.tdva.cancel(1n);
+      expect(await f.tdva.balanceOf(funder!.address)).to.equal(BUDGET);
+      expect(await f.tdva.balanceOf(f.operator.address)).to.equal(0n);
+    });
+  });
+
   describe("cancel", () => {
     it("lets the operator cancel a triggered event and credits the whole budget back", async () => {
       const f = await loadFixture(triggeredFixture);
