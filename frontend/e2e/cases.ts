@@ -464,6 +464,9 @@ export const cases: Case[] = [
       await event.getByTestId("tdva-reading-bundle").fill(pvBundle);
       await event.getByTestId("tdva-report-readings").click();
       await txOk(s, "Event 1", "Report readings");
+      await event.getByTestId("meter-proof").filter({ hasText: "✓ meter" }).first().waitFor();
+      await event.getByTestId("meter-proof").filter({ hasText: "awaiting readings" }).waitFor();
+      await s.shot("dispatch-measured");
       // One provider is still unmeasured: before the deadline Verify is refused with its reason.
       await event.getByTestId("verify-button").click();
       await event.getByTestId("tx-error").filter({ hasText: "Tdva measurement missing" }).waitFor();

@@ -59,6 +59,8 @@ export function useTdvaLogs(
   return useQuery({
     queryKey: ["tdva-logs", registry?.address, eventId?.toString(), stage],
     enabled: Boolean(client && registry && eventId !== undefined),
+    // While dispatched, anyone may prove providers' readings at any moment: keep polling.
+    refetchInterval: stage === 2 ? 4_000 : false,
     queryFn: async () => {
       const common = {
         address: registry!.address,
@@ -66,14 +68,16 @@ export function useTdvaLogs(
         args: { eventId },
         fromBlock: registry!.deployedOnBlock,
       } as const;
-      const [triggered, dispatched, verified, settledStage, offers, settled] = await Promise.all([
-        client!.getContractEvents({ ...common, eventName: "TdvaTriggered" }),
-        client!.getContractEvents({ ...common, eventName: "TdvaDispatched" }),
-        client!.getContractEvents({ ...common, eventName: "TdvaVerified" }),
-        client!.getContractEvents({ ...common, eventName: "TdvaSettled" }),
-        client!.getContractEvents({ ...common, eventName: "OfferAccepted" }),
-        client!.getContractEvents({ ...common, eventName: "ProviderSettled" }),
-      ]);
+      const [triggered, dispatched, verified, settledStage, offers, settled, measured] =
+        await Promise.all([
+          client!.getContractEvents({ ...common, eventName: "TdvaTriggered" }),
+          client!.getContractEvents({ ...common, eventName: "TdvaDispatched" }),
+          client!.getContractEvents({ ...common, eventName: "TdvaVerified" }),
+          client!.getContractEvents({ ...common, eventName: "TdvaSettled" }),
+          client!.getContractEvents({ ...common, eventName: "OfferAccepted" }),
+          client!.getContractEvents({ ...common, eventName: "ProviderSettled" }),
+          client!.getContractEvents({ ...common, eventName: "ResponseMeasured" }),
+        ]);
       const stages = [triggered, dispatched, verified, settledStage].map((logs) =>
         logs[0] ? { block: logs[0].blockNumber, tx: logs[0].transactionHash } : undefined,
       );
@@ -92,6 +96,9 @@ export function useTdvaLogs(
             maxPowerW: x.offer!.maxPowerW,
             segments: [...x.offer!.segments],
             deliveredWh: delivered[i],
+            measured: measured.find(
+              (m) => m.args.provider!.toLowerCase() === x.provider!.toLowerCase(),
+            )?.args,
             payment: s?.payment,
             penalty: s?.penalty,
           };

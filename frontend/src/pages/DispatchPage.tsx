@@ -579,6 +579,7 @@ function EventDetail({
               <th className="num">Offer</th>
               <th className="num">Allocated</th>
               <th className="num">Delivered</th>
+              <th>Meter proof</th>
               <th className="num">Payment</th>
               <th className="num">Penalty</th>
             </tr>
@@ -593,7 +594,29 @@ function EventDetail({
                 </td>
                 <td className="num">{l.allocationW / 1000} kW</td>
                 <td className="num">
-                  {l.deliveredWh === undefined ? "–" : `${Number(l.deliveredWh) / 1000} kWh`}
+                  {l.deliveredWh !== undefined
+                    ? `${Number(l.deliveredWh) / 1000} kWh`
+                    : l.measured
+                      ? `${Number(l.measured.deliveredWh) / 1000} kWh`
+                      : "–"}
+                </td>
+                <td data-testid="meter-proof">
+                  {l.measured ? (
+                    <span
+                      title={`baseline ${l.measured.baselineNetWh} Wh, event ${l.measured.eventNetWh} Wh net injection`}
+                    >
+                      ✓ meter {shortHex(l.measured.meter!)}, batch{" "}
+                      {l.measured.baselineBatchId === l.measured.eventBatchId
+                        ? `#${l.measured.eventBatchId}`
+                        : `#${l.measured.baselineBatchId}/#${l.measured.eventBatchId}`}
+                    </span>
+                  ) : stage >= 2 && stage <= 4 ? (
+                    <span className="muted">
+                      {stage === 2 ? "awaiting readings" : "no readings (0 kWh)"}
+                    </span>
+                  ) : (
+                    "–"
+                  )}
                 </td>
                 <td className="num">{l.payment === undefined ? "–" : formatToken(l.payment)}</td>
                 <td className="num">{l.penalty === undefined ? "–" : formatToken(l.penalty)}</td>
