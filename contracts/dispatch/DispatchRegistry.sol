@@ -366,18 +366,8 @@ contract DispatchRegistry is GovernedUpgradeable, EIP712Upgradeable, IDispatchRe
         TriggerRecord storage t = e.trigger;
         _requireStage(eventId, t.stage, Stage.Dispatched);
         _requireWindowOver(eventId, t);
+        _requireLines(eventId, e, lines);
         uint256 k = lines.length;
-        bytes32[] memory lineHashes = new bytes32[](k);
-        for (uint256 i; i < k; ++i) {
-            lineHashes[i] = TdvaRecords.allocationLine(
-                lines[i].provider,
-                lines[i].allocationW,
-                TdvaRecords.segmentsHash(lines[i].segments)
-            );
-        }
-        if (keccak256(abi.encodePacked(lineHashes)) != e.dispatch.allocationsHash) {
-            revert TdvaAllocationsMismatch(eventId);
-        }
         bool raise = t.requestedW > 0;
         uint256 baselineId = _windowPeriodId(eventId, MeterWindow.Baseline);
         uint256 eventWindowId = _windowPeriodId(eventId, MeterWindow.Event);
@@ -463,26 +453,81 @@ contract DispatchRegistry is GovernedUpgradeable, EIP712Upgradeable, IDispatchRe
     /// @inheritdoc IDispatchRegistry
     function verify(uint256 eventId) external {
         TdvaEvent storage e = _events[eventId];
-        TriggerRecord storage t = e.trigger;
+        uint256 deadline = _verifiable(eventId, e.trigger);
+        (uint64[] memory deliveredWh, uint256[] memory slots, uint256 total) = _deliveries(
+            eventId,
+            e.dispatch.providerCount
+        );
+        for (uint256 i; i < deliveredWh.length; ++i) {
+            if (_wordAt(slots, i) == 0) revert TdvaMeasurementMissing(eventId, i, deadline);
+        }
+        _writeVerify(eventId, e, deliveredWh, slots, total);
+    }
+
+    /// @inheritdoc IDispatchRegistry
+    function verifyWithMissing(uint256 eventId, SettleLine[] calldata lines) external {
+        TdvaEvent storage e = _events[eventId];
+        uint256 deadline = _verifiable(eventId, e.trigger);
+        if (block.timestamp < deadline) revert TdvaVerifyDeadlineNotReached(eventId, deadline);
+        _requireLines(eventId, e, lines);
+        (uint64[] memory deliveredWh, uint256[] memory slots, uint256 total) = _deliveries(
+            eventId,
+            lines.length
+        );
+        uint256 baselineId = _windowPeriodId(eventId, MeterWindow.Baseline);
+        uint256 eventWindowId = _windowPeriodId(eventId, MeterWindow.Event);
+        for (uint256 i; i < lines.length; ++i) {
+            if (_wordAt(slots, i) != 0) continue;
+            address provider = lines[i].provider;
+            // A provider whose window reading is under an open dispute is not counted as 0
+            // before the dispute is resolved (or expires, RESOLVE_WINDOW): the event waits.
+            if (
+                _METERING.hasOpenDispute(provider, baselineId) ||
+                _METERING.hasOpenDispute(provider, eventWindowId)
+            ) revert TdvaProviderDisputed(eventId, i, provider);
+        }
+        _writeVerify(eventId, e, deliveredWh, slots, total);
+    }
+
+    /// @dev Stage Dispatched and the window over; returns the verification deadline.
+    function _verifiable(
+        uint256 eventId,
+        TriggerRecord storage t
+    ) private view returns (uint256 deadline) {
         _requireStage(eventId, t.stage, Stage.Dispatched);
-        uint256 endsAt = _requireWindowOver(eventId, t);
-        uint256 k = e.dispatch.providerCount;
-        uint256 deadline = endsAt + VERIFY_GRACE;
-        bool lenient = block.timestamp >= deadline;
-        uint64[] memory deliveredWh = new uint64[](k);
-        uint256[] memory slots = new uint256[]((k + WORDS_PER_SLOT - 1) / WORDS_PER_SLOT);
-        uint256 total;
+        deadline = _requireWindowOver(eventId, t) + VERIFY_GRACE;
+    }
+
+    /// @dev The measured deliveries of an event's k providers (0 where not measured), the raw
+    /// slots (the meter data hash) and their sum.
+    function _deliveries(
+        uint256 eventId,
+        uint256 k
+    ) private view returns (uint64[] memory deliveredWh, uint256[] memory slots, uint256 total) {
+        deliveredWh = new uint64[](k);
+        slots = new uint256[]((k + WORDS_PER_SLOT - 1) / WORDS_PER_SLOT);
         for (uint256 s; s < slots.length; ++s) slots[s] = _measured[eventId][s];
         for (uint256 i; i < k; ++i) {
-            uint256 word =
-                (slots[i / WORDS_PER_SLOT] >> ((i % WORDS_PER_SLOT) * 64)) & type(uint64).max;
-            if (word == 0) {
-                if (!lenient) revert TdvaMeasurementMissing(eventId, i, deadline);
-            } else {
+            uint256 word = _wordAt(slots, i);
+            if (word != 0) {
                 deliveredWh[i] = uint64(word - 1);
                 total += word - 1;
             }
         }
+    }
+
+    function _wordAt(uint256[] memory slots, uint256 i) private pure returns (uint256) {
+        return (slots[i / WORDS_PER_SLOT] >> ((i % WORDS_PER_SLOT) * 64)) & type(uint64).max;
+    }
+
+    /// @dev Writes the Verify record and moves the event to Verified.
+    function _writeVerify(
+        uint256 eventId,
+        TdvaEvent storage e,
+        uint64[] memory deliveredWh,
+        uint256[] memory slots,
+        uint256 total
+    ) private {
         VerifyRecord storage v = e.verification;
         v.prev = TdvaRecords.hashDispatch(e.dispatch);
         v.deliveriesHash = keccak256(abi.encodePacked(deliveredWh));
@@ -491,9 +536,29 @@ contract DispatchRegistry is GovernedUpgradeable, EIP712Upgradeable, IDispatchRe
         v.deliveredWh = total > type(uint64).max ? type(uint64).max : uint64(total);
         v.verifiedAt = uint40(block.timestamp);
         v.reporter = msg.sender;
-        t.stage = Stage.Verified;
+        e.trigger.stage = Stage.Verified;
         VerifyRecord memory record = v;
         emit TdvaVerified(eventId, record, TdvaRecords.hashVerify(record), deliveredWh);
+    }
+
+    /// @dev The lines are the dispatch record's (its allocationsHash).
+    function _requireLines(
+        uint256 eventId,
+        TdvaEvent storage e,
+        SettleLine[] calldata lines
+    ) private view {
+        uint256 k = lines.length;
+        bytes32[] memory lineHashes = new bytes32[](k);
+        for (uint256 i; i < k; ++i) {
+            lineHashes[i] = TdvaRecords.allocationLine(
+                lines[i].provider,
+                lines[i].allocationW,
+                TdvaRecords.segmentsHash(lines[i].segments)
+            );
+        }
+        if (keccak256(abi.encodePacked(lineHashes)) != e.dispatch.allocationsHash) {
+            revert TdvaAllocationsMismatch(eventId);
+        }
     }
 
     /// @dev Reverts unless the event window is over; returns its end.

@@ -467,10 +467,21 @@ interface IDispatchRegistry {
     /// @param index The provider's index.
     error TdvaAlreadyMeasured(uint256 eventId, uint256 index);
 
-    /// @notice Verification before the deadline while a provider has no measured response.
+    /// @notice `verifyWithMissing` before the verification deadline.
+    /// @param eventId The event.
+    /// @param deadline When it becomes possible.
+    error TdvaVerifyDeadlineNotReached(uint256 eventId, uint256 deadline);
+
+    /// @notice An unmeasured provider's window reading is under an open metering dispute.
+    /// @param eventId The event.
+    /// @param index The provider's index.
+    /// @param provider The provider.
+    error TdvaProviderDisputed(uint256 eventId, uint256 index, address provider);
+
+    /// @notice Verification while a provider has no measured response.
     /// @param eventId The event.
     /// @param index The first provider without one.
-    /// @param deadline From then on a missing response counts as 0 Wh delivered.
+    /// @param deadline From then on `verifyWithMissing` counts a missing response as 0 Wh.
     error TdvaMeasurementMissing(uint256 eventId, uint256 index, uint256 deadline);
 
     /// @notice The delivered list does not have one entry per dispatched provider.
@@ -569,11 +580,16 @@ interface IDispatchRegistry {
         ProviderReadings[] calldata entries
     ) external;
 
-    /// @notice Close verification (stage Verify) from the measured responses. Anyone may call once
-    /// every provider is measured, or after the verification deadline (window end +
-    /// `VERIFY_GRACE`), when a provider without proven readings counts as 0 Wh delivered.
+    /// @notice Close verification (stage Verify) once every provider is measured. Anyone may.
     /// @param eventId The event.
     function verify(uint256 eventId) external;
+
+    /// @notice Close verification after the deadline (window end + `VERIFY_GRACE`) with providers
+    /// unmeasured: each counts as 0 Wh delivered, unless a reading of its windows is under an open
+    /// dispute (`TdvaProviderDisputed`: the event waits for the resolution). Anyone may.
+    /// @param eventId The event.
+    /// @param lines Every dispatched line, in dispatch order.
+    function verifyWithMissing(uint256 eventId, SettleLine[] calldata lines) external;
 
     /// @notice The period id a TDVA reading of `window` of `eventId` carries in its leaf.
     /// @param eventId The event.

@@ -19,6 +19,30 @@ interface IMeteringLedger {
         Untrusted
     }
 
+    /// @notice Where a dispute over an Untrusted reading stands.
+    enum DisputeStatus {
+        /// No dispute.
+        None,
+        /// Opened, counter-evidence may be attached, not resolved (expires after RESOLVE_WINDOW).
+        Open,
+        /// The resolver accepted the reading: it counts as Trusted from now on.
+        Accepted,
+        /// The resolver rejected the reading: it stays refused.
+        Rejected
+    }
+
+    /// @notice A dispute, keyed by the disputed reading's leaf hash.
+    /// @param status Its status (an Open dispute past its deadline counts as Rejected).
+    /// @param openedAt When it was opened.
+    /// @param participant The participant the reading names.
+    /// @param periodId The reading's period.
+    struct Dispute {
+        DisputeStatus status;
+        uint48 openedAt;
+        address participant;
+        uint256 periodId;
+    }
+
     /// @notice One interval reading as the meter signed it, with the gateway's verdict.
     struct Reading {
         address meter;
@@ -52,6 +76,63 @@ interface IMeteringLedger {
         uint32 readingCount,
         string cid
     );
+
+    /// @notice Someone disputed an Untrusted reading (000 §IV: the comparison failed).
+    /// @param disputeId The reading's leaf hash.
+    /// @param batchId The batch holding it.
+    /// @param participant The participant it names.
+    /// @param periodId Its period.
+    /// @param opener Who opened the dispute.
+    /// @param evidenceCid CID of the opener's evidence.
+    event DisputeOpened(
+        bytes32 indexed disputeId,
+        uint256 indexed batchId,
+        address indexed participant,
+        uint256 periodId,
+        address opener,
+        string evidenceCid
+    );
+
+    /// @notice Counter-evidence was attached to an open dispute.
+    /// @param disputeId The dispute.
+    /// @param by Who attached it.
+    /// @param cid CID of the evidence.
+    event DisputeEvidence(bytes32 indexed disputeId, address indexed by, string cid);
+
+    /// @notice A dispute was resolved.
+    /// @param disputeId The dispute.
+    /// @param accepted Whether the reading now counts as Trusted.
+    /// @param resolver Who resolved it (RESOLVER_ROLE).
+    /// @param reasonCid CID of the written reasons.
+    event DisputeResolved(
+        bytes32 indexed disputeId,
+        bool accepted,
+        address indexed resolver,
+        string reasonCid
+    );
+
+    /// @notice Only an Untrusted reading can be disputed.
+    /// @param batchId The batch.
+    /// @param meter The meter.
+    /// @param periodId The period.
+    error MeteringNotDisputable(uint256 batchId, address meter, uint256 periodId);
+
+    /// @notice The reading is disputed already.
+    /// @param disputeId The dispute.
+    error MeteringAlreadyDisputed(bytes32 disputeId);
+
+    /// @notice The dispute window of the reading's batch has closed.
+    /// @param batchId The batch.
+    /// @param closedAt When disputes closed (anchoring + DISPUTE_WINDOW).
+    error MeteringDisputeLate(uint256 batchId, uint256 closedAt);
+
+    /// @notice The dispute is not open (unknown, resolved, or past its resolution deadline).
+    /// @param disputeId The dispute.
+    error MeteringDisputeNotOpen(bytes32 disputeId);
+
+    /// @notice The reading's dispute is still open: it cannot be used until it is resolved.
+    /// @param disputeId The dispute.
+    error MeteringReadingDisputed(bytes32 disputeId);
 
     /// @notice A constructor address is zero.
     error MeteringZeroAddress();
@@ -88,6 +169,47 @@ interface IMeteringLedger {
     /// @notice Array arguments differ in length.
     error MeteringLengthMismatch();
 
+    /// @notice Dispute an Untrusted reading of an anchored batch, within DISPUTE_WINDOW of its
+    /// anchoring. Anyone may (the participant, a counterparty, an auditor); the reading must be in
+    /// the batch, its meter bound to the participant and the signature the meter's.
+    /// @param batchId The batch.
+    /// @param reading The reading (verdict Untrusted).
+    /// @param signature The meter's signature.
+    /// @param proof Its Merkle proof.
+    /// @param evidenceCid CID of the opener's evidence (e.g. the device's own log).
+    /// @return disputeId The reading's leaf hash.
+    function openDispute(
+        uint256 batchId,
+        Reading calldata reading,
+        bytes calldata signature,
+        bytes32[] calldata proof,
+        string calldata evidenceCid
+    ) external returns (bytes32 disputeId);
+
+    /// @notice Attach counter-evidence by CID to an open dispute. Anyone may; only emitted.
+    /// @param disputeId The dispute.
+    /// @param cid CID of the evidence.
+    function addEvidence(bytes32 disputeId, string calldata cid) external;
+
+    /// @notice Resolve an open dispute before its deadline. RESOLVER_ROLE (the alliance).
+    /// @param disputeId The dispute.
+    /// @param accept True: the reading counts as Trusted; false: it stays refused.
+    /// @param reasonCid CID of the written reasons.
+    function resolveDispute(bytes32 disputeId, bool accept, string calldata reasonCid) external;
+
+    /// @notice A dispute (status None if there is none). An Open one past opening +
+    /// RESOLVE_WINDOW is reported as Rejected.
+    /// @param disputeId The reading's leaf hash.
+    /// @return The dispute.
+    function disputeOf(bytes32 disputeId) external view returns (Dispute memory);
+
+    /// @notice Whether a reading of `participant` for `periodId` is under an open dispute that
+    /// can still be resolved (settlement then waits for it).
+    /// @param participant The participant.
+    /// @param periodId The period.
+    /// @return True while such a dispute is open.
+    function hasOpenDispute(address participant, uint256 periodId) external view returns (bool);
+
     /// @notice Anchor a batch of readings. Callers need GATEWAY_ROLE.
     /// @param root Merkle root; non-zero and never anchored before.
     /// @param readingCount Number of readings; non-zero.
@@ -100,7 +222,8 @@ interface IMeteringLedger {
     ) external returns (uint256 batchId);
 
     /// @notice Check a reading end to end: in the batch, meter bound to the participant, signed
-    /// by the meter, verdict Trusted. Reverts with the failing check's error.
+    /// by the meter, verdict Trusted (or Untrusted with its dispute accepted). Reverts with the
+    /// failing check's error (`MeteringReadingDisputed` while a dispute is open).
     /// @param batchId The anchored batch.
     /// @param reading The reading.
     /// @param signature The meter's EIP-712 signature over `MeterReading`.

@@ -17,6 +17,13 @@ contract MeteringLedger is GovernedUpgradeable, EIP712Upgradeable, IMeteringLedg
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
     /// @notice May anchor batches (metering gateways: the operator's head-end, aggregators').
     bytes32 public constant GATEWAY_ROLE = keccak256("GATEWAY_ROLE");
+    /// @notice Resolves disputes over Untrusted readings (the alliance; decision 0208).
+    bytes32 public constant RESOLVER_ROLE = keccak256("RESOLVER_ROLE");
+    /// @notice Seconds after a batch is anchored during which its readings may be disputed.
+    uint256 public constant DISPUTE_WINDOW = 86_400;
+    /// @notice Seconds after opening within which a dispute must be resolved; later it counts as
+    /// rejected, so no settlement waits for ever.
+    uint256 public constant RESOLVE_WINDOW = 259_200;
     /// @notice EIP-712 type a meter signs for one interval reading.
     bytes32 public constant METER_READING_TYPEHASH = keccak256(
         "MeterReading(address meter,uint256 periodId,uint64 producedWh,uint64 consumedWh,uint64 sequence)"
@@ -29,6 +36,10 @@ contract MeteringLedger is GovernedUpgradeable, EIP712Upgradeable, IMeteringLedg
     uint256 private _batchCount;
     mapping(uint256 batchId => Batch) private _batches;
     mapping(bytes32 root => uint256 batchId) private _batchIdOf;
+    mapping(bytes32 disputeId => Dispute) private _disputes;
+    /// @dev The latest dispute over a reading of (participant, period): what settlement waits for.
+    mapping(address participant => mapping(uint256 periodId => bytes32 disputeId))
+        private _disputeOfPeriod;
 
     /// @param registry Participant registry (binds meters to participants).
     /// @custom:oz-upgrades-unsafe-allow constructor
@@ -45,6 +56,8 @@ contract MeteringLedger is GovernedUpgradeable, EIP712Upgradeable, IMeteringLedg
         __GovernedUpgradeable_init(operator);
         __EIP712_init("GridLedger MeteringLedger", "1");
         _grantRole(OPERATOR_ROLE, operator);
+        // Until the hand-over to the alliance the deployer resolves disputes (decision 0208).
+        _grantRole(RESOLVER_ROLE, operator);
         // GATEWAY_ROLE stays under DEFAULT_ADMIN_ROLE (the alliance): a gateway's batches settle
         // money, so admitting one is an alliance decision, not the operator's.
     }
@@ -82,22 +95,87 @@ contract MeteringLedger is GovernedUpgradeable, EIP712Upgradeable, IMeteringLedg
         if (!MerkleProof.verifyCalldata(proof, root, _leaf(reading))) {
             revert MeteringNotInBatch(batchId, reading.meter, reading.periodId);
         }
-        address boundTo = _registry.participantOfMeter(reading.meter);
-        if (boundTo != reading.participant || boundTo == address(0)) {
-            revert MeteringMeterNotBound(reading.meter, reading.participant, boundTo);
-        }
-        bytes32 digest = _readingDigest(
-            reading.meter,
-            reading.periodId,
-            reading.producedWh,
-            reading.consumedWh,
-            reading.sequence
-        );
-        (address signer, , ) = ECDSA.tryRecover(digest, signature);
-        if (signer != reading.meter) revert MeteringBadSignature(reading.meter, signer);
+        _requireSigned(reading, signature);
         if (reading.verdict != ReadingVerdict.Trusted) {
-            revert MeteringReadingUntrusted(batchId, reading.meter, reading.periodId);
+            bytes32 disputeId = _leaf(reading);
+            DisputeStatus status = _statusOf(_disputes[disputeId]);
+            if (status == DisputeStatus.Open) revert MeteringReadingDisputed(disputeId);
+            if (status != DisputeStatus.Accepted) {
+                revert MeteringReadingUntrusted(batchId, reading.meter, reading.periodId);
+            }
         }
+    }
+
+    /// @inheritdoc IMeteringLedger
+    function openDispute(
+        uint256 batchId,
+        Reading calldata reading,
+        bytes calldata signature,
+        bytes32[] calldata proof,
+        string calldata evidenceCid
+    ) external returns (bytes32 disputeId) {
+        Batch storage batch = _batches[batchId];
+        if (batch.root == bytes32(0)) revert MeteringUnknownBatch(batchId);
+        uint256 closesAt = uint256(batch.anchoredAt) + DISPUTE_WINDOW;
+        if (block.timestamp >= closesAt) revert MeteringDisputeLate(batchId, closesAt);
+        disputeId = _leaf(reading);
+        if (!MerkleProof.verifyCalldata(proof, batch.root, disputeId)) {
+            revert MeteringNotInBatch(batchId, reading.meter, reading.periodId);
+        }
+        _requireSigned(reading, signature);
+        if (reading.verdict != ReadingVerdict.Untrusted) {
+            revert MeteringNotDisputable(batchId, reading.meter, reading.periodId);
+        }
+        if (_disputes[disputeId].status != DisputeStatus.None) {
+            revert MeteringAlreadyDisputed(disputeId);
+        }
+        _disputes[disputeId] = Dispute({
+            status: DisputeStatus.Open,
+            openedAt: uint48(block.timestamp),
+            participant: reading.participant,
+            periodId: reading.periodId
+        });
+        _disputeOfPeriod[reading.participant][reading.periodId] = disputeId;
+        emit DisputeOpened(
+            disputeId,
+            batchId,
+            reading.participant,
+            reading.periodId,
+            msg.sender,
+            evidenceCid
+        );
+    }
+
+    /// @inheritdoc IMeteringLedger
+    function addEvidence(bytes32 disputeId, string calldata cid) external {
+        if (_statusOf(_disputes[disputeId]) != DisputeStatus.Open) {
+            revert MeteringDisputeNotOpen(disputeId);
+        }
+        emit DisputeEvidence(disputeId, msg.sender, cid);
+    }
+
+    /// @inheritdoc IMeteringLedger
+    function resolveDispute(
+        bytes32 disputeId,
+        bool accept,
+        string calldata reasonCid
+    ) external onlyRole(RESOLVER_ROLE) {
+        Dispute storage d = _disputes[disputeId];
+        if (_statusOf(d) != DisputeStatus.Open) revert MeteringDisputeNotOpen(disputeId);
+        d.status = accept ? DisputeStatus.Accepted : DisputeStatus.Rejected;
+        emit DisputeResolved(disputeId, accept, msg.sender, reasonCid);
+    }
+
+    /// @inheritdoc IMeteringLedger
+    function disputeOf(bytes32 disputeId) external view returns (Dispute memory d) {
+        d = _disputes[disputeId];
+        d.status = _statusOf(_disputes[disputeId]);
+    }
+
+    /// @inheritdoc IMeteringLedger
+    function hasOpenDispute(address participant, uint256 periodId) external view returns (bool) {
+        bytes32 disputeId = _disputeOfPeriod[participant][periodId];
+        return disputeId != bytes32(0) && _statusOf(_disputes[disputeId]) == DisputeStatus.Open;
     }
 
     /// @inheritdoc IMeteringLedger
@@ -130,6 +208,32 @@ contract MeteringLedger is GovernedUpgradeable, EIP712Upgradeable, IMeteringLedg
     /// @inheritdoc IMeteringLedger
     function batchCount() external view returns (uint256) {
         return _batchCount;
+    }
+
+    /// @dev The meter is bound to the participant the reading names and signed it.
+    function _requireSigned(Reading calldata reading, bytes calldata signature) private view {
+        address boundTo = _registry.participantOfMeter(reading.meter);
+        if (boundTo != reading.participant || boundTo == address(0)) {
+            revert MeteringMeterNotBound(reading.meter, reading.participant, boundTo);
+        }
+        bytes32 digest = _readingDigest(
+            reading.meter,
+            reading.periodId,
+            reading.producedWh,
+            reading.consumedWh,
+            reading.sequence
+        );
+        (address signer, , ) = ECDSA.tryRecover(digest, signature);
+        if (signer != reading.meter) revert MeteringBadSignature(reading.meter, signer);
+    }
+
+    /// @dev An Open dispute past its resolution deadline counts as Rejected.
+    function _statusOf(Dispute storage d) private view returns (DisputeStatus) {
+        if (
+            d.status == DisputeStatus.Open &&
+            block.timestamp >= uint256(d.openedAt) + RESOLVE_WINDOW
+        ) return DisputeStatus.Rejected;
+        return d.status;
     }
 
     function _readingDigest(

@@ -106,6 +106,14 @@ export async function handOverToAlliance(
     await wait(market.setRules(rules));
     log(`alliance: market rules set (band ≤ ${rules.maxBandBps} bps)`);
   }
+  // Disputes over untrusted readings are the alliance's to resolve, not the operator's (0208).
+  const ledger = await hre.ethers.getContractAt("MeteringLedger", at("MeteringLedger"), operator);
+  const resolver = await ledger.RESOLVER_ROLE();
+  if (await ledger.hasRole(resolver, operator.address)) {
+    await wait(ledger.grantRole(resolver, at("AllianceTimelock")));
+    await wait(ledger.renounceRole(resolver, operator.address));
+    log("alliance: metering disputes are resolved by the timelock");
+  }
   for (const name of GOVERNED_CONTRACTS) {
     const contract = await hre.ethers.getContractAt("AccessControl", at(name), operator);
     if (!(await contract.hasRole(adminRole, at("AllianceTimelock")))) {

@@ -1123,7 +1123,7 @@ describe("DispatchRegistry", () => {
       expect(await f.tdva.measurementOf(1n, 0n)).to.equal(1n);
     });
 
-    it("refuses verify with a provider missing until the deadline; after it the missing one counts 0", async () => {
+    it("refuses verify with a provider missing; after the deadline verifyWithMissing counts it 0", async () => {
       const f = await windowOver();
       const entries = await f.head.proveTdva(f.tdva, 1n, f.rows, false);
       await f.tdva.reportEventReadings(1n, f.o.lines, [entries[0]!, entries[1]!, entries[3]!]);
@@ -1131,14 +1131,25 @@ describe("DispatchRegistry", () => {
       await expect(f.tdva.connect(f.stranger).verify(1n))
         .to.be.revertedWithCustomError(f.tdva, "TdvaMeasurementMissing")
         .withArgs(1n, 2n, deadline);
-      // The operator has no way round it either.
+      // The operator has no way round it either, and nobody may count it 0 before the deadline.
       await expect(f.tdva.verify(1n)).to.be.revertedWithCustomError(
         f.tdva,
         "TdvaMeasurementMissing",
       );
+      await expect(f.tdva.verifyWithMissing(1n, f.o.lines))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaVerifyDeadlineNotReached")
+        .withArgs(1n, deadline);
       await time.increaseTo(deadline);
+      await expect(f.tdva.verify(1n)).to.be.revertedWithCustomError(
+        f.tdva,
+        "TdvaMeasurementMissing",
+      );
+      await expect(f.tdva.verifyWithMissing(1n, f.o.lines.slice(1))).to.be.revertedWithCustomError(
+        f.tdva,
+        "TdvaAllocationsMismatch",
+      );
       const delivered = f.rows.map((r) => (r.index === 2 ? 0n : r.deliveredWh));
-      await expect(f.tdva.connect(f.stranger).verify(1n))
+      await expect(f.tdva.connect(f.stranger).verifyWithMissing(1n, f.o.lines))
         .to.emit(f.tdva, "TdvaVerified")
         .withArgs(1n, anyValue, anyValue, delivered);
       await f.tdva.settle(1n, f.o.lines, delivered);
@@ -1146,6 +1157,41 @@ describe("DispatchRegistry", () => {
       const [, , , a] = await f.tdva.tdvaChain(1n);
       expect(a.paid + a.refund).to.equal(BUDGET);
       expect(await f.tdva.totalBalances()).to.equal(BUDGET);
+    });
+
+    it("holds the event while a missing provider's untrusted reading is disputed, until it is resolved", async () => {
+      const f = await windowOver();
+      const entries = await f.head.proveTdva(f.tdva, 1n, f.rows, false);
+      await f.tdva.reportEventReadings(1n, f.o.lines, [entries[0]!, entries[1]!, entries[3]!]);
+      // Provider 2's event reading was judged untrusted by the gateway; it disputes that.
+      const [untrusted] = await f.head.proveTdva(f.tdva, 1n, [f.rows[2]!], false, {
+        during: { verdict: protocol.ReadingVerdict.Untrusted },
+      });
+      await expect(
+        f.tdva.reportEventReadings(1n, f.o.lines, [untrusted!]),
+      ).to.be.revertedWithCustomError(f.ledger, "MeteringReadingUntrusted");
+      const d = untrusted!.during;
+      await f.ledger
+        .connect(f.signers.n1)
+        .openDispute(d.batchId, d.reading, d.signature, d.proof, "bafy-device-log");
+      await expect(
+        f.tdva.reportEventReadings(1n, f.o.lines, [untrusted!]),
+      ).to.be.revertedWithCustomError(f.ledger, "MeteringReadingDisputed");
+      await time.increaseTo(f.params.start + DURATION + (await f.tdva.VERIFY_GRACE()));
+      await expect(f.tdva.verifyWithMissing(1n, f.o.lines))
+        .to.be.revertedWithCustomError(f.tdva, "TdvaProviderDisputed")
+        .withArgs(1n, 2n, f.rows[2]!.provider);
+      // The resolver accepts the reading: it now proves, and the event verifies with everyone.
+      await f.ledger.resolveDispute(await f.ledger.leafOf(d.reading), true, "bafy-reasons");
+      await f.tdva.reportEventReadings(1n, f.o.lines, [untrusted!]);
+      await expect(f.tdva.verify(1n))
+        .to.emit(f.tdva, "TdvaVerified")
+        .withArgs(
+          1n,
+          anyValue,
+          anyValue,
+          f.rows.map((r) => r.deliveredWh),
+        );
     });
   });
 

@@ -103,6 +103,10 @@ describe("Alliance governance", () => {
     expect(await f.timelock.hasRole(await f.timelock.DEFAULT_ADMIN_ROLE(), f.operator.address)).to
       .be.false;
     expect(await f.membership.owner()).to.equal(f.at("AllianceTimelock"));
+    const ledger = await ethers.getContractAt("MeteringLedger", f.at("MeteringLedger"));
+    const resolver = await ledger.RESOLVER_ROLE();
+    expect(await ledger.hasRole(resolver, f.at("AllianceTimelock"))).to.equal(true);
+    expect(await ledger.hasRole(resolver, f.operator.address)).to.equal(false);
     expect(await f.governor.quorum((await time.latest()) - 1)).to.equal(2n);
     expect(await f.governor.superQuorum((await time.latest()) - 1)).to.equal(2n);
     const rules = await f.market.rules();

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { deployProxied } from "../../scripts/deploy/proxy";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { deployMarketFixture } from "../market/marketFixtures";
@@ -136,6 +136,128 @@ describe("MeteringLedger", () => {
       await expect(ledger.verifyReading(b.batchId, b.readings[0]!, b.signatures[0]!, b.proofs[0]!))
         .to.be.revertedWithCustomError(ledger, "MeteringMeterNotBound")
         .withArgs(stray.address, alice.address, ethers.ZeroAddress);
+    });
+  });
+  describe("disputes over untrusted readings", () => {
+    async function untrustedFixture() {
+      const f = await ledgerFixture();
+      const b = await f.metering.prove([
+        { periodId: 3n, participant: f.alice.address, produced: 4_000, consumed: 0 },
+        {
+          periodId: 3n,
+          participant: f.bob.address,
+          produced: 9_000,
+          consumed: 0,
+          verdict: protocol.ReadingVerdict.Untrusted,
+        },
+      ]);
+      const [stranger] = (await ethers.getSigners()).slice(18);
+      const untrusted = [b.batchId, b.readings[1]!, b.signatures[1]!, b.proofs[1]!] as const;
+      const disputeId = await f.ledger.leafOf(b.readings[1]!);
+      return { ...f, b, untrusted, disputeId, stranger: stranger! };
+    }
+
+    it("lets anyone open a dispute with evidence; the reading is held until the resolver accepts it", async () => {
+      const f = await loadFixture(untrustedFixture);
+      await expect(f.ledger.verifyReading(...f.untrusted)).to.be.revertedWithCustomError(
+        f.ledger,
+        "MeteringReadingUntrusted",
+      );
+      expect(await f.ledger.hasOpenDispute(f.bob.address, 3n)).to.equal(false);
+      await expect(f.ledger.connect(f.stranger).openDispute(...f.untrusted, "bafy-device-log"))
+        .to.emit(f.ledger, "DisputeOpened")
+        .withArgs(
+          f.disputeId,
+          f.b.batchId,
+          f.bob.address,
+          3n,
+          f.stranger.address,
+          "bafy-device-log",
+        );
+      expect(await f.ledger.hasOpenDispute(f.bob.address, 3n)).to.equal(true);
+      await expect(f.ledger.verifyReading(...f.untrusted))
+        .to.be.revertedWithCustomError(f.ledger, "MeteringReadingDisputed")
+        .withArgs(f.disputeId);
+      await expect(f.ledger.connect(f.alice).addEvidence(f.disputeId, "bafy-counter"))
+        .to.emit(f.ledger, "DisputeEvidence")
+        .withArgs(f.disputeId, f.alice.address, "bafy-counter");
+      // Only the resolver decides.
+      await expect(
+        f.ledger.connect(f.stranger).resolveDispute(f.disputeId, true, ""),
+      ).to.be.revertedWithCustomError(f.ledger, "AccessControlUnauthorizedAccount");
+      await expect(f.ledger.resolveDispute(f.disputeId, true, "bafy-reasons"))
+        .to.emit(f.ledger, "DisputeResolved")
+        .withArgs(f.disputeId, true, f.operator.address, "bafy-reasons");
+      await f.ledger.verifyReading(...f.untrusted);
+      expect((await f.ledger.disputeOf(f.disputeId)).status).to.equal(2n); // Accepted
+      expect(await f.ledger.hasOpenDispute(f.bob.address, 3n)).to.equal(false);
+      // Resolved once: no second resolution, no more evidence, no second dispute.
+      await expect(f.ledger.resolveDispute(f.disputeId, false, ""))
+        .to.be.revertedWithCustomError(f.ledger, "MeteringDisputeNotOpen")
+        .withArgs(f.disputeId);
+      await expect(f.ledger.addEvidence(f.disputeId, "late")).to.be.revertedWithCustomError(
+        f.ledger,
+        "MeteringDisputeNotOpen",
+      );
+      await expect(f.ledger.openDispute(...f.untrusted, ""))
+        .to.be.revertedWithCustomError(f.ledger, "MeteringAlreadyDisputed")
+        .withArgs(f.disputeId);
+    });
+
+    it("keeps a rejected or expired dispute's reading refused", async () => {
+      const f = await loadFixture(untrustedFixture);
+      await f.ledger.openDispute(...f.untrusted, "");
+      await f.ledger.resolveDispute(f.disputeId, false, "bafy-reasons");
+      await expect(f.ledger.verifyReading(...f.untrusted)).to.be.revertedWithCustomError(
+        f.ledger,
+        "MeteringReadingUntrusted",
+      );
+      const g = await loadFixture(untrustedFixture);
+      await g.ledger.openDispute(...g.untrusted, "");
+      await time.increase(await g.ledger.RESOLVE_WINDOW());
+      expect(await g.ledger.hasOpenDispute(g.bob.address, 3n)).to.equal(false);
+      expect((await g.ledger.disputeOf(g.disputeId)).status).to.equal(3n); // Rejected
+      await expect(g.ledger.resolveDispute(g.disputeId, true, "")).to.be.revertedWithCustomError(
+        g.ledger,
+        "MeteringDisputeNotOpen",
+      );
+      await expect(g.ledger.verifyReading(...g.untrusted)).to.be.revertedWithCustomError(
+        g.ledger,
+        "MeteringReadingUntrusted",
+      );
+    });
+
+    it("refuses to dispute a trusted, forged, foreign-batch or late reading, and stores nothing", async () => {
+      const f = await loadFixture(untrustedFixture);
+      const trusted = [f.b.batchId, f.b.readings[0]!, f.b.signatures[0]!, f.b.proofs[0]!] as const;
+      await expect(f.ledger.openDispute(...trusted, "")).to.be.revertedWithCustomError(
+        f.ledger,
+        "MeteringNotDisputable",
+      );
+      await expect(
+        f.ledger.openDispute(f.b.batchId, f.b.readings[1]!, f.b.signatures[0]!, f.b.proofs[1]!, ""),
+      ).to.be.revertedWithCustomError(f.ledger, "MeteringBadSignature");
+      await expect(
+        f.ledger.openDispute(
+          f.b.batchId,
+          { ...f.b.readings[1]!, producedWh: 1n },
+          f.b.signatures[1]!,
+          f.b.proofs[1]!,
+          "",
+        ),
+      ).to.be.revertedWithCustomError(f.ledger, "MeteringNotInBatch");
+      await expect(
+        f.ledger.openDispute(99n, f.b.readings[1]!, f.b.signatures[1]!, f.b.proofs[1]!, ""),
+      )
+        .to.be.revertedWithCustomError(f.ledger, "MeteringUnknownBatch")
+        .withArgs(99n);
+      await time.increase(await f.ledger.DISPUTE_WINDOW());
+      await expect(f.ledger.openDispute(...f.untrusted, "")).to.be.revertedWithCustomError(
+        f.ledger,
+        "MeteringDisputeLate",
+      );
+      expect((await f.ledger.disputeOf(f.disputeId)).status).to.equal(0n);
+      expect(await f.ledger.hasOpenDispute(f.bob.address, 3n)).to.equal(false);
     });
   });
 });

@@ -421,12 +421,20 @@ function VerifyForm({
       setNote(getParsedError(e).message);
     }
   };
+  const now = useChainTime();
+  // After the deadline an unmeasured provider counts as 0 kWh (unless its reading is disputed).
   const verify = () =>
-    void tx.send("Verify", {
-      contract: "DispatchRegistry",
-      functionName: "verify",
-      args: [event.id],
-    });
+    void (now !== undefined && now >= deadline
+      ? tx.send("Verify", {
+          contract: "DispatchRegistry",
+          functionName: "verifyWithMissing",
+          args: [event.id, lines.map((l) => ({ ...l, segments: [...l.segments] }))],
+        })
+      : tx.send("Verify", {
+          contract: "DispatchRegistry",
+          functionName: "verify",
+          args: [event.id],
+        }));
   return (
     <div data-testid="tdva-verify">
       <h3>Verify from proven meter readings</h3>

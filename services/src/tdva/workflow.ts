@@ -358,9 +358,21 @@ export class TdvaWorkflow {
     return { ...step, measured };
   }
 
-  /** Verify from the measured responses (anyone; `from` default the operator). */
-  async verify(eventId: bigint, from: number = this.operator): Promise<VerifyStep> {
-    const { step, logs } = await this.#send("Verify", from, "verify", [eventId]);
+  /**
+   * Verify from the measured responses (anyone; `from` default the operator). With `lines`,
+   * after the deadline: unmeasured providers count 0 Wh (`verifyWithMissing`).
+   */
+  async verify(
+    eventId: bigint,
+    from: number = this.operator,
+    missing?: { lines: readonly SettleLine[] },
+  ): Promise<VerifyStep> {
+    const { step, logs } = missing
+      ? await this.#send("Verify", from, "verifyWithMissing", [
+          eventId,
+          missing.lines.map((l) => ({ ...l, segments: [...l.segments] })),
+        ])
+      : await this.#send("Verify", from, "verify", [eventId]);
     const [event] = parseEventLogs({
       abi: abis.DispatchRegistry,
       eventName: "TdvaVerified",
