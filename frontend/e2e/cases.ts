@@ -1,7 +1,7 @@
 // The browser suite's cases, in order: each one leaves the chain as the next one expects.
 import type { Page } from "playwright-core";
 import { decodeFunctionResult, encodeFunctionData, type Hex } from "viem";
-import { abis } from "@gridledger/protocol";
+import { abis, ReadingVerdict } from "@gridledger/protocol";
 import { fingerprintJson } from "@gridledger/domain/fingerprint";
 import {
   API_URL,
@@ -294,6 +294,32 @@ export const cases: Case[] = [
       // The same bundle again is a replay: the market names it.
       await c.getByTestId("report-readings").click();
       await c.getByTestId("tx-error").filter({ hasText: "Market already reported" }).waitFor();
+      // A reading the gateway's comparison did not trust cannot settle; anyone may dispute it
+      // with evidence, and while the dispute is open the reading stays held.
+      const doubted = await gatewayBatch(s.deployment, [
+        {
+          meterIndex: 12,
+          reading: {
+            participant: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+            periodId: 1n,
+            producedWh: 9_000n,
+            consumedWh: 0n,
+            sequence: 1n,
+          },
+          verdict: ReadingVerdict.Untrusted,
+        },
+      ]);
+      await c.getByTestId("reading-bundle").fill(doubted);
+      await c.getByTestId("bundle-readings").filter({ hasText: "Untrusted" }).waitFor();
+      await c.getByTestId("report-readings").click();
+      await c.getByTestId("tx-error").filter({ hasText: "Metering reading untrusted" }).waitFor();
+      await c.getByTestId("dispute-evidence").fill("bafkreidevicelog");
+      await c.getByTestId("dispute-0").click();
+      await c.getByTestId("tx-error").waitFor({ state: "detached" });
+      await txOk(s, "Proven meter readings", "Open dispute");
+      await c.getByTestId("report-readings").click();
+      await c.getByTestId("tx-error").filter({ hasText: "Metering reading disputed" }).waitFor();
+      await s.shot("reading-disputed");
       await connectDevnet(s.page, 0);
       await advance(s, 61 * MINUTE);
       await goto(s, "market");

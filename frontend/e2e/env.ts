@@ -227,14 +227,22 @@ export async function gatewayBundle(
 /** `gatewayBundle` for several meters' readings in one batch. */
 export async function gatewayBatch(
   deployment: Deployment,
-  entries: readonly { meterIndex: number; reading: Omit<MeterReading, "meter" | "verdict"> }[],
+  entries: readonly {
+    meterIndex: number;
+    reading: Omit<MeterReading, "meter" | "verdict">;
+    verdict?: MeterReading["verdict"];
+  }[],
 ): Promise<string> {
   const ledger = deployment.contracts.MeteringLedger!.address;
   const signed: MeterReading[] = [];
   const signatures: Hex[] = [];
   for (const e of entries) {
     const meter = mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex: e.meterIndex });
-    const r: MeterReading = { ...e.reading, meter: meter.address, verdict: ReadingVerdict.Trusted };
+    const r: MeterReading = {
+      ...e.reading,
+      meter: meter.address,
+      verdict: e.verdict ?? ReadingVerdict.Trusted,
+    };
     signed.push(r);
     signatures.push(
       await meter.signTypedData(meteringReadingTypedData(deployment.chainId, ledger, r)),

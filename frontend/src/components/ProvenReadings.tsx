@@ -17,6 +17,7 @@ export function ProvenReadings({ chainId }: { chainId: number }) {
   const tx = useTx();
   const [text, setText] = useState("");
   const [progress, setProgress] = useState<string>();
+  const [evidence, setEvidence] = useState("");
   const parsed = useMemo(() => (text.trim() ? parseReadingBundle(text) : undefined), [text]);
   const reason =
     parsed && !parsed.ok
@@ -45,6 +46,19 @@ export function ProvenReadings({ chainId }: { chainId: number }) {
     }
     setProgress(undefined);
   };
+  // An untrusted reading cannot settle; anyone may dispute it with evidence (decision 0208).
+  const dispute = (i: number) => {
+    if (!parsed?.ok) return;
+    const b = parsed.bundle;
+    void tx.send("Open dispute", {
+      contract: "MeteringLedger",
+      functionName: "openDispute",
+      args: [b.batchId, b.readings[i]!, b.signatures[i]!, b.proofs[i]!, evidence.trim()],
+    });
+  };
+  const untrusted = parsed?.ok
+    ? parsed.bundle.readings.some((r) => r.verdict !== ReadingVerdict.Trusted)
+    : false;
   return (
     <section className="card">
       <h2>Proven meter readings</h2>
@@ -87,6 +101,7 @@ export function ProvenReadings({ chainId }: { chainId: number }) {
               <th className="num">Produced</th>
               <th className="num">Consumed</th>
               <th>Verdict</th>
+              {untrusted ? <th /> : null}
             </tr>
           </thead>
           <tbody>
@@ -99,10 +114,30 @@ export function ProvenReadings({ chainId }: { chainId: number }) {
                 <td className="num">{formatWh(r.producedWh)}</td>
                 <td className="num">{formatWh(r.consumedWh)}</td>
                 <td>{VERDICT[r.verdict]}</td>
+                {untrusted ? (
+                  <td>
+                    {r.verdict !== ReadingVerdict.Trusted ? (
+                      <button type="button" data-testid={`dispute-${i}`} onClick={() => dispute(i)}>
+                        Dispute
+                      </button>
+                    ) : null}
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>
         </table>
+      ) : null}
+      {untrusted ? (
+        <label>
+          Evidence CID for a dispute (the device log, a second meter, an inspection)
+          <input
+            data-testid="dispute-evidence"
+            value={evidence}
+            onChange={(e) => setEvidence(e.target.value)}
+            placeholder="bafy…"
+          />
+        </label>
       ) : null}
       {progress ? <p className="muted">{progress}</p> : null}
       <TxStatus state={tx.state} />
