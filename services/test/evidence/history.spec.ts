@@ -2,7 +2,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../src/api/app.ts";
+import type { ApiContext } from "../../src/api/context.ts";
+import { SiweSessions } from "../../src/api/session.ts";
 import type { GraphEdge, GraphNode } from "../../src/graph/graphStore.ts";
 import { KuzuGraphStore } from "../../src/graph/kuzuGraph.ts";
 import {
@@ -177,5 +181,49 @@ describe("evidence from the indexed history", () => {
     await expect(participantEvidence(graph, "0x" + "f".repeat(40))).rejects.toThrow(
       UnknownParticipantError,
     );
+  });
+
+  it("serves GET /v1/participants/:address/evidence with 400/404 for bad input", async () => {
+    // Only the graph is used by this route; the rest of the context stays out of the way.
+    const app = createApp({
+      reads: "open",
+      bodyLimit: 100_000,
+      limits: {
+        noncePerMin: 60,
+        signInPerMin: 60,
+        offersPerMin: 60,
+        jsonDepth: 32,
+        trustProxy: "false",
+      },
+      chainId: 31337,
+      // Real sessions; no chain client is needed as these requests carry no token.
+      sessions: new SiweSessions({
+        ttlS: 60,
+        chainId: 31337,
+        client: undefined as never,
+        domain: "localhost",
+        uri: "http://localhost",
+      }),
+      graph,
+      indexer: undefined,
+      logger: undefined,
+    } as unknown as ApiContext);
+    const ok = await request(app)
+      .get(`/v1/participants/${BEST}/evidence`)
+      .query({ peers: PEERS.join(",") })
+      .expect(200);
+    expect(ok.body.selection.decision).toBe(BEST);
+    expect(ok.body.selection.sources).toHaveLength(4);
+    expect((await request(app).get("/v1/participants/0x12/evidence")).status).toBe(400);
+    const bad = await request(app).get(`/v1/participants/${BEST}/evidence`).query({ peers: "x" });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/peers/);
+    const unknown = await request(app)
+      .get(`/v1/participants/${BEST}/evidence`)
+      .query({
+        peers: "0x" + "f".repeat(40),
+      });
+    expect(unknown.status).toBe(404);
+    expect(JSON.stringify(unknown.body)).toMatch(/not found/);
   });
 });
