@@ -141,7 +141,14 @@ export type MarketDemoReport = {
     deferredByEvidence: number;
     decisions: number;
     /** Slots without an eq. (9) decision, by the first condition that failed. */
-    undecided: { gap: number; ignorance: number; dominance: number; noCandidate: number };
+    undecided: {
+      /** A seller without history stays in every focal set, so no singleton can win (0306). */
+      unrated: number;
+      gap: number;
+      ignorance: number;
+      dominance: number;
+      noCandidate: number;
+    };
   };
   gas: { total: number; transactions: number; perPhase: Record<string, number> };
   wallTimeS: number;
@@ -449,7 +456,7 @@ function intradayOrders(
     excludedUnsafe: 0,
     deferredByEvidence: 0,
     decisions: 0,
-    undecided: { gap: 0, ignorance: 0, dominance: 0, noCandidate: 0 },
+    undecided: { unrated: 0, gap: 0, ignorance: 0, dominance: 0, noCandidate: 0 },
   };
   const orders: OrderSpec[] = [];
   for (let t = 0; t < idIds.length; t++) {
@@ -479,6 +486,8 @@ function intradayOrders(
       });
       if (selection.decision) evidence.decisions++;
       else if (!selection.rule) evidence.undecided.noCandidate++;
+      else if (selection.ranking.some((r) => Object.values(r.scores).every((v) => v === null)))
+        evidence.undecided.unrated++;
       else if (!selection.rule.checks.gap) evidence.undecided.gap++;
       else if (!selection.rule.checks.uncertainty) evidence.undecided.ignorance++;
       else evidence.undecided.dominance++;
@@ -664,6 +673,7 @@ export function renderMarketReport(report: MarketDemoReport): string {
             "excluded by safety check",
             "deferred by evidence",
             "eq. (9) decisions",
+            "undecided: a seller has no history",
             "undecided: gap ≤ ε1",
             "undecided: M(Ω) ≥ ε2",
             "undecided: M(x) ≤ M(Ω)",
@@ -674,6 +684,7 @@ export function renderMarketReport(report: MarketDemoReport): string {
               report.evidence.excludedUnsafe,
               report.evidence.deferredByEvidence,
               report.evidence.decisions,
+              report.evidence.undecided.unrated,
               report.evidence.undecided.gap,
               report.evidence.undecided.ignorance,
               report.evidence.undecided.dominance,
