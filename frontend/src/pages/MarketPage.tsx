@@ -16,6 +16,7 @@ import { useTx } from "../hooks/useTx.ts";
 import { TxStatus } from "../components/TxStatus.tsx";
 import { DepthChart } from "../components/DepthChart.tsx";
 import { ProvenReadings } from "../components/ProvenReadings.tsx";
+import { CounterpartyEvidence } from "../components/CounterpartyEvidence.tsx";
 import { appChain } from "../config/wagmi.ts";
 import {
   formatCountdown,
@@ -242,6 +243,9 @@ function OrderBook({
           ))}
         </tbody>
       </table>
+      <CounterpartyEvidence
+        sellers={orders.filter((o) => o.side === SIDE.Sell && !o.cancelled).map((o) => o.owner)}
+      />
       <TxStatus state={tx.state} />
     </section>
   );

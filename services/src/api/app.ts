@@ -11,6 +11,7 @@ import {
 } from "@gridledger/domain/errors";
 import { parseWith } from "@gridledger/domain/validate";
 import type { NodeRef } from "../graph/graphStore.ts";
+import { UnknownParticipantError, participantEvidence } from "../evidence/history.ts";
 import type { ApiContext, ApiRole } from "./context.ts";
 import { BadRequestError, errorMiddleware, unknownRoute, type ErrorBody } from "./errors.ts";
 import { assertJsonDepth } from "./jsonDepth.ts";
@@ -27,6 +28,7 @@ import {
   TRACE_LABELS,
   TraceParams,
   TraceQuery,
+  EvidenceQuery,
   DispatchEventParams,
   TdvaDocumentParams,
 } from "./schemas.ts";
@@ -278,6 +280,16 @@ export function createApp(ctx: ApiContext): express.Express {
     const history = await ctx.graph.history.ofParticipant(address);
     if (!history) throw new NotFoundError(`participant ${address} not found`);
     res.json(history);
+  });
+  app.get("/v1/participants/:address/evidence", readAccess, async (req, res) => {
+    const { address } = params(ParticipantParams, req.params, "path");
+    const q = params(EvidenceQuery, req.query, "query");
+    try {
+      res.json(await participantEvidence(ctx.graph, address, q.peers?.split(",") ?? []));
+    } catch (error) {
+      if (error instanceof UnknownParticipantError) throw new NotFoundError(error.message);
+      throw error;
+    }
   });
 
   // TDVA offers: providers hand signed offers to the operator through the API (the signature is

@@ -13,6 +13,7 @@ import {
   TdvaDocumentParams,
   TraceParams,
   TraceQuery,
+  EvidenceQuery,
 } from "./schemas.ts";
 
 /** Definitions hoisted out of generated schemas (OpenAPI resolves `#/...` from the document root). */
@@ -352,6 +353,24 @@ export function openApiDocument(): Record<string, unknown> {
             address: { type: "string", pattern: "^0x[0-9a-fA-F]{40}$" },
           }),
           responses: { 200: ok("history"), ...errors(400, 401, 404, 502) },
+        },
+      },
+      "/v1/participants/{address}/evidence": {
+        get: {
+          summary:
+            "Counterparty evidence from the indexed history: four sources' masses, the Dempster fusion and the eq. (9) decision with reasons (decision 0306)",
+          parameters: [
+            ...pathParams(ParticipantParams, {
+              address: { type: "string", pattern: "^0x[0-9a-fA-F]{40}$" },
+            }),
+            ...Object.entries(
+              (json(EvidenceQuery).properties ?? {}) as Record<string, unknown>,
+            ).map(([name, schema]) => ({ name, in: "query", required: false, schema })),
+          ],
+          responses: {
+            200: ok("participant, windows, candidates, selection"),
+            ...errors(400, 401, 404, 502),
+          },
         },
       },
     },

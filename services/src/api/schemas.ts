@@ -39,6 +39,14 @@ export const RecordParams = z.strictObject({
 
 export const ParticipantParams = z.strictObject({ address: AddressSchema });
 
+/** Competitors in the evidence frame: comma-separated addresses (at most 49, decision 0306). */
+export const EvidenceQuery = z.strictObject({
+  peers: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}(,0x[0-9a-fA-F]{40}){0,48}$/, "comma-separated addresses")
+    .optional(),
+});
+
 export const DispatchEventParams = z.strictObject({
   eventId: z.string().regex(/^[1-9][0-9]{0,30}$/, "positive integer"),
 });

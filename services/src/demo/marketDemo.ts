@@ -140,6 +140,15 @@ export type MarketDemoReport = {
     excludedUnsafe: number;
     deferredByEvidence: number;
     decisions: number;
+    /** Slots without an eq. (9) decision, by the first condition that failed. */
+    undecided: {
+      /** A seller without history stays in every focal set, so no singleton can win (0306). */
+      unrated: number;
+      gap: number;
+      ignorance: number;
+      dominance: number;
+      noCandidate: number;
+    };
   };
   gas: { total: number; transactions: number; perPhase: Record<string, number> };
   wallTimeS: number;
@@ -447,6 +456,7 @@ function intradayOrders(
     excludedUnsafe: 0,
     deferredByEvidence: 0,
     decisions: 0,
+    undecided: { unrated: 0, gap: 0, ignorance: 0, dominance: 0, noCandidate: 0 },
   };
   const orders: OrderSpec[] = [];
   for (let t = 0; t < idIds.length; t++) {
@@ -475,17 +485,22 @@ function intradayOrders(
         trade: { network, buyerBus: "1", quantityKW },
       });
       if (selection.decision) evidence.decisions++;
+      else if (!selection.rule) evidence.undecided.noCandidate++;
+      else if (selection.ranking.some((r) => Object.values(r.scores).every((v) => v === null)))
+        evidence.undecided.unrated++;
+      else if (!selection.rule.checks.gap) evidence.undecided.gap++;
+      else if (!selection.rule.checks.uncertainty) evidence.undecided.ignorance++;
+      else evidence.undecided.dominance++;
       const excluded = new Set(selection.excluded.map((e) => e.id));
       evidence.excludedUnsafe += excluded.size;
       const ranked = selection.ranking;
-      const meanMass = ranked.reduce((s, r) => s + r.mass, 0) / Math.max(1, ranked.length);
       for (const { i, wh } of sellers) {
         const owner = addressOf(i);
         if (excluded.has(owner)) continue;
         const r = ranked.find((c) => c.id === owner);
-        // Evidence preference: sellers whose fused reliability mass is far below the field's are
-        // not admitted to this intraday interval (buyers would not pick them as counterparties).
-        if (r && ranked.length > 2 && r.mass < 0.5 * meanMass) {
+        // Evidence preference: sellers the fused evidence all but rules out as the best
+        // counterparty (plausibility < 0.05, decision 0306) are not admitted to this interval.
+        if (r && ranked.length > 2 && r.plausibility < 0.05) {
           evidence.deferredByEvidence++;
           continue;
         }
@@ -658,6 +673,10 @@ export function renderMarketReport(report: MarketDemoReport): string {
             "excluded by safety check",
             "deferred by evidence",
             "eq. (9) decisions",
+            "undecided: a seller has no history",
+            "undecided: gap ≤ ε1",
+            "undecided: M(Ω) ≥ ε2",
+            "undecided: M(x) ≤ M(Ω)",
           ],
           rows: [
             [
@@ -665,6 +684,10 @@ export function renderMarketReport(report: MarketDemoReport): string {
               report.evidence.excludedUnsafe,
               report.evidence.deferredByEvidence,
               report.evidence.decisions,
+              report.evidence.undecided.unrated,
+              report.evidence.undecided.gap,
+              report.evidence.undecided.ignorance,
+              report.evidence.undecided.dominance,
             ],
           ],
         },

@@ -4,7 +4,12 @@ import { combineMasses, combineTwo } from "./combineMasses.ts";
 import { belief, decide, plausibility } from "./decide.ts";
 import { evaluateEvidence } from "./evaluateEvidence.ts";
 import { TotalConflictError, fullSet, parseEvidence, popcount, setNames } from "./massFunction.ts";
-import { selectCounterparty, type SelectionInput } from "./selectCounterparty.ts";
+import {
+  contrastPlausibility,
+  selectCounterparty,
+  sourceMass,
+  type SelectionInput,
+} from "./selectCounterparty.ts";
 
 const frame = ["A", "B", "C"];
 
@@ -263,13 +268,16 @@ describe("counterparty selection from trading history", () => {
     expect(res.ranking.map((c) => c.id)).toEqual(["es-5", "pv-2"]);
     expect(res.decision).toBe("es-5");
     expect(res.ranking[0]!.scores.forecast).toBeGreaterThan(res.ranking[1]!.scores.forecast!);
-    expect(res.conflict).toBeGreaterThan(0);
+    expect(res.conflict).toBe(0); // every source's focal sets contain es-5
+    expect(res.reasons[0]).toMatch(/^gap M\(es-5\) − M\(pv-2\) = 1\.000 > ε1 = 0\.05/);
   });
 
   it("gives no decision between two equally good units (eq. 9 gap)", () => {
     const res = selectCounterparty({ ...input, candidates: input.candidates.slice(1) });
     expect(res.decision).toBeNull();
     expect(res.ranking[0]!.mass).toBeCloseTo(res.ranking[1]!.mass, 12);
+    expect(res.rule!.mOmega).toBe(1);
+    expect(res.reasons[1]).toMatch(/ignorance M\(Ω\) = 1\.000 ≥ ε2/);
   });
 
   it("drops candidates whose trade fails the power-flow safety check", () => {
@@ -302,5 +310,83 @@ describe("counterparty selection from trading history", () => {
         candidates: [{ id: "x", history: { storage: { requests: 2, available: 3 } } }],
       }),
     ).toThrow(/candidates\.0\.history\.storage\.available: cannot exceed requests/);
+  });
+
+  // Realistic fleet: every unit observed for 24 delivery periods and 20 TDVA calls; the mediocre
+  // ones deliver within band 19-21 times in 24 (79-88 %), the dominant one 23 times.
+  const unit = (forecastOk: number, faults: number, stored: number, shed: number) => ({
+    forecasts: Array.from({ length: 24 }, (_, i) => ({
+      forecastKWh: 10,
+      actualKWh: i < forecastOk ? 10.2 : 7,
+    })),
+    lineFaults: { periods: 24, faults },
+    storage: { requests: 20, available: stored },
+    loadShedding: { periods: 20, sheds: shed },
+  });
+  const fleet = (n: number) => [
+    { id: "best", history: unit(23, 0, 20, 0) },
+    ...Array.from({ length: n - 1 }, (_, i) => ({
+      id: `u${i}`,
+      history: unit(19 + (i % 3), 2 + (i % 2), 16 + (i % 3), 2 + (i % 2)),
+    })),
+  ];
+
+  for (const n of [5, 10, 50])
+    it(`chooses a clearly better unit among N = ${n} candidates under eq. (9)`, () => {
+      const res = selectCounterparty({ candidates: fleet(n) });
+      expect(res.decision).toBe("best");
+      expect(res.rule!.checks).toEqual({ gap: true, uncertainty: true, dominance: true });
+      expect(res.rule!.mx).toBeGreaterThan(0.8);
+      expect(res.ranking[0]!.id).toBe("best");
+      expect(res.excluded).toHaveLength(Math.max(0, n - 32));
+    });
+
+  it("gives no decision among N = 10 equal units (all mass stays on Ω)", () => {
+    const candidates = Array.from({ length: 10 }, (_, i) => ({
+      id: `u${i}`,
+      history: unit(20, 2, 17, 2),
+    }));
+    const res = selectCounterparty({ candidates });
+    expect(res.decision).toBeNull();
+    expect(res.rule!.mOmega).toBeCloseTo(1, 12);
+    expect(res.sources.every((s) => s.masses.length === 1)).toBe(true);
+  });
+
+  it("does not decide on a unit only slightly better in one source", () => {
+    const candidates = fleet(10).map((c, i) =>
+      i === 0 ? { ...c, history: unit(21, 2, 17, 2) } : { ...c, history: unit(20, 2, 17, 2) },
+    );
+    expect(selectCounterparty({ candidates }).decision).toBeNull();
+  });
+
+  it("throws TotalConflictError when sources single out different units with certainty", () => {
+    const sure = (ok: boolean) => ({
+      forecasts: Array.from({ length: 5000 }, () => ({ forecastKWh: 10, actualKWh: ok ? 10 : 0 })),
+      lineFaults: { periods: 5000, faults: ok ? 5000 : 0 },
+    });
+    expect(() =>
+      selectCounterparty({
+        candidates: [
+          { id: "a", history: sure(true) },
+          { id: "b", history: sure(false) },
+        ],
+      }),
+    ).toThrow(TotalConflictError);
+  });
+
+  it("builds a consonant mass per source; candidates without data stay in every focal set", () => {
+    const pl = contrastPlausibility([
+      { trials: 24, successes: 23 },
+      { trials: 24, successes: 12 },
+      null,
+    ]);
+    expect(pl[0]).toBe(1);
+    expect(pl[1]).toBeGreaterThan(0);
+    expect(pl[1]).toBeLessThan(0.01);
+    expect(pl[2]).toBeNull();
+    const m = sourceMass(["a", "b", "c"], pl);
+    expect(m.masses.get(0b101)).toBeCloseTo(1 - pl[1]!, 12); // {a} ∪ no-data {c}
+    expect(m.masses.get(0b111)).toBeCloseTo(pl[1]!, 12);
+    expect(sourceMass(["a", "b"], [null, null]).masses).toEqual(new Map([[0b11, 1]]));
   });
 });
