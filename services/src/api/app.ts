@@ -285,7 +285,11 @@ export function createApp(ctx: ApiContext): express.Express {
     const { address } = params(ParticipantParams, req.params, "path");
     const q = params(EvidenceQuery, req.query, "query");
     try {
-      res.json(await participantEvidence(ctx.graph, address, q.peers?.split(",") ?? []));
+      res.json(
+        await participantEvidence(ctx.graph, address, q.peers?.split(",") ?? [], {
+          outages: ctx.outages,
+        }),
+      );
     } catch (error) {
       if (error instanceof UnknownParticipantError) throw new NotFoundError(error.message);
       throw error;

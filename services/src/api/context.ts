@@ -1,3 +1,4 @@
+import type { OutageFile } from "../evidence/history.ts";
 import type { Logger } from "pino";
 import type { Address } from "viem";
 import type { Role } from "../chain/roles.ts";
@@ -44,6 +45,8 @@ export type ApiContext = {
   rolesOf(address: Address): Promise<ApiRole[]>;
   indexer: ChainIndexer | undefined;
   checks(): Promise<Record<string, Check>>;
+  /** Outage records for the line-fault evidence source (OUTAGES_FILE), if configured. */
+  outages?: OutageFile | undefined;
   /** Metrics and in-process alerts (GET /metrics, GET /v1/alerts); absent: those answer 503. */
   monitor?: Monitor | undefined;
   logger: Logger | undefined;

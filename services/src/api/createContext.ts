@@ -1,3 +1,4 @@
+import { readOutageFile } from "../evidence/history.ts";
 import { OfferRelay } from "../dispatch/offerRelay.ts";
 import { TdvaDocuments } from "../tdva/documents.ts";
 import type { Logger } from "pino";
@@ -165,6 +166,8 @@ export async function createServices(
     checks,
     monitor,
     logger,
+    // Read once at start: a bad file stops the API with the file's name and the bad field.
+    outages: config.OUTAGES_FILE ? await readOutageFile(config.OUTAGES_FILE) : undefined,
   };
   return {
     context,

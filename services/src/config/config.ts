@@ -84,6 +84,11 @@ const ConfigSchema = z.object({
   NEO4J_USER: z.string().min(1).default("neo4j"),
   /** Neo4j password (never defaulted). */
   NEO4J_PASSWORD: z.string().min(1).optional(),
+  /**
+   * Outage records per feeder/bus for the line-fault evidence source (docs/decisions/0306; the
+   * chain has no outage data): a JSON file as examples/outages.json. Unset: that source is vacuous.
+   */
+  OUTAGES_FILE: z.string().min(1).optional(),
   // Monitoring and alerts (docs/decisions/0460-monitoring-alerts.md). The thresholds feed both
   // the in-process evaluator and monitoring/alerts.rules.yml (generated with the defaults).
   /** How often the in-process evaluator refreshes the metrics and evaluates the alert rules (ms). */

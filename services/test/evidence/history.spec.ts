@@ -225,5 +225,40 @@ describe("evidence from the indexed history", () => {
       });
     expect(unknown.status).toBe(404);
     expect(JSON.stringify(unknown.body)).toMatch(/not found/);
+    // With OUTAGES_FILE configured the route counts the outage days on each unit's feeder/bus.
+    const lineFaults = (body: { candidates: { history: { lineFaults?: unknown } }[] }) =>
+      body.candidates.map((c) => c.history.lineFaults);
+    const day = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    const withOutages = createApp({
+      reads: "open",
+      bodyLimit: 100_000,
+      limits: {
+        noncePerMin: 60,
+        signInPerMin: 60,
+        offersPerMin: 60,
+        jsonDepth: 32,
+        trustProxy: "false",
+      },
+      chainId: 31337,
+      sessions: new SiweSessions({
+        ttlS: 60,
+        chainId: 31337,
+        client: undefined as never,
+        domain: "localhost",
+        uri: "http://localhost",
+      }),
+      graph,
+      indexer: undefined,
+      logger: undefined,
+      outages: { records: [{ feederId: 1, busId: 3, start: day, end: day }] },
+    } as unknown as ApiContext);
+    const faulty = await request(withOutages)
+      .get(`/v1/participants/${BEST}/evidence`)
+      .query({ peers: PEERS.join(",") })
+      .expect(200);
+    expect(lineFaults(ok.body).every((f) => f === undefined)).toBe(true);
+    expect(lineFaults(faulty.body)).toEqual(
+      PEERS.concat(BEST).map(() => ({ periods: 30, faults: 1 })),
+    );
   });
 });
