@@ -270,7 +270,12 @@ export const cases: Case[] = [
   {
     name: "metering and settlement show the seller's under-delivery compensation",
     async run(s) {
-      await advance(s, 30 * MINUTE);
+      // The header's devnet clock moves past the newest interval's delivery end (as
+      // `gridledger devnet advance --to delivery` would).
+      await s.page.getByTestId("chain-time").filter({ hasText: "20" }).waitFor();
+      await s.page.getByTestId("advance-delivery").click();
+      await s.page.getByTestId("clock-note").filter({ hasText: "delivery end" }).waitFor();
+      await s.shot("devnet-clock");
       // The seller's seeded meter (devnet #11) reports 3 kWh through the gateway; the buyer, not
       // the operator, submits the bundle: the proof, not the sender, makes it count.
       const bundle = await gatewayBundle(s.deployment, 11, {
@@ -321,7 +326,8 @@ export const cases: Case[] = [
       await c.getByTestId("tx-error").filter({ hasText: "Metering reading disputed" }).waitFor();
       await s.shot("reading-disputed");
       await connectDevnet(s.page, 0);
-      await advance(s, 61 * MINUTE);
+      await s.page.getByTestId("advance-settlement").click();
+      await s.page.getByTestId("clock-note").filter({ hasText: "settlement" }).waitFor();
       await goto(s, "market");
       await s.page.getByTestId("settle-button").click();
       await txOk(s, "Clearing and settlement", "Settle");

@@ -1,6 +1,7 @@
 import { lazy, Suspense, type ComponentType } from "react";
 import { useBlockNumber } from "wagmi";
 import { ROUTES, useHashRoute, type RoutePath } from "./router.ts";
+import { ChainClock } from "../components/ChainClock.tsx";
 import { WalletMenu } from "../components/WalletMenu.tsx";
 import { AccountPage } from "../pages/AccountPage.tsx";
 import { appChain } from "../config/wagmi.ts";
@@ -45,6 +46,7 @@ export function App() {
           ))}
         </nav>
         <ChainBadge />
+        <ChainClock />
         <WalletMenu />
       </header>
       <main>

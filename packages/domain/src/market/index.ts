@@ -4,3 +4,4 @@ export * from "./auctionInput.ts";
 export * from "./clearingLists.ts";
 export * from "./matchOrders.ts";
 export * from "./settlement.ts";
+export * from "./clock.ts";

@@ -1,13 +1,15 @@
 import type { Command } from "commander";
 import { abis } from "@gridledger/protocol";
 import { BaseError } from "@gridledger/domain/errors";
+import {
+  CLOCK_TARGETS,
+  intervalMoments,
+  secondsUntilPast,
+  type ClockTarget,
+} from "@gridledger/domain/market";
 import { contractAddress } from "../../chain/deployment.ts";
 import type { ChainSession } from "../../chain/session.ts";
 import { withConfiguredSession } from "../configuredSession.ts";
-
-/** Moments of an interval the clock can be moved to (docs/decisions/0803). */
-export const CLOCK_TARGETS = ["gate", "delivery", "settlement"] as const;
-type ClockTarget = (typeof CLOCK_TARGETS)[number];
 
 /** The chain's clock and the moments of one interval that a person waits for. */
 export type IntervalClock = {
@@ -38,13 +40,7 @@ export async function intervalClock(
     args: [id],
   });
   if (iv.start === 0) throw new BaseError(`--interval ${id}: no such interval on this market`);
-  const deliveryEnd = iv.start + iv.duration;
-  return {
-    intervalId: id,
-    gate: iv.gateClosure,
-    delivery: deliveryEnd,
-    settlement: deliveryEnd + iv.meteringWindow,
-  };
+  return { intervalId: id, ...intervalMoments(iv) };
 }
 
 /** Parses `--to`: a named moment of the interval or a number of seconds. */
@@ -124,8 +120,7 @@ export function registerDevnet(program: Command): void {
           if (!clock) throw new BaseError(`--to ${target}: the market has no interval yet`);
           at = clock[target];
         }
-        // The moment itself is still inside the window (e.g. the gate is exclusive): one past it.
-        const seconds = typeof target === "number" ? target : Math.max(0, at + 1 - before);
+        const seconds = typeof target === "number" ? target : secondsUntilPast(before, at);
         await session.increaseTime(seconds);
         const after = await session.latestTimestamp();
         return {
