@@ -1,7 +1,7 @@
 import type { Address } from "viem";
 import { BaseError } from "@gridledger/domain/errors";
 import { loadShippedNetwork } from "@gridledger/domain/networks";
-import { selectCounterparty, type Candidate } from "@gridledger/domain/evidence";
+import { selectCounterparty } from "@gridledger/domain/evidence";
 import { IntervalKind, ParticipantKind } from "@gridledger/protocol";
 import {
   MarketWorkflow,
@@ -15,19 +15,22 @@ import {
 import { generateDemoDay, type DemoDay, type DemoUnit, type UnitKind } from "./profiles.ts";
 import type { ChainSession } from "../chain/session.ts";
 import { renderReport, type Section } from "./htmlReport.ts";
+import { LiveHistory } from "../evidence/liveHistory.ts";
+import type { OutageFile } from "../evidence/history.ts";
 
 /**
  * `gridledger demo market`: one simulated trading day on a live devnet (MISSION.md section 2).
  * The operator opens one delivery period per 15-minute slot (grid prices, band, escrow bond) with a
  * day-ahead interval trading it. Day-ahead: every unit offers its day-ahead forecast for every
- * period, all intervals clear on-chain and are tallied. Intraday: a second interval per period;
- * units trade the difference between their intraday forecast and their day-ahead position; the
- * sellers admitted to each intraday interval are chosen with the evidence module (power-flow
- * safety check on the IEEE 33-bus feeder, then Dempster-Shafer fusion of each seller's delivery
- * history so far). After delivery the operator's metering head-end reports every unit's energy
- * once per period, and once both intervals of a period are tallied each settles with forecast
- * compensation. Choices the papers leave open are in docs/decisions/0801-market-demo-flow.md; the
- * chain steps are the market workflow's (services/src/market/workflow.ts, decision 0458).
+ * period, all intervals clear on-chain and are tallied. Intraday, rolling slot by slot: a second
+ * interval per period closes 15 minutes before its delivery; units trade the difference between
+ * their intraday forecast and their day-ahead position; the sellers admitted are chosen with the
+ * evidence module (power-flow safety check on the IEEE 33-bus feeder, then Dempster-Shafer fusion
+ * of each seller's history as indexed from the chain so far). As each period's delivery ends the
+ * operator's metering head-end reports every unit's energy once, and after the metering window
+ * every interval settles with forecast compensation. Choices the papers leave open are in
+ * docs/decisions/0801-market-demo-flow.md; the chain steps are the market workflow's
+ * (services/src/market/workflow.ts, decision 0458).
  */
 
 /** First devnet account index of the demo's units (kept clear of the seeded cast and demos). */
@@ -39,29 +42,35 @@ const GLT = 1_000_000n;
 const DEPOSIT = 2_000n * GLT;
 /**
  * The day's clock. On the devnet the demo moves time, so it keeps a real market's: 15-minute
- * delivery intervals, gates 10 and 30 minutes ahead, a week of metering. On a chain that cannot
- * move its clock it waits, so everything is short: `leadS` to place orders before each gate and
- * `intervalS` per delivery interval (CLI: --lead-seconds, --interval-seconds).
+ * delivery intervals, the day-ahead gate 10 minutes ahead, a rolling intraday gate 15 minutes
+ * before each delivery interval, a week of metering. On a chain that cannot move its clock it
+ * waits, so everything is short: `leadS` to place orders before each gate and `intervalS` per
+ * delivery interval (CLI: --lead-seconds, --interval-seconds).
  */
 type DayClock = {
   daLead: number;
-  idLead: number;
   deliveryLead: number;
+  /** Seconds between an intraday interval's gate closure and its delivery start. */
+  idGateBeforeDelivery: number;
+  /** On the devnet, orders go in this long before their gate (later = more metered history). */
+  placeLead: number;
   interval: number;
   metering: number;
 };
 const DEVNET_CLOCK: DayClock = {
   daLead: 600,
-  idLead: 1_800,
   deliveryLead: 3_600,
+  idGateBeforeDelivery: 900,
+  placeLead: 60,
   interval: 900,
   metering: 7 * 86_400,
 };
 function realChainClock(leadS: number, intervalS: number): DayClock {
   return {
     daLead: leadS,
-    idLead: 3 * leadS,
     deliveryLead: 4 * leadS,
+    idGateBeforeDelivery: leadS,
+    placeLead: 0,
     interval: intervalS,
     metering: 2 * leadS,
   };
@@ -90,6 +99,8 @@ export type MarketDemoOptions = {
   /** On a chain without time travel: seconds per delivery interval (default 60). */
   intervalS?: number;
   log: (line: string) => void;
+  /** Outage records for the line-fault source (CLI --outages; none: the source stays vacuous). */
+  outages?: OutageFile;
   /** Called as work completes: `done` of `total` steps. */
   progress?: (done: number, total: number, phase: string) => void;
 };
@@ -137,18 +148,26 @@ export type MarketDemoReport = {
   };
   evidence: {
     intradaySellerSlots: number;
+    /** Intraday slots in which sellers were chosen (one eq. 9 selection each). */
+    selections: number;
+    /** Seller candidates with indexed history: the eq. (9) frame (summed over slots). */
+    candidatesWithHistory: number;
+    /** Seller candidates without history: safety check only, admitted (summed over slots). */
+    admittedWithoutHistory: number;
     excludedUnsafe: number;
     deferredByEvidence: number;
     decisions: number;
     /** Slots without an eq. (9) decision, by the first condition that failed. */
     undecided: {
-      /** A seller without history stays in every focal set, so no singleton can win (0306). */
+      /** No seller had history yet (nobody to rate). */
       unrated: number;
       gap: number;
       ignorance: number;
       dominance: number;
       noCandidate: number;
     };
+    /** Slots whose corrections were dropped: the chain's clock reached the gate first. */
+    missedGates: number;
   };
   gas: { total: number; transactions: number; perPhase: Record<string, number> };
   wallTimeS: number;
@@ -179,7 +198,7 @@ export async function runMarketDemo(
     return step;
   };
   let done = 0;
-  const advance = (phase: string) => options.progress?.(++done, 7, phase);
+  const advance = (phase: string) => options.progress?.(++done, 5 + intervals, phase);
   const accounts = day.units.map((_, i) => unitAccount(i));
   // Market balances before this run (a rerun on the same devnet reuses the accounts).
   const held = async () => {
@@ -222,7 +241,6 @@ export async function runMarketDemo(
     : realChainClock(options.leadS ?? 30, options.intervalS ?? 60);
   const now = await chain.latestTimestamp();
   const daGate = now + clock.daLead;
-  const idGate = now + clock.idLead;
   const deliveryStart = now + clock.deliveryLead;
   const deliveryEnd = deliveryStart + intervals * clock.interval;
   const { periodIds } = booked(
@@ -262,55 +280,63 @@ export async function runMarketDemo(
   const daClear = await clearAndTally(daIds, daBooked);
   advance("day-ahead cleared and tallied");
 
-  // 3. Intraday: a second interval for every period, correcting towards the intraday forecast;
-  //    sellers admitted by safety + evidence.
+  // 3. Intraday, rolling as real intraday markets are: a second interval per period whose gate
+  //    closes `idGateBeforeDelivery` before the period's delivery. Before each gate the metering
+  //    head-end has reported every period delivered so far, the sellers are chosen from the
+  //    indexed chain history (safety check, then evidence), their corrections go in, the gate
+  //    closes and the interval clears and is tallied.
   const slotOf = new Map<bigint, number>();
   daIds.forEach((id, t) => slotOf.set(id, t));
   const ownerOf = new Map(daBooked.map((o) => [o.orderId, o]));
-  const idIds = await openIntervals(IntervalKind.Intraday, idGate);
-  idIds.forEach((id, t) => slotOf.set(id, t));
-  const intraday = intradayOrders(
-    day,
-    idIds,
-    (i) => chain.address(unitAccount(i)),
-    soldPerSlot(daClear.intervals, ownerOf, slotOf),
-  );
-  const idBooked = booked("place", await wf.placeOrders(intraday.orders)).orders;
-  for (const o of idBooked) ownerOf.set(o.orderId, o);
-  advance("intraday orders placed");
-  await wf.waitUntil(idGate);
-  const idClear = await clearAndTally(idIds, idBooked);
-  advance("intraday cleared and tallied");
-
-  // 4. Delivery and metering: the operator's metering head-end reports, once per period, the
-  //    actual energy of every unit that traded in it (day-ahead, intraday or both).
-  await wf.waitUntil(deliveryEnd + 1);
-  const traded = new Set<string>(); // `${owner}:${slot}`
-  for (const m of [...daClear.intervals, ...idClear.intervals].flatMap((iv) => iv.matches)) {
-    const t = slotOf.get(m.intervalId)!;
-    traded.add(`${ownerOf.get(m.sellOrderId)!.owner}:${t}`);
-    traded.add(`${ownerOf.get(m.buyOrderId)!.owner}:${t}`);
-  }
-  booked(
-    "meter",
-    await wf.reportMeters(
-      day.units.flatMap((u, i) => {
-        const owner = chain.address(unitAccount(i));
-        return periodIds.flatMap((periodId, t) =>
-          traded.has(`${owner}:${t}`)
-            ? [
-                {
-                  periodId,
-                  participant: owner,
-                  producedWh: Math.max(0, u.actualWh[t]!),
-                  consumedWh: Math.max(0, -u.actualWh[t]!),
-                },
-              ]
-            : [],
-        );
-      }),
+  const idGate = (t: number) => deliveryStart + t * clock.interval - clock.idGateBeforeDelivery;
+  const idIds = booked(
+    "open",
+    await wf.openIntervals(
+      periodIds.map((periodId, t) => ({
+        periodId,
+        kind: IntervalKind.Intraday,
+        gateClosure: idGate(t),
+      })),
+      (t) => `open ID ${t}`,
     ),
-  );
+  ).intervalIds;
+  idIds.forEach((id, t) => slotOf.set(id, t));
+  const sold = soldPerSlot(daClear.intervals, ownerOf, slotOf);
+  const addressOf = (i: number) => chain.address(unitAccount(i));
+  const idClear: Awaited<ReturnType<typeof clearAndTally>> = { intervals: [], released: [] };
+  const idBooked: PlacedOrder[] = [];
+  const evidence = emptyEvidence();
+  const metered = new Set<number>();
+  const live = await LiveHistory.open(chain, options.outages ? { outages: options.outages } : {});
+  try {
+    for (let t = 0; t < intervals; t++) {
+      if (chain.timeTravel) await wf.waitUntil(idGate(t) - clock.placeLead);
+      await meterDelivered(await chain.latestTimestamp());
+      const slot = await intradaySlot(day, t, idIds[t]!, addressOf, sold, live);
+      addEvidence(evidence, slot.evidence);
+      // On a chain that waits, a slow slot can reach the next gate: its corrections are dropped.
+      if ((await chain.latestTimestamp()) + 2 >= idGate(t)) evidence.missedGates++;
+      else if (slot.orders.length > 0) {
+        const placed = booked("place", await wf.placeOrders(slot.orders)).orders;
+        for (const o of placed) ownerOf.set(o.orderId, o);
+        idBooked.push(...placed);
+      }
+      await wf.waitUntil(idGate(t));
+      const cleared = await clearAndTally(
+        [idIds[t]!],
+        idBooked.filter((o) => o.intervalId === idIds[t]),
+      );
+      idClear.intervals.push(...cleared.intervals);
+      idClear.released.push(...cleared.released);
+      advance(`intraday ${t + 1}/${intervals} cleared and tallied`);
+    }
+  } finally {
+    await live.close();
+  }
+
+  // 4. The rest of delivery: the head-end reports the periods not reported yet.
+  await wf.waitUntil(deliveryEnd + 1);
+  await meterDelivered(deliveryEnd + 1);
   advance("meters reported");
 
   // 5. Settlement after the metering window: every interval of every period is tallied, so each
@@ -352,7 +378,7 @@ export async function runMarketDemo(
       count: day.units.filter((u) => u.kind === kind).length,
     })),
     totals: report.totals,
-    evidence: intraday.evidence,
+    evidence,
     gas: {
       total: Object.values(gas.perPhase).reduce((a, b) => a + b, 0),
       transactions: gas.transactions,
@@ -364,6 +390,44 @@ export async function runMarketDemo(
     lockedAfterSettlement: (heldAfter.locked - heldBefore.locked).toString(),
     intervalsSummary: report.summaries,
   };
+
+  /**
+   * The operator's metering head-end, once per delivered period: the actual energy of every unit
+   * that traded in it (day-ahead, intraday or both), for the periods that ended by `time`.
+   */
+  async function meterDelivered(time: number) {
+    const due = periodIds.flatMap((periodId, t) =>
+      !metered.has(t) && deliveryStart + (t + 1) * clock.interval <= time ? [{ periodId, t }] : [],
+    );
+    if (due.length === 0) return;
+    const traded = new Set<string>(); // `${owner}:${slot}`
+    for (const m of [...daClear.intervals, ...idClear.intervals].flatMap((iv) => iv.matches)) {
+      const t = slotOf.get(m.intervalId)!;
+      traded.add(`${ownerOf.get(m.sellOrderId)!.owner}:${t}`);
+      traded.add(`${ownerOf.get(m.buyOrderId)!.owner}:${t}`);
+    }
+    booked(
+      "meter",
+      await wf.reportMeters(
+        day.units.flatMap((u, i) => {
+          const owner = addressOf(i);
+          return due.flatMap(({ periodId, t }) =>
+            traded.has(`${owner}:${t}`)
+              ? [
+                  {
+                    periodId,
+                    participant: owner,
+                    producedWh: Math.max(0, u.actualWh[t]!),
+                    consumedWh: Math.max(0, -u.actualWh[t]!),
+                  },
+                ]
+              : [],
+          );
+        }),
+      ),
+    );
+    for (const { t } of due) metered.add(t);
+  }
 
   /**
    * Clears every interval, also those without orders (a period pays only once all of its
@@ -439,86 +503,118 @@ function soldPerSlot(
   return byUnitSlot;
 }
 
-/**
- * The intraday book: every unit corrects towards its intraday forecast; buyers always trade,
- * sellers only when the safety check and their delivery evidence so far admit them.
- */
-function intradayOrders(
-  day: DemoDay,
-  idIds: bigint[],
-  addressOf: (unit: number) => Address,
-  sold: Map<string, number>,
-): { orders: OrderSpec[]; evidence: MarketDemoReport["evidence"] } {
-  const network = loadShippedNetwork("ieee33");
-  const history = new Map<Address, { forecastKWh: number; actualKWh: number }[]>();
-  const evidence = {
+type DemoEvidence = MarketDemoReport["evidence"];
+
+function emptyEvidence(): DemoEvidence {
+  return {
     intradaySellerSlots: 0,
+    selections: 0,
+    candidatesWithHistory: 0,
+    admittedWithoutHistory: 0,
     excludedUnsafe: 0,
     deferredByEvidence: 0,
     decisions: 0,
     undecided: { unrated: 0, gap: 0, ignorance: 0, dominance: 0, noCandidate: 0 },
+    missedGates: 0,
   };
+}
+
+function addEvidence(into: DemoEvidence, slot: DemoEvidence): void {
+  for (const k of [
+    "intradaySellerSlots",
+    "selections",
+    "candidatesWithHistory",
+    "admittedWithoutHistory",
+    "excludedUnsafe",
+    "deferredByEvidence",
+    "decisions",
+    "missedGates",
+  ] as const)
+    into[k] += slot[k];
+  for (const k of Object.keys(into.undecided) as (keyof DemoEvidence["undecided"])[])
+    into.undecided[k] += slot.undecided[k];
+}
+
+/**
+ * One slot's intraday book: every unit corrects towards its intraday forecast; buyers always
+ * trade, sellers only when the safety check and their delivery evidence admit them. The evidence
+ * is each seller's indexed chain history (LiveHistory: matched versus metered energy of the
+ * periods metered so far, TDVA responses, outage records), as `gridledger evidence` shows it.
+ */
+async function intradaySlot(
+  day: DemoDay,
+  t: number,
+  intervalId: bigint,
+  addressOf: (unit: number) => Address,
+  sold: Map<string, number>,
+  live: LiveHistory,
+): Promise<{ orders: OrderSpec[]; evidence: DemoEvidence }> {
+  const evidence = emptyEvidence();
   const orders: OrderSpec[] = [];
-  for (let t = 0; t < idIds.length; t++) {
-    const sellers: { i: number; wh: number }[] = [];
-    day.units.forEach((u, i) => {
-      const correction = u.intradayWh[t]! - (sold.get(`${addressOf(i)}:${t}`) ?? 0);
-      if (Math.abs(correction) < Math.max(MIN_ORDER_WH, 0.02 * u.capacityKW * 250)) return;
-      if (correction > 0) sellers.push({ i, wh: correction });
-      else orders.push(orderOf(day, i, idIds[t]!, correction, priceFor(day, u, t, "buy")));
-    });
-    evidence.intradaySellerSlots += sellers.length;
-    if (sellers.length > 0) {
-      const candidates: Candidate[] = sellers.map(({ i }) => {
-        const past = history.get(addressOf(i)) ?? [];
-        return {
-          id: addressOf(i),
-          bus: String(day.units[i]!.bus),
-          history: past.length > 0 ? { forecasts: past.slice(-16) } : {},
-        };
-      });
-      // Local generation displaces import at the substation (bus 1): the check asks whether the
-      // seller's bus can take the extra injection (over-voltage, line loading).
-      const quantityKW = Math.max(...sellers.map((s) => s.wh)) / 250;
-      const selection = selectCounterparty({
-        candidates,
-        trade: { network, buyerBus: "1", quantityKW },
-      });
-      if (selection.decision) evidence.decisions++;
-      else if (!selection.rule) evidence.undecided.noCandidate++;
-      else if (selection.ranking.some((r) => Object.values(r.scores).every((v) => v === null)))
-        evidence.undecided.unrated++;
-      else if (!selection.rule.checks.gap) evidence.undecided.gap++;
-      else if (!selection.rule.checks.uncertainty) evidence.undecided.ignorance++;
-      else evidence.undecided.dominance++;
-      const excluded = new Set(selection.excluded.map((e) => e.id));
-      evidence.excludedUnsafe += excluded.size;
-      const ranked = selection.ranking;
-      for (const { i, wh } of sellers) {
-        const owner = addressOf(i);
-        if (excluded.has(owner)) continue;
-        const r = ranked.find((c) => c.id === owner);
-        // Evidence preference: sellers the fused evidence all but rules out as the best
-        // counterparty (plausibility < 0.05, decision 0306) are not admitted to this interval.
-        if (r && ranked.length > 2 && r.plausibility < 0.05) {
-          evidence.deferredByEvidence++;
-          continue;
-        }
-        orders.push(orderOf(day, i, idIds[t]!, wh, priceFor(day, day.units[i]!, t, "sell")));
-      }
+  const sellers: { i: number; wh: number }[] = [];
+  day.units.forEach((u, i) => {
+    const correction = u.intradayWh[t]! - (sold.get(`${addressOf(i)}:${t}`) ?? 0);
+    if (Math.abs(correction) < Math.max(MIN_ORDER_WH, 0.02 * u.capacityKW * 250)) return;
+    if (correction > 0) sellers.push({ i, wh: correction });
+    else orders.push(orderOf(day, i, intervalId, correction, priceFor(day, u, t, "buy")));
+  });
+  evidence.intradaySellerSlots = sellers.length;
+  if (sellers.length === 0) return { orders, evidence };
+  const candidates = await live.candidates(
+    sellers.map(({ i }) => addressOf(i)),
+    new Map(sellers.map(({ i }) => [addressOf(i).toLowerCase(), String(day.units[i]!.bus)])),
+  );
+  evidence.selections = 1;
+  // The frame is the sellers with history: a newcomer has no evidence, so it would sit in every
+  // focal set and no singleton could win (0306). Newcomers get the safety check only and are
+  // admitted without evidence (never ruled out, never preferred).
+  const rated = candidates.filter((c) => Object.keys(c.history).length > 0);
+  const newcomers = candidates.filter((c) => Object.keys(c.history).length === 0);
+  evidence.candidatesWithHistory = rated.length;
+  evidence.admittedWithoutHistory = newcomers.length;
+  // Local generation displaces import at the substation (bus 1): the check asks whether the
+  // seller's bus can take the extra injection (over-voltage, line loading).
+  const trade = {
+    network: loadShippedNetwork("ieee33"),
+    buyerBus: "1",
+    quantityKW: Math.max(...sellers.map((s) => s.wh)) / 250,
+  };
+  const excluded = new Set<string>();
+  let ranked: ReturnType<typeof selectCounterparty>["ranking"] = [];
+  if (rated.length > 0) {
+    const selection = selectCounterparty({ candidates: rated, trade });
+    if (selection.decision) evidence.decisions++;
+    else evidence.undecided[undecidedReason(selection)]++;
+    for (const e of selection.excluded) excluded.add(e.id);
+    ranked = selection.ranking;
+  } else evidence.undecided.unrated++;
+  if (newcomers.length > 0)
+    for (const e of selectCounterparty({ candidates: newcomers, trade }).excluded)
+      excluded.add(e.id);
+  evidence.excludedUnsafe = excluded.size;
+  for (const { i, wh } of sellers) {
+    const owner = addressOf(i);
+    if (excluded.has(owner)) continue;
+    const r = ranked.find((c) => c.id === owner);
+    // Evidence preference: sellers the fused evidence all but rules out as the best
+    // counterparty (plausibility < 0.05, decision 0306) are not admitted to this interval.
+    if (r && ranked.length > 2 && r.plausibility < 0.05) {
+      evidence.deferredByEvidence++;
+      continue;
     }
-    // This interval's delivery becomes history for the next one (forecast accuracy evidence).
-    day.units.forEach((u, i) => {
-      if (u.dayAheadWh[t]! <= 0) return;
-      const past = history.get(addressOf(i)) ?? [];
-      past.push({
-        forecastKWh: u.dayAheadWh[t]! / 1000,
-        actualKWh: Math.max(0, u.actualWh[t]!) / 1000,
-      });
-      history.set(addressOf(i), past);
-    });
+    orders.push(orderOf(day, i, intervalId, wh, priceFor(day, day.units[i]!, t, "sell")));
   }
   return { orders, evidence };
+}
+
+/** The first eq. (9) condition that failed, for a selection among rated sellers without a decision. */
+function undecidedReason(
+  selection: ReturnType<typeof selectCounterparty>,
+): keyof DemoEvidence["undecided"] {
+  if (!selection.rule) return "noCandidate";
+  if (!selection.rule.checks.gap) return "gap";
+  if (!selection.rule.checks.uncertainty) return "ignorance";
+  return "dominance";
 }
 
 /** Per-interval summaries and the day's totals from what clearing, tally and settlement did. */
@@ -670,17 +766,24 @@ export function renderMarketReport(report: MarketDemoReport): string {
           title: "Counterparty evidence (intraday)",
           columns: [
             "seller slots",
+            "selections",
+            "sellers with chain history (frame)",
+            "newcomers admitted",
             "excluded by safety check",
             "deferred by evidence",
             "eq. (9) decisions",
-            "undecided: a seller has no history",
+            "undecided: no seller has history",
             "undecided: gap ≤ ε1",
             "undecided: M(Ω) ≥ ε2",
             "undecided: M(x) ≤ M(Ω)",
+            "gates missed",
           ],
           rows: [
             [
               report.evidence.intradaySellerSlots,
+              report.evidence.selections,
+              report.evidence.candidatesWithHistory,
+              report.evidence.admittedWithoutHistory,
               report.evidence.excludedUnsafe,
               report.evidence.deferredByEvidence,
               report.evidence.decisions,
@@ -688,6 +791,7 @@ export function renderMarketReport(report: MarketDemoReport): string {
               report.evidence.undecided.gap,
               report.evidence.undecided.ignorance,
               report.evidence.undecided.dominance,
+              report.evidence.missedGates,
             ],
           ],
         },

@@ -47,12 +47,16 @@ type Graph = Pick<GraphStore, "getNode" | "neighbours"> & { history: HistoryRepo
 const num = (v: unknown): number => (v === undefined || v === null ? 0 : Number(v));
 const props = (n: GraphNode | undefined) => (n?.props ?? {}) as Record<string, unknown>;
 
-/** Matched sell energy (Wh) per delivery period, from the participant's sell orders' matches. */
-async function matchedSales(graph: Graph, orders: GraphNode[]): Promise<Map<string, number>> {
+/**
+ * Net matched energy (Wh, sold minus bought) per delivery period over the participant's orders:
+ * day-ahead and intraday intervals of one period add up to one position (decision 0105: one imbalance per period).
+ */
+async function matchedNet(graph: Graph, orders: GraphNode[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const order of orders) {
     const p = props(order);
-    if (num(p["side"]) !== 1 || p["status"] === "cancelled") continue;
+    if (p["status"] === "cancelled") continue;
+    const sell = num(p["side"]) === 1;
     const interval = await graph.getNode({
       label: "MarketRecord",
       id: `interval:${String(p["intervalId"])}`,
@@ -63,16 +67,20 @@ async function matchedSales(graph: Graph, orders: GraphNode[]): Promise<Map<stri
       { label: "MarketRecord", id: order.id },
       { direction: "out", edgeTypes: ["LEADS_TO"] },
     );
+    const key = sell ? "sellOrderId" : "buyOrderId";
     for (const { node } of next)
-      if (node.kind === "match" && String(props(node)["sellOrderId"]) === String(p["orderId"]))
-        out.set(period, (out.get(period) ?? 0) + num(props(node)["quantity"]));
+      if (node.kind === "match" && String(props(node)[key]) === String(p["orderId"])) {
+        const q = num(props(node)["quantity"]);
+        out.set(period, (out.get(period) ?? 0) + (sell ? q : -q));
+      }
   }
   return out;
 }
 
 /**
- * One participant as a selection candidate: forecast accuracy from matched vs metered energy in
- * its last delivery periods (tolerance = the period's band), TDVA responses (storage units →
+ * One participant as a selection candidate: forecast accuracy from its net matched position vs
+ * its metered net energy in the same direction in its last delivery periods (a seller's
+ * production forecast, a buyer's consumption forecast; tolerance = the period's band), TDVA responses (storage units →
  * storage source, others → load shedding) and outage days on its feeder/bus. Undefined when the
  * graph does not know the address.
  */
@@ -85,7 +93,7 @@ export async function candidateFromHistory(
   const h = await graph.history.ofParticipant(id);
   if (!h) return undefined;
   const pp = props(h.participant);
-  const sales = await matchedSales(
+  const positions = await matchedNet(
     graph,
     h.market.filter((n) => n.kind === "order"),
   );
@@ -93,12 +101,14 @@ export async function candidateFromHistory(
   const meters = h.market.filter((n) => n.kind === "meter-report").slice(-EVIDENCE_WINDOWS.periods);
   for (const m of meters) {
     const period = String(props(m)["periodId"]);
-    const sold = sales.get(period);
-    if (!sold) continue;
+    const net = positions.get(period);
+    if (!net) continue;
     const periodNode = await graph.getNode({ label: "MarketRecord", id: `period:${period}` });
+    const meteredNet = num(props(m)["produced"]) - num(props(m)["consumed"]);
     forecasts.push({
-      forecastKWh: sold / 1000,
-      actualKWh: num(props(m)["produced"]) / 1000,
+      forecastKWh: Math.abs(net) / 1000,
+      // Energy in the traded direction; the other direction delivered nothing of it.
+      actualKWh: Math.max(0, net > 0 ? meteredNet : -meteredNet) / 1000,
       tolerance: num(props(periodNode)["bandBps"]) / 10_000,
     });
   }

@@ -57,6 +57,20 @@ describe("demo market (reduced: 8 prosumers, 6 intervals)", () => {
     expect(report.gas.total).toBeGreaterThan(0);
   });
 
+  it("chooses intraday sellers from the indexed chain history and accounts for every selection", () => {
+    const e = report.evidence;
+    expect(e.selections).toBeGreaterThan(0);
+    // Every seller slot is either in the eq. (9) frame (has history) or a newcomer.
+    expect(e.candidatesWithHistory + e.admittedWithoutHistory).toBe(e.intradaySellerSlots);
+    // Nothing is metered before the first intraday gate; periods metered during the day give
+    // later slots history read back from the chain.
+    expect(e.undecided.unrated).toBeGreaterThanOrEqual(1);
+    expect(e.candidatesWithHistory).toBeGreaterThan(0);
+    const undecided = Object.values(e.undecided).reduce((a, b) => a + b, 0);
+    expect(e.decisions + undecided).toBe(e.selections);
+    expect(e.missedGates).toBe(0);
+  });
+
   it("renders the HTML report", () => {
     const html = renderMarketReport(report);
     expect(html).toContain("Volume-weighted trade price");

@@ -130,6 +130,80 @@ describe("evidence from the indexed history", () => {
     expect(c!.bus).toBe("3");
   });
 
+  it("rates a buyer's consumption forecast and nets day-ahead and intraday of one period", async () => {
+    const buyer = "0x" + "9".repeat(40);
+    const m = (id: string) => ({ label: "MarketRecord" as const, id });
+    const nodes: GraphNode[] = [];
+    const edges: GraphEdge[] = [];
+    const party = (id: string) =>
+      edges.push({ type: "PARTY_TO", from: { label: "Participant", id: buyer }, to: m(id) });
+    // Periods 101-103: bought 8 kWh; metered 8 kWh, 4 kWh, and a net export of 1 kWh. Period 104:
+    // bought 8 kWh day-ahead and sold 3 kWh back intraday, metered 5 kWh: net 5 kWh, on target.
+    const orders: { period: number; side: number; qty: number }[] = [
+      { period: 101, side: 0, qty: 8000 },
+      { period: 102, side: 0, qty: 8000 },
+      { period: 103, side: 0, qty: 8000 },
+      { period: 104, side: 0, qty: 8000 },
+      { period: 104, side: 1, qty: 3000 },
+    ];
+    const metered: Record<number, [number, number]> = {
+      101: [0, 8000],
+      102: [0, 4000],
+      103: [2000, 1000],
+      104: [0, 5000],
+    };
+    orders.forEach((o, i) => {
+      const interval = `${o.period}${i}`;
+      const orderId = `77${i}`;
+      const matchId = `match:${interval}:${o.side ? orderId : "1"}:${o.side ? "1" : orderId}`;
+      nodes.push(
+        {
+          ...m(`interval:${interval}`),
+          kind: "interval",
+          at: o.period,
+          props: { periodId: String(o.period) },
+        },
+        {
+          ...m(`order:${interval}:${orderId}`),
+          kind: "order",
+          at: o.period,
+          props: { intervalId: interval, orderId, side: o.side, status: "open" },
+        },
+        {
+          ...m(matchId),
+          kind: "match",
+          at: o.period,
+          props: o.side
+            ? { sellOrderId: orderId, buyOrderId: "1", quantity: String(o.qty) }
+            : { sellOrderId: "1", buyOrderId: orderId, quantity: String(o.qty) },
+        },
+      );
+      party(`order:${interval}:${orderId}`);
+      edges.push({ type: "LEADS_TO", from: m(`order:${interval}:${orderId}`), to: m(matchId) });
+    });
+    for (const [period, [produced, consumed]] of Object.entries(metered)) {
+      nodes.push(
+        { ...m(`period:${period}`), kind: "period", at: Number(period), props: { bandBps: 500 } },
+        {
+          ...m(`meter:${period}:${buyer}`),
+          kind: "meter-report",
+          at: Number(period),
+          props: { periodId: period, produced: String(produced), consumed: String(consumed) },
+        },
+      );
+      party(`meter:${period}:${buyer}`);
+    }
+    await graph.upsertNode({ label: "Participant", id: buyer, kind: "consumer", props: {} });
+    await graph.upsertSubgraph(nodes, edges);
+    const c = await candidateFromHistory(graph, buyer);
+    expect(c!.history.forecasts).toEqual([
+      { forecastKWh: 8, actualKWh: 8, tolerance: 0.05 },
+      { forecastKWh: 8, actualKWh: 4, tolerance: 0.05 },
+      { forecastKWh: 8, actualKWh: 0, tolerance: 0.05 },
+      { forecastKWh: 5, actualKWh: 5, tolerance: 0.05 },
+    ]);
+  });
+
   it("decides for the unit that delivered every period and every response", async () => {
     const res = await participantEvidence(graph, BEST, PEERS);
     expect(res.selection.decision).toBe(BEST);

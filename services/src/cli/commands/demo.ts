@@ -10,6 +10,7 @@ import { renderDispatchReport, runDispatchDemo } from "../../demo/dispatchDemo.t
 import { renderMarketReport, runMarketDemo } from "../../demo/marketDemo.ts";
 import { renderTraceReport, runTraceDemo } from "../../demo/traceDemo.ts";
 import { printJson } from "../io.ts";
+import { readOutageFile } from "../../evidence/history.ts";
 
 /** Port of the throwaway devnet a demo starts when `npm start` is not running. */
 const DEMO_DEVNET_PORT = 18790;
@@ -107,16 +108,18 @@ export function registerDemo(program: Command): void {
       "on a chain that cannot move its clock: seconds per delivery interval",
       "60",
     )
+    .option("--outages <file>", "outage records per feeder/bus for the line-fault evidence source")
     .option("--out <dir>", "folder for market-report.html and .json", "reports")
     .option("--json", "print the whole report JSON on stdout")
     .action(
-      (
+      async (
         options: CommonOptions & {
           prosumers: string;
           intervals: string;
           seed: string;
           leadSeconds: string;
           intervalSeconds: string;
+          outages?: string;
         },
       ) => {
         const prosumers = integer("prosumers", options.prosumers, 2, 400);
@@ -124,12 +127,14 @@ export function registerDemo(program: Command): void {
         const seed = integer("seed", options.seed, 0, 2 ** 31 - 1);
         const leadS = integer("lead-seconds", options.leadSeconds, 5, 3_600);
         const intervalS = integer("interval-seconds", options.intervalSeconds, 5, 3_600);
+        // A bad outage file is refused before any devnet is started.
+        const outages = options.outages ? await readOutageFile(options.outages) : undefined;
         return runDemo(options, async (chain) => {
           const bar = new cliProgress.SingleBar(
             { format: "{bar} {value}/{total} {phase}", stream: process.stderr, hideCursor: true },
             cliProgress.Presets.shades_classic,
           );
-          bar.start(7, 0, { phase: "starting" });
+          bar.start(5 + intervals, 0, { phase: "starting" });
           try {
             const report = await runMarketDemo(chain, {
               prosumers,
@@ -137,6 +142,7 @@ export function registerDemo(program: Command): void {
               seed,
               leadS,
               intervalS,
+              ...(outages ? { outages } : {}),
               log: () => {},
               progress: (done, _total, phase) => bar.update(done, { phase }),
             });
