@@ -40,6 +40,8 @@ const FEEDER_ID = 33;
 const PRICE_SCALE = 1_000;
 const GLT = 1_000_000n;
 const DEPOSIT = 2_000n * GLT;
+/** Base units (10⁻⁶ GLT) as GLT, to the base unit. */
+const glt = (base: number) => Math.round(base) / 1e6;
 /**
  * The day's clock. On the devnet the demo moves time, so it keeps a real market's: 15-minute
  * delivery intervals, the day-ahead gate 10 minutes ahead, a rolling intraday gate 15 minutes
@@ -118,13 +120,13 @@ export type IntervalSummary = {
   renewableWh: number;
   /** Order quantity that did not trade (its escrow was released at tally), Wh. */
   unmatchedWh: number;
-  /** Volume-weighted trade price, base units per kWh (null when nothing traded). */
-  averagePrice: number | null;
-  gridBuyPrice: number;
-  feedInPrice: number;
-  /** What buyers paid sellers for delivered energy at settlement, base units. */
-  paidBaseUnits: string;
-  compensationBaseUnits: string;
+  /** Volume-weighted trade price, GLT per kWh (null when nothing traded). */
+  averagePriceGLTPerKWh: number | null;
+  gridBuyGLTPerKWh: number;
+  feedInGLTPerKWh: number;
+  /** What buyers paid sellers for delivered energy at settlement, GLT. */
+  paidGLT: number;
+  compensationGLT: number;
 };
 
 export type MarketDemoReport = {
@@ -142,7 +144,7 @@ export type MarketDemoReport = {
     /** Paid for delivered energy at settlement (≤ valueGLT: undelivered energy is not paid). */
     paidGLT: number;
     compensationGLT: number;
-    averagePricePerKWh: number;
+    averagePriceGLTPerKWh: number;
     orders: number;
     matches: number;
   };
@@ -640,6 +642,7 @@ function figures(
     paid.set(s.intervalId, p);
   }
   const summaries: IntervalSummary[] = [];
+  let valueBase = 0; // base units at clearing prices
   for (const { label, ids, clear, orders } of run.markets) {
     const released = new Map<bigint, bigint>();
     for (const r of clear.released)
@@ -669,18 +672,17 @@ function figures(
         tradedWh,
         renewableWh: renewable,
         unmatchedWh: Number(released.get(intervalId) ?? 0n),
-        averagePrice: tradedWh > 0 ? Math.round(value / tradedWh) : null,
-        gridBuyPrice: day.gridBuyPrice[t]! * PRICE_SCALE,
-        feedInPrice: day.feedInPrice[t]! * PRICE_SCALE,
-        paidBaseUnits: (money.value / 1000n).toString(),
-        compensationBaseUnits: (money.compensation / 1000n).toString(),
+        averagePriceGLTPerKWh: tradedWh > 0 ? glt(value / tradedWh) : null,
+        gridBuyGLTPerKWh: glt(day.gridBuyPrice[t]! * PRICE_SCALE),
+        feedInGLTPerKWh: glt(day.feedInPrice[t]! * PRICE_SCALE),
+        paidGLT: glt(Number(money.value / 1000n)),
+        compensationGLT: glt(Number(money.compensation / 1000n)),
       });
+      valueBase += value / 1000;
     });
   }
   const tradedWh = summaries.reduce((s, x) => s + x.tradedWh, 0);
-  const valueBase = summaries.reduce((s, x) => s + (x.averagePrice ?? 0) * x.tradedWh, 0) / 1000;
-  const paidBase = summaries.reduce((s, x) => s + Number(x.paidBaseUnits), 0);
-  const compensationBase = summaries.reduce((s, x) => s + Number(x.compensationBaseUnits), 0);
+  const sum = (pick: (x: IntervalSummary) => number) => summaries.reduce((a, x) => a + pick(x), 0);
   const marketWh = (m: IntervalSummary["market"]) =>
     summaries.filter((s) => s.market === m).reduce((s, x) => s + x.tradedWh, 0) / 1000;
   return {
@@ -694,10 +696,10 @@ function figures(
           : 0,
       dayAheadKWh: marketWh("day-ahead"),
       intradayKWh: marketWh("intraday"),
-      valueGLT: Math.round(valueBase) / 1e6,
-      paidGLT: paidBase / 1e6,
-      compensationGLT: compensationBase / 1e6,
-      averagePricePerKWh: tradedWh > 0 ? Math.round((valueBase * 1000) / tradedWh) : 0,
+      valueGLT: glt(valueBase),
+      paidGLT: glt(sum((x) => x.paidGLT) * 1e6),
+      compensationGLT: glt(sum((x) => x.compensationGLT) * 1e6),
+      averagePriceGLTPerKWh: tradedWh > 0 ? glt((valueBase * 1000) / tradedWh) : 0,
       orders: run.markets.reduce((s, m) => s + m.orders.length, 0),
       matches: summaries.reduce((s, x) => s + x.matches, 0),
     },
@@ -728,7 +730,7 @@ export function renderMarketReport(report: MarketDemoReport): string {
             "value GLT",
             "paid GLT (delivered)",
             "compensation GLT",
-            "avg price (base units/kWh)",
+            "avg price (GLT/kWh)",
             "orders",
             "matches",
             "gas",
@@ -747,7 +749,7 @@ export function renderMarketReport(report: MarketDemoReport): string {
               t.valueGLT,
               t.paidGLT,
               t.compensationGLT,
-              t.averagePricePerKWh,
+              t.averagePriceGLTPerKWh,
               t.orders,
               t.matches,
               report.gas.total,
@@ -803,12 +805,12 @@ export function renderMarketReport(report: MarketDemoReport): string {
         {
           title: "Volume-weighted trade price and grid prices",
           xLabel: "hour of day",
-          yLabel: "base units per kWh",
+          yLabel: "GLT per kWh",
           series: [
-            { name: "day-ahead", points: series("day-ahead", (s) => s.averagePrice) },
-            { name: "intraday", points: series("intraday", (s) => s.averagePrice) },
-            { name: "grid buy", points: series("day-ahead", (s) => s.gridBuyPrice) },
-            { name: "feed-in", points: series("day-ahead", (s) => s.feedInPrice) },
+            { name: "day-ahead", points: series("day-ahead", (s) => s.averagePriceGLTPerKWh) },
+            { name: "intraday", points: series("intraday", (s) => s.averagePriceGLTPerKWh) },
+            { name: "grid buy", points: series("day-ahead", (s) => s.gridBuyGLTPerKWh) },
+            { name: "feed-in", points: series("day-ahead", (s) => s.feedInGLTPerKWh) },
           ],
         },
       ],
@@ -819,16 +821,16 @@ export function renderMarketReport(report: MarketDemoReport): string {
         {
           title: "Energy traded day-ahead per interval",
           xLabel: "hour of day",
-          yLabel: "Wh",
+          yLabel: "kWh",
           bars: true,
-          series: [{ name: "day-ahead", points: series("day-ahead", (s) => s.tradedWh) }],
+          series: [{ name: "day-ahead", points: series("day-ahead", (s) => s.tradedWh / 1000) }],
         },
         {
           title: "Energy traded intraday per interval",
           xLabel: "hour of day",
-          yLabel: "Wh",
+          yLabel: "kWh",
           bars: true,
-          series: [{ name: "intraday", points: series("intraday", (s) => s.tradedWh) }],
+          series: [{ name: "intraday", points: series("intraday", (s) => s.tradedWh / 1000) }],
         },
       ],
     },

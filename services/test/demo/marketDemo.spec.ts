@@ -41,11 +41,19 @@ describe("demo market (reduced: 8 prosumers, 6 intervals)", () => {
     expect(report.totals.tradedKWh).toBeGreaterThan(0);
     expect(report.totals.matches).toBeGreaterThan(0);
     for (const s of report.intervalsSummary) {
-      if (s.averagePrice === null) continue;
-      expect(s.averagePrice).toBeGreaterThan(0);
+      if (s.averagePriceGLTPerKWh === null) continue;
+      expect(s.averagePriceGLTPerKWh).toBeGreaterThan(0);
       expect(s.tradedWh).toBeGreaterThan(0);
       expect(s.renewableWh).toBeLessThanOrEqual(s.tradedWh);
     }
+    // Reports speak GLT and kWh: the total value is the volume-weighted prices times energy.
+    const value = report.intervalsSummary.reduce(
+      (a, s) => a + (s.averagePriceGLTPerKWh ?? 0) * (s.tradedWh / 1000),
+      0,
+    );
+    expect(report.totals.valueGLT).toBeCloseTo(value, 2);
+    expect(report.totals.averagePriceGLTPerKWh).toBeCloseTo(value / report.totals.tradedKWh, 3);
+    expect(report.totals.averagePriceGLTPerKWh).toBeLessThan(10);
     const sum = report.intervalsSummary.reduce((a, s) => a + s.tradedWh, 0) / 1000;
     expect(report.totals.dayAheadKWh + report.totals.intradayKWh).toBeCloseTo(sum, 6);
   });

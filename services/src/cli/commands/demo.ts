@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import cliProgress from "cli-progress";
 import { BaseError } from "@gridledger/domain/errors";
 import { loadConfig, type Config } from "../../config/config.ts";
 import { createContentStore } from "../../storage/createContentStore.ts";
@@ -10,6 +9,7 @@ import { renderDispatchReport, runDispatchDemo } from "../../demo/dispatchDemo.t
 import { renderMarketReport, runMarketDemo } from "../../demo/marketDemo.ts";
 import { renderTraceReport, runTraceDemo } from "../../demo/traceDemo.ts";
 import { printJson } from "../io.ts";
+import { progressBar } from "../progress.ts";
 import { readOutageFile } from "../../evidence/history.ts";
 
 /** Port of the throwaway devnet a demo starts when `npm start` is not running. */
@@ -130,11 +130,8 @@ export function registerDemo(program: Command): void {
         // A bad outage file is refused before any devnet is started.
         const outages = options.outages ? await readOutageFile(options.outages) : undefined;
         return runDemo(options, async (chain) => {
-          const bar = new cliProgress.SingleBar(
-            { format: "{bar} {value}/{total} {phase}", stream: process.stderr, hideCursor: true },
-            cliProgress.Presets.shades_classic,
-          );
-          bar.start(5 + intervals, 0, { phase: "starting" });
+          const bar = progressBar(options.json);
+          bar.start(5 + intervals, "starting");
           try {
             const report = await runMarketDemo(chain, {
               prosumers,
@@ -144,7 +141,7 @@ export function registerDemo(program: Command): void {
               intervalS,
               ...(outages ? { outages } : {}),
               log: () => {},
-              progress: (done, _total, phase) => bar.update(done, { phase }),
+              progress: (done, _total, phase) => bar.update(done, phase),
             });
             const t = report.totals;
             return {
