@@ -3,12 +3,11 @@
  * builds its StandardMerkleTree from and what `MeteringLedger.leafOf` / `verifyReading` hash.
  */
 import {
-  concat,
+  bytesToHex,
   encodeAbiParameters,
+  hexToBytes,
   domainSeparator,
   keccak256,
-  numberToHex,
-  pad,
   type Address,
   type Hex,
 } from "viem";
@@ -73,36 +72,40 @@ export function meteringReadingTypedData(
 }
 
 /**
- * The EIP-712 digest a meter signs, computed with the domain separator hashed once: the same
- * bytes as `hashTypedData(meteringReadingTypedData(...))` (tested), at a fraction of the cost,
- * for a gateway that checks thousands of readings a second.
+ * The EIP-712 digest a meter signs, computed with the domain separator hashed once and the
+ * message laid out in bytes: the same bytes as `hashTypedData(meteringReadingTypedData(...))`
+ * (tested), at a fraction of the cost, for a gateway that checks thousands of readings a
+ * second. `keccak` lets a server pass a native Keccak-256 (the default is viem's).
  */
 export function meteringReadingDigester(
   chainId: number,
   ledger: Address,
+  keccak: (data: Uint8Array) => Uint8Array = (data) => keccak256(data, "bytes"),
 ): (r: Pick<MeterReading, "meter" | "periodId" | "producedWh" | "consumedWh" | "sequence">) => Hex {
   const separator = domainSeparator({
     domain: typedDataOf("MeteringLedger", chainId, ledger).domain,
   });
-  const word = (v: bigint) => numberToHex(v, { size: 32 });
-  const typehash = constants.MeteringLedger.METER_READING_TYPEHASH as Hex;
-  return (r) =>
-    keccak256(
-      concat([
-        "0x1901",
-        separator,
-        keccak256(
-          concat([
-            typehash,
-            pad(r.meter),
-            word(r.periodId),
-            word(r.producedWh),
-            word(r.consumedWh),
-            word(r.sequence),
-          ]),
-        ),
-      ]),
-    );
+  // 0x1901 ‖ domain separator ‖ struct hash; struct = typehash ‖ meter ‖ four uint words.
+  const outer = new Uint8Array(66);
+  outer.set([0x19, 0x01]);
+  outer.set(hexToBytes(separator), 2);
+  const typehash = hexToBytes(constants.MeteringLedger.METER_READING_TYPEHASH as Hex);
+  const word = (into: Uint8Array, offset: number, value: bigint) => {
+    if (value < 0n || value >> 256n !== 0n) throw new RangeError(`not a uint256: ${value}`);
+    for (let j = offset + 31, v = value; v > 0n; j--, v >>= 8n) into[j] = Number(v & 0xffn);
+  };
+  return (r) => {
+    const struct = new Uint8Array(192);
+    struct.set(typehash);
+    struct.set(hexToBytes(r.meter), 44);
+    word(struct, 64, r.periodId);
+    word(struct, 96, r.producedWh);
+    word(struct, 128, r.consumedWh);
+    word(struct, 160, r.sequence);
+    const message = outer.slice();
+    message.set(keccak(struct), 34);
+    return bytesToHex(keccak(message));
+  };
 }
 
 /**
