@@ -74,11 +74,8 @@ async function advance(s: Suite, seconds: number): Promise<void> {
     .waitFor();
 }
 
-/**
- * Every CID the event's records carry on-chain (alarm, safety report, meter data) resolves
- * through the API to a document with exactly that fingerprint: the web app stored each one.
- */
-async function documentsResolve(s: Suite, eventId: bigint): Promise<void> {
+/** An event's Trigger, Dispatch and Verify records, read straight from the devnet. */
+async function tdvaChainOf(s: Suite, eventId: bigint) {
   const abi = abis.DispatchRegistry;
   const data = await rpc("eth_call", [
     {
@@ -88,6 +85,15 @@ async function documentsResolve(s: Suite, eventId: bigint): Promise<void> {
     "latest",
   ]);
   const [t, d, v] = decodeFunctionResult({ abi, functionName: "tdvaChain", data: data as Hex });
+  return { t, d, v };
+}
+
+/**
+ * Every CID the event's records carry on-chain (alarm, safety report, meter data) resolves
+ * through the API to a document with exactly that fingerprint: the web app stored each one.
+ */
+async function documentsResolve(s: Suite, eventId: bigint): Promise<void> {
+  const { t, d, v } = await tdvaChainOf(s, eventId);
   // Verify links no document of its own: its numbers come from proven readings in the
   // MeteringLedger's batches (decision 0207), so its CID stays empty.
   if (v.meterDataCid !== "") throw new Error(`verify names a document: ${v.meterDataCid}`);
@@ -101,6 +107,49 @@ async function documentsResolve(s: Suite, eventId: bigint): Promise<void> {
     if (fp.cid !== cid || fp.keccak256 !== hash)
       throw new Error(`document ${cid} read back as ${fp.cid} / ${fp.keccak256}, recorded ${hash}`);
   }
+}
+
+/** A uint256 view of a deployed contract, read straight from the devnet (not through the app). */
+async function readUint(
+  s: Suite,
+  name: "DispatchRegistry" | "GridToken",
+  account: Hex,
+): Promise<bigint> {
+  const abi = abis[name];
+  const data = await rpc("eth_call", [
+    {
+      to: s.deployment.contracts[name]!.address,
+      data: encodeFunctionData({ abi, functionName: "balanceOf", args: [account] }),
+    },
+    "latest",
+  ]);
+  return BigInt(data as string);
+}
+
+/**
+ * The connected account withdraws its dispatch balance from the card: the card's figure goes to
+ * 0, the registry's balance is 0 and the wallet's token balance rose by exactly what was owed.
+ */
+async function withdrawDispatch(s: Suite, account: Hex): Promise<bigint> {
+  const c = card(s, "Your dispatch balance");
+  const owed = await readUint(s, "DispatchRegistry", account);
+  if (owed === 0n) throw new Error(`${account} is owed nothing to withdraw`);
+  const before = await readUint(s, "GridToken", account);
+  await c.locator(`[data-testid="dispatch-owed"][data-units="${owed}"]`).waitFor();
+  await c.getByTestId("dispatch-withdraw").click();
+  await txOk(s, "Your dispatch balance", "Withdraw");
+  await c.getByTestId("dispatch-withdrawn").filter({ hasText: "Withdrew" }).waitFor();
+  await c.locator('[data-testid="dispatch-owed"][data-units="0"]').waitFor();
+  await c.getByTestId("dispatch-nothing-owed").waitFor();
+  if (!(await c.getByTestId("dispatch-withdraw").isDisabled()))
+    throw new Error("Withdraw stays enabled with nothing owed");
+  const after = await readUint(s, "GridToken", account);
+  if (after - before !== owed)
+    throw new Error(`wallet rose by ${after - before}, ${owed} was owed`);
+  await c.locator(`[data-testid="dispatch-wallet"][data-units="${after}"]`).waitFor();
+  if ((await readUint(s, "DispatchRegistry", account)) !== 0n)
+    throw new Error(`${account} still has a dispatch balance after withdrawing`);
+  return owed;
 }
 
 async function deposit(s: Suite, amount: string): Promise<void> {
@@ -439,9 +488,15 @@ export const cases: Case[] = [
     async run(s) {
       await goto(s, "dispatch");
       await connectDevnet(s.page, 0);
+      // The modelled over-voltage is an open alarm (red) until an event handles it.
+      const alarm = s.page.getByTestId("alarm-panel");
+      await alarm.and(s.page.locator('[data-state="open"].tx-error')).waitFor();
+      // Nobody has been credited yet: the operator's card explains that nothing is owed.
+      await card(s, "Your dispatch balance").getByTestId("dispatch-nothing-owed").waitFor();
       await s.page.getByTestId("trigger-kw").fill("700");
       await s.page.getByTestId("trigger-button").click();
       await txOk(s, "Trigger an event", "Trigger");
+      await alarm.and(s.page.locator('[data-state="handling"]')).waitFor();
       await s.page
         .getByTestId("stage-Trigger")
         .and(s.page.locator('[data-linked="true"]'))
@@ -522,8 +577,34 @@ export const cases: Case[] = [
         .and(s.page.locator('[data-linked="true"]'))
         .waitFor();
       await s.page.getByTestId("settle-summary").waitFor();
+      // Settled: the alarm reads as resolved by event 1, no longer in red.
+      await alarm
+        .and(s.page.locator('[data-state="resolved"].ok'))
+        .filter({ hasText: "Resolved by event 1" })
+        .waitFor();
+      if ((await alarm.getAttribute("class"))?.includes("tx-error"))
+        throw new Error("the settled alarm is still shown in red");
       await s.shot("dispatch-settled");
       await documentsResolve(s, 1n);
+      // Pull payments: a provider and the operator (the event's funder) withdraw what settlement
+      // credited them; together they take out the whole budget.
+      const budget = (await tdvaChainOf(s, 1n)).t.budget;
+      await connectDevnet(s.page, 1);
+      await card(s, "Your dispatch balance")
+        .locator('[data-testid="dispatch-owed"]:not([data-units="0"]):not([data-units=""])')
+        .waitFor();
+      await s.shot("dispatch-provider-balance");
+      const paidPv = await withdrawDispatch(s, pv);
+      await s.shot("dispatch-provider-withdrawn");
+      await connectDevnet(s.page, 2);
+      const paidWind = await withdrawDispatch(s, wind);
+      await connectDevnet(s.page, 0);
+      const operator = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" as const;
+      const refund = await withdrawDispatch(s, operator);
+      if (paidPv + paidWind + refund !== budget)
+        throw new Error(`withdrawn ${paidPv} + ${paidWind} + ${refund}, budget ${budget}`);
+      await alarm.and(s.page.locator('[data-state="resolved"]')).waitFor();
+      await s.shot("dispatch-withdrawn");
     },
   },
 

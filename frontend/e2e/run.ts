@@ -42,9 +42,11 @@ async function main(): Promise<number> {
       deployment,
       api,
       appUrl: APP_URL,
+      // From the top: a full-page shot of a scrolled page draws the sticky header mid-page.
       shot: (name) =>
         page
-          .screenshot({ path: path.join(OUTPUT, `${name}.png`), fullPage: true })
+          .evaluate(() => window.scrollTo(0, 0))
+          .then(() => page.screenshot({ path: path.join(OUTPUT, `${name}.png`), fullPage: true }))
           .then(() => undefined),
     };
     const only = process.env.E2E_ONLY;

@@ -1,10 +1,10 @@
-import { useMemo, useState } from "react";
+import { useMemo, useState, type ReactNode } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useAccount, useConfig } from "wagmi";
 import { getBlock, signTypedData } from "wagmi/actions";
 import type { Address, Hex } from "viem";
 import { constants, MeterWindow, offerTypedData, parseReadingBundle } from "@gridledger/protocol";
-import { solvePowerFlow } from "@gridledger/domain/grid";
+import { solvePowerFlow, type PowerFlowResult, type Violation } from "@gridledger/domain/grid";
 import type { DispatchResult } from "@gridledger/domain/dispatch";
 import {
   buildAlarmDocument,
@@ -32,6 +32,7 @@ import {
 } from "../hooks/useDispatch.ts";
 import { useTx } from "../hooks/useTx.ts";
 import { TxStatus } from "../components/TxStatus.tsx";
+import { DispatchBalance } from "../components/DispatchBalance.tsx";
 import {
   formatCountdown,
   formatTime,
@@ -44,6 +45,7 @@ import { apiGet, apiPost } from "../utils/api.ts";
 import { getParsedError } from "../utils/parseError.ts";
 import { sixNodeFeeder } from "../utils/feeders.ts";
 import {
+  alarmStatus,
   TDVA_REASONS,
   TDVA_STAGES,
   storeTdvaDocument,
@@ -52,7 +54,76 @@ import {
   type SignedOffer,
 } from "../utils/tdva.ts";
 
-function TriggerForm({ registry }: { registry: DeployedContract<"DispatchRegistry"> }) {
+/** The devnet feeder's id in trigger records (the six-node feeder the seeded cast sits on). */
+const SIX_NODE_FEEDER_ID = 1;
+
+/** "over-voltage at bus 6" / "over-current on line 3-4" / "under-frequency". */
+function describeViolation(v: Violation): string {
+  const kind = v.type.replace(/^(over|under)/, "$1-");
+  if (v.type.endsWith("voltage")) return `${kind} at bus ${v.element}`;
+  if (v.type.endsWith("current")) return `${kind} on line ${v.element}`;
+  return kind;
+}
+
+/**
+ * The six-node feeder's alarm as it stands now: red while a violation has no event handling it,
+ * amber while an event on the feeder runs, neutral once an event has settled it.
+ */
+function AlarmPanel({ alarm, events }: { alarm: PowerFlowResult; events: TdvaEvent[] }) {
+  const status = alarmStatus({
+    violations: alarm.violations.length,
+    feederId: SIX_NODE_FEEDER_ID,
+    events: events.map((e) => ({
+      id: e.id,
+      trigger: { stage: Number(e.trigger.stage), feederId: Number(e.trigger.feederId) },
+    })),
+  });
+  const peak = `${alarm.maxVoltage.vPu.toFixed(4)} pu at bus ${alarm.maxVoltage.bus}`;
+  const what = alarm.violations.map(describeViolation).join(", ");
+  const link = (id: bigint) => <a href={`#/dispatch/${id}`}>event {id.toString()}</a>;
+  const [className, text] = ((): [string, ReactNode] => {
+    switch (status.kind) {
+      case "clear":
+        return ["ok", <>Six-node feeder: within limits; max voltage {peak}.</>];
+      case "open":
+        return [
+          "tx-error",
+          <>
+            Alarm on the six-node feeder: {what}; max voltage {peak}. No event handles it yet.
+          </>,
+        ];
+      case "handling":
+        return [
+          "tx-pending",
+          <>
+            Alarm on the six-node feeder ({what}; max voltage {peak}) is being handled by{" "}
+            {link(status.eventId)} ({["", "triggered", "dispatched", "verified"][status.stage]}).
+          </>,
+        ];
+      case "resolved":
+        return [
+          "ok",
+          <>
+            ✓ Resolved by {link(status.eventId)} (settled): {what}, max voltage {peak} before the
+            dispatch.
+          </>,
+        ];
+    }
+  })();
+  return (
+    <p className={`alarm ${className}`} data-testid="alarm-panel" data-state={status.kind}>
+      {text}
+    </p>
+  );
+}
+
+function TriggerForm({
+  registry,
+  events,
+}: {
+  registry: DeployedContract<"DispatchRegistry">;
+  events: TdvaEvent[];
+}) {
   const config = useConfig();
   const tx = useTx();
   const now = useChainTime();
@@ -62,7 +133,7 @@ function TriggerForm({ registry }: { registry: DeployedContract<"DispatchRegistr
   const [f, setF] = useState({
     kw: "700",
     reason: 1,
-    feeder: "1",
+    feeder: String(SIX_NODE_FEEDER_ID),
     quoteMin: "10",
     startMin: "15",
     durationMin: "60",
@@ -108,10 +179,7 @@ function TriggerForm({ registry }: { registry: DeployedContract<"DispatchRegistr
   return (
     <section className="card">
       <h2>Trigger an event (operator)</h2>
-      <p className={alarm.violations.length ? "tx-error" : "ok"}>
-        Six-node feeder now: max voltage {alarm.maxVoltage.vPu.toFixed(4)} pu at bus{" "}
-        {alarm.maxVoltage.bus}; {alarm.violations.length} violation(s).
-      </p>
+      <AlarmPanel alarm={alarm} events={events} />
       <form
         className="form"
         onSubmit={(e) => {
@@ -553,7 +621,10 @@ function EventDetail({
         })}
       </ol>
       {stage === 5 ? (
-        <p className="muted">Cancelled before dispatch; the budget went back to the operator.</p>
+        <p className="muted">
+          Cancelled before dispatch; the budget was credited to its funder&apos;s dispatch balance
+          (withdraw it under &ldquo;Your dispatch balance&rdquo;).
+        </p>
       ) : null}
       <dl className="kv">
         <dt>Window</dt>
@@ -574,7 +645,11 @@ function EventDetail({
             <dt>Paid / penalties / refund</dt>
             <dd data-testid="settle-summary">
               {formatToken(event.settle.paid)} / {formatToken(event.settle.penalties)} /{" "}
-              {formatToken(event.settle.refund)} {TOKEN_SYMBOL}
+              {formatToken(event.settle.refund)} {TOKEN_SYMBOL}{" "}
+              <span className="muted">
+                (credited to the providers and the funder; each withdraws under &ldquo;Your dispatch
+                balance&rdquo;)
+              </span>
             </dd>
           </>
         ) : null}
@@ -710,7 +785,8 @@ export default function DispatchPage({ param }: { param: string }) {
             </table>
             {events.length === 0 ? <p className="muted">No event yet.</p> : null}
           </section>
-          <TriggerForm registry={registry} />
+          <DispatchBalance account={address} />
+          <TriggerForm registry={registry} events={events} />
         </div>
         <div>
           {selected ? (

@@ -8,6 +8,7 @@ import {
   type Abi,
 } from "viem";
 import { decodeRevertData, getParsedError, words } from "./parseError.ts";
+import { abis } from "@gridledger/protocol";
 import { allErrors } from "../hooks/contracts.ts";
 
 const cooldownAbi = [
@@ -65,6 +66,21 @@ describe("getParsedError", () => {
     });
     expect(getParsedError(wrapped).errorName).toBe("GridTokenFaucetCooldown");
     expect(decodeRevertData("0xdeadbeef")).toBeUndefined();
+  });
+
+  it("explains a dispatch withdraw with nothing owed from the registry's ABI", () => {
+    const nothing = encodeErrorResult({
+      abi: abis.DispatchRegistry,
+      errorName: "TdvaNothingToWithdraw",
+      args: [account],
+    });
+    const wrapped = new BaseError("call failed", {
+      cause: Object.assign(new Error("rpc"), { data: nothing }),
+    });
+    const parsed = getParsedError(wrapped);
+    expect(parsed.errorName).toBe("TdvaNothingToWithdraw");
+    expect(parsed.message).toContain("Tdva nothing to withdraw");
+    expect(parsed.message).toContain(account);
   });
 
   it("names a rejected signature and passes plain errors through", () => {

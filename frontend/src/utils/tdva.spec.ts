@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeAbiParameters, keccak256, zeroHash } from "viem";
 import {
+  alarmStatus,
   genesisLink,
   hashDispatch,
   hashTrigger,
@@ -101,5 +102,51 @@ describe("TDVA hash links", () => {
     const s = packSegment(600_000n, 400_000n);
     expect(s).toBe((600_000n << 64n) | 400_000n);
     expect(unpackSegment(s)).toEqual({ capacityW: 600_000n, pricePerKWh: 400_000n });
+  });
+});
+
+describe("alarmStatus", () => {
+  const ev = (id: bigint, stage: number, feederId = 1) => ({ id, trigger: { stage, feederId } });
+
+  it("is clear without a violation, whatever the events", () => {
+    expect(alarmStatus({ violations: 0, feederId: 1, events: [ev(1n, 1)] })).toEqual({
+      kind: "clear",
+    });
+  });
+
+  it("is open while no event on the feeder handles the violation", () => {
+    expect(alarmStatus({ violations: 1, feederId: 1, events: [] })).toEqual({ kind: "open" });
+    expect(alarmStatus({ violations: 1, feederId: 1, events: [ev(1n, 4, 2)] })).toEqual({
+      kind: "open",
+    });
+    expect(alarmStatus({ violations: 1, feederId: 1, events: [ev(1n, 5)] })).toEqual({
+      kind: "open",
+    });
+  });
+
+  it("follows the newest event on the feeder through its stages", () => {
+    for (const stage of [1, 2, 3] as const)
+      expect(alarmStatus({ violations: 1, feederId: 1, events: [ev(3n, stage)] })).toEqual({
+        kind: "handling",
+        eventId: 3n,
+        stage,
+      });
+    expect(alarmStatus({ violations: 1, feederId: 1, events: [ev(3n, 4)] })).toEqual({
+      kind: "resolved",
+      eventId: 3n,
+    });
+  });
+
+  it("skips cancelled and other feeders' events and picks the newest id in any order", () => {
+    const events = [ev(1n, 4), ev(4n, 5), ev(2n, 2), ev(5n, 1, 2)];
+    expect(alarmStatus({ violations: 2, feederId: 1, events })).toEqual({
+      kind: "handling",
+      eventId: 2n,
+      stage: 2,
+    });
+    expect(alarmStatus({ violations: 2, feederId: 1, events: [ev(2n, 4), ev(1n, 2)] })).toEqual({
+      kind: "resolved",
+      eventId: 2n,
+    });
   });
 });
