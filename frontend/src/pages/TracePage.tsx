@@ -7,6 +7,7 @@ import {
   TRACE_COLLECTIONS,
   describeVerification,
   nodeKey,
+  traceIdProblem,
   type TraceResult,
   type Verdict,
   type VerifiedRecord,
@@ -53,6 +54,7 @@ export default function TracePage({ param }: { param: string }) {
   );
   const [search, setSearch] = useState<Search | undefined>(() => parseParam(param));
   const [selected, setSelected] = useState<string>();
+  const [idProblem, setIdProblem] = useState<string>();
   const queryClient = useQueryClient();
   useEffect(() => {
     const parsed = parseParam(param);
@@ -101,6 +103,10 @@ export default function TracePage({ param }: { param: string }) {
           className="form"
           onSubmit={(e) => {
             e.preventDefault();
+            // A blank id used to do nothing at all; say what is missing instead.
+            const problem = traceIdProblem(form.id, form.collection);
+            setIdProblem(problem);
+            if (problem) return;
             setSelected(undefined);
             // Every search re-reads and re-verifies: integrity is never taken from a cache.
             void queryClient.invalidateQueries({ queryKey: ["record"] });
@@ -159,6 +165,11 @@ export default function TracePage({ param }: { param: string }) {
             Trace
           </button>
         </form>
+        {idProblem ? (
+          <p className="tx-error" role="alert" data-testid="trace-id-problem">
+            {idProblem}
+          </p>
+        ) : null}
         {trace.error ? (
           <p className="tx-error" role="alert">
             {trace.error.message}

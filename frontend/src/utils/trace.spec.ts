@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeVerification, layoutTrace, type TraceResult } from "./trace.ts";
+import { describeVerification, layoutTrace, traceIdProblem, type TraceResult } from "./trace.ts";
 
 describe("layoutTrace", () => {
   it("puts upstream nodes in columns to the left by depth, centred per column", () => {
@@ -48,5 +48,14 @@ describe("describeVerification", () => {
       counts: { verified: 4, pending: 1, tampered: 1, notFromRecords: 0 },
     });
     expect(text).toMatch(/^1 of 6 edges are not stated by any intact record/);
+  });
+});
+
+describe("traceIdProblem", () => {
+  it("names what to enter for a blank id, passes a real one", () => {
+    expect(traceIdProblem("   ", "batches")).toBe("Enter an id to trace (one of the batches).");
+    expect(traceIdProblem("", "products")).toBe("Enter an id to trace (one of the products).");
+    expect(traceIdProblem(" BATCH-001 ", "batches")).toBeUndefined();
+    expect(traceIdProblem("x".repeat(129), "products")).toMatch(/128 characters/);
   });
 });

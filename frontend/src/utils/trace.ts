@@ -100,3 +100,12 @@ export function layoutTrace(
   }
   return out;
 }
+
+/** Why a trace search cannot run (blank or over-long id), or undefined when it can. */
+export function traceIdProblem(id: string, collection: string): string | undefined {
+  const trimmed = id.trim();
+  if (!trimmed) return `Enter an id to trace (one of the ${collection}).`;
+  // The API caps ids at 128 characters; say so here rather than send a request bound to fail.
+  if (trimmed.length > 128) return "That id is longer than 128 characters; check it.";
+  return undefined;
+}
