@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
 import { TraceGraph } from "../components/TraceGraph.tsx";
+import { TraceUpload } from "../components/TraceUpload.tsx";
 import { apiGet } from "../utils/api.ts";
 import {
   RECORD_COLLECTION,
@@ -176,6 +177,7 @@ export default function TracePage({ param }: { param: string }) {
           </p>
         ) : null}
       </section>
+      <TraceUpload />
       {trace.data ? (
         <div className="two-col">
           <section className="card">

@@ -16,9 +16,9 @@ export function apiGet<T>(path: string, base = env.apiUrl): Promise<T> {
   return apiCall<T>("GET", path, undefined, base);
 }
 
-/** POST JSON to the REST API, turning API errors (with the first failing field) into ApiError. */
-export function apiPost<T>(path: string, body: unknown, base = env.apiUrl): Promise<T> {
-  return apiCall<T>("POST", path, body, base);
+/** POST JSON to the REST API (with a SIWE session token when given), turning API errors into ApiError. */
+export function apiPost<T>(path: string, body: unknown, base = env.apiUrl, token?: string): Promise<T> {
+  return apiCall<T>("POST", path, body, base, token);
 }
 
 async function apiCall<T>(
@@ -26,6 +26,7 @@ async function apiCall<T>(
   path: string,
   body: unknown,
   base: string,
+  token?: string,
 ): Promise<T> {
   let res: Response;
   try {
@@ -34,6 +35,7 @@ async function apiCall<T>(
       headers: {
         accept: "application/json",
         ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
@@ -41,14 +43,22 @@ async function apiCall<T>(
     throw new ApiError(`The GridLedger API is unreachable (${(error as Error).message}).`, 0);
   }
   const json = (await res.json().catch(() => ({}))) as {
-    error?: { message?: string } | string;
+    error?: { message?: string; issues?: { path: string; message: string }[] } | string;
     message?: string;
   };
   if (!res.ok) {
+    // Validation errors name their fields (zod issues); show the first few so a bad upload says why.
+    const issues =
+      typeof json.error === "object" && json.error.issues?.length
+        ? ` (${json.error.issues
+            .slice(0, 3)
+            .map((i) => (i.path ? `${i.path}: ${i.message}` : i.message))
+            .join("; ")})`
+        : "";
     const message =
-      typeof json.error === "string"
+      (typeof json.error === "string"
         ? json.error
-        : (json.error?.message ?? json.message ?? res.statusText);
+        : (json.error?.message ?? json.message ?? res.statusText)) + issues;
     throw new ApiError(
       `${res.status === 404 ? "Not found" : `API error ${res.status}`}: ${message}`,
       res.status,

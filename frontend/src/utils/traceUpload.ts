@@ -1,0 +1,24 @@
+/**
+ * Reads a supplier's events file for POST /v1/trace/events. The API validates each event with
+ * zod; this only turns what is not JSON, or not a list of events, into words before any request.
+ */
+export function parseEventsFile(text: string): { events: unknown[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`The file is not valid JSON: ${(error as Error).message}`);
+  }
+  // Accept the upload body itself ({ "events": [...] }), a list of events, or one event.
+  const events = Array.isArray(json)
+    ? json
+    : json && typeof json === "object" && "events" in json
+      ? (json as { events: unknown }).events
+      : json && typeof json === "object"
+        ? [json]
+        : undefined;
+  if (!Array.isArray(events) || events.length === 0)
+    throw new Error("The file must hold an event object, a list of events, or { \"events\": [...] }.");
+  if (events.length > 1_000) throw new Error(`The file holds ${events.length} events; upload at most 1,000 at a time.`);
+  return { events };
+}
