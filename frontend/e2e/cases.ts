@@ -482,6 +482,71 @@ export const cases: Case[] = [
       await s.shot("trace-tampered");
     },
   },
+  {
+    name: "trace upload: a supplier uploads an events JSON file, traces it verified; a bad file says why",
+    needsApi: true,
+    async run(s) {
+      const supplier = "0x976EA74026E726554dB657fA54763abd0C3a0aa9";
+      await goto(s, "trace");
+      // A blank id used to do nothing; now it says what is missing.
+      await s.page.getByTestId("trace-id").fill("");
+      await s.page.getByTestId("trace-search").click();
+      await s.page.getByTestId("trace-id-problem").filter({ hasText: "Enter an id" }).waitFor();
+      await connectDevnet(s.page, 6);
+      const file = s.page.getByTestId("trace-upload-file");
+      const status = s.page.getByTestId("trace-upload-status");
+      await file.setInputFiles({
+        name: "broken.json",
+        mimeType: "application/json",
+        buffer: Buffer.from('{"events": [ {"id": "EV-UP-1", '),
+      });
+      await status.filter({ hasText: "not valid JSON" }).waitFor();
+      await s.shot("trace-upload-invalid-json");
+      // Schema errors come from the API's zod validation, field by field; nothing is stored.
+      await file.setInputFiles({
+        name: "no-type.json",
+        mimeType: "application/json",
+        buffer: Buffer.from(JSON.stringify([{ id: "EV-UP-BAD", actor: supplier }])),
+      });
+      await status.filter({ hasText: "no-type.json: API error" }).waitFor();
+      await s.shot("trace-upload-schema-error");
+      const at = new Date(Date.UTC(2026, 10, 2, 9)).toISOString();
+      await file.setInputFiles({
+        name: "events.json",
+        mimeType: "application/json",
+        buffer: Buffer.from(
+          JSON.stringify({
+            events: [
+              {
+                id: "EV-UP-1",
+                type: "produced",
+                at,
+                actor: supplier,
+                product: { id: "PANEL-UP", name: "PV panel uploaded" },
+                location: { id: "FAB-1", name: "Panel factory" },
+                outputs: ["BATCH-UP-1"],
+              },
+            ],
+          }),
+        ),
+      });
+      await status.filter({ hasText: "Stored 1 event(s)" }).waitFor();
+      const operator = await apiSignIn(DEVNET_KEYS.operator);
+      await apiPost("/v1/anchors/flush", operator, {});
+      await s.page.getByTestId("trace-id").fill("BATCH-UP-1");
+      await s.page.locator("select").first().selectOption("batches");
+      await s.page.getByTestId("trace-search").click();
+      await s.page
+        .getByTestId("trace-records")
+        .locator('[data-verdict="verified"]')
+        .first()
+        .waitFor();
+      await s.shot("trace-upload-verified");
+      // The rejected file stored nothing.
+      const bad = await fetch(`${API_URL}/v1/records/events/EV-UP-BAD`);
+      if (bad.status !== 404) throw new Error(`rejected upload was stored: ${bad.status}`);
+    },
+  },
 
   {
     name: "a dispatch event runs Trigger, Dispatch, Verify and Settle with every hash link checked",

@@ -43,7 +43,10 @@ export function TraceUpload() {
     setStatus(undefined);
     try {
       const body = parseEventsFile(await file.text());
-      const s = session?.address.toLowerCase() === address?.toLowerCase() && session ? session : await signIn();
+      const s =
+        session?.address.toLowerCase() === address?.toLowerCase() && session
+          ? session
+          : await signIn();
       const res = await apiPost<{ records: unknown[]; pendingAnchors: number }>(
         "/v1/trace/events",
         body,

@@ -17,7 +17,12 @@ export function apiGet<T>(path: string, base = env.apiUrl): Promise<T> {
 }
 
 /** POST JSON to the REST API (with a SIWE session token when given), turning API errors into ApiError. */
-export function apiPost<T>(path: string, body: unknown, base = env.apiUrl, token?: string): Promise<T> {
+export function apiPost<T>(
+  path: string,
+  body: unknown,
+  base = env.apiUrl,
+  token?: string,
+): Promise<T> {
   return apiCall<T>("POST", path, body, base, token);
 }
 

@@ -18,7 +18,10 @@ export function parseEventsFile(text: string): { events: unknown[] } {
         ? [json]
         : undefined;
   if (!Array.isArray(events) || events.length === 0)
-    throw new Error("The file must hold an event object, a list of events, or { \"events\": [...] }.");
-  if (events.length > 1_000) throw new Error(`The file holds ${events.length} events; upload at most 1,000 at a time.`);
+    throw new Error(
+      'The file must hold an event object, a list of events, or { "events": [...] }.',
+    );
+  if (events.length > 1_000)
+    throw new Error(`The file holds ${events.length} events; upload at most 1,000 at a time.`);
   return { events };
 }
