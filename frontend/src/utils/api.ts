@@ -48,22 +48,14 @@ async function apiCall<T>(
     throw new ApiError(`The GridLedger API is unreachable (${(error as Error).message}).`, 0);
   }
   const json = (await res.json().catch(() => ({}))) as {
-    error?: { message?: string; issues?: { path: string; message: string }[] } | string;
+    error?: { message?: string } | string;
     message?: string;
   };
   if (!res.ok) {
-    // Validation errors name their fields (zod issues); show the first few so a bad upload says why.
-    const issues =
-      typeof json.error === "object" && json.error.issues?.length
-        ? ` (${json.error.issues
-            .slice(0, 3)
-            .map((i) => (i.path ? `${i.path}: ${i.message}` : i.message))
-            .join("; ")})`
-        : "";
     const message =
-      (typeof json.error === "string"
+      typeof json.error === "string"
         ? json.error
-        : (json.error?.message ?? json.message ?? res.statusText)) + issues;
+        : (json.error?.message ?? json.message ?? res.statusText);
     throw new ApiError(
       `${res.status === 404 ? "Not found" : `API error ${res.status}`}: ${message}`,
       res.status,
