@@ -531,6 +531,12 @@ export const cases: Case[] = [
         ),
       });
       await status.filter({ hasText: "Stored 1 event(s)" }).waitFor();
+      // The form: the batch is shipped on (an input of a "shipped" event).
+      await s.page.getByTestId("upload-event-id").fill("EV-UP-2");
+      await s.page.getByTestId("trace-upload").locator("select").selectOption("shipped");
+      await s.page.getByTestId("upload-event-batch").fill("BATCH-UP-1");
+      await s.page.getByTestId("upload-event-submit").click();
+      await status.filter({ hasText: "Stored 1 event(s) from the form" }).waitFor();
       const operator = await apiSignIn(DEVNET_KEYS.operator);
       await apiPost("/v1/anchors/flush", operator, {});
       await s.page.getByTestId("trace-id").fill("BATCH-UP-1");
@@ -539,7 +545,7 @@ export const cases: Case[] = [
       await s.page
         .getByTestId("trace-records")
         .locator('[data-verdict="verified"]')
-        .first()
+        .nth(1)
         .waitFor();
       await s.shot("trace-upload-verified");
       // The rejected file stored nothing.

@@ -3,7 +3,9 @@ import { useAccount, useSignMessage } from "wagmi";
 import { createSiweMessage } from "viem/siwe";
 import { apiGet, apiPost } from "../utils/api.ts";
 import { env } from "../config/env.ts";
-import { parseEventsFile } from "../utils/traceUpload.ts";
+import { eventFromForm, parseEventsFile, type EventForm } from "../utils/traceUpload.ts";
+
+const EVENT_TYPES = ["produced", "shipped", "received", "inspected", "installed"];
 
 type Session = { token: string; address: string; roles: string[] };
 
@@ -16,6 +18,13 @@ export function TraceUpload() {
   const { signMessageAsync } = useSignMessage();
   const [session, setSession] = useState<Session>();
   const [status, setStatus] = useState<{ ok: boolean; text: string }>();
+  const [form, setForm] = useState<EventForm>({
+    id: "",
+    type: "produced",
+    batch: "",
+    product: "",
+    location: "",
+  });
 
   async function signIn(): Promise<Session> {
     if (!address || !chainId) throw new Error("Connect a wallet first to sign in.");
@@ -39,10 +48,10 @@ export function TraceUpload() {
     return s;
   }
 
-  async function upload(file: File) {
+  async function upload(source: string, read: () => Promise<{ events: unknown[] }>) {
     setStatus(undefined);
     try {
-      const body = parseEventsFile(await file.text());
+      const body = await read();
       const s =
         session?.address.toLowerCase() === address?.toLowerCase() && session
           ? session
@@ -55,10 +64,10 @@ export function TraceUpload() {
       );
       setStatus({
         ok: true,
-        text: `Stored ${res.records.length} event(s) from ${file.name}; ${res.pendingAnchors} record(s) await their on-chain anchor.`,
+        text: `Stored ${res.records.length} event(s) from ${source}; ${res.pendingAnchors} record(s) await their on-chain anchor.`,
       });
     } catch (error) {
-      setStatus({ ok: false, text: `${file.name}: ${(error as Error).message}` });
+      setStatus({ ok: false, text: `${source}: ${(error as Error).message}` });
     }
   }
 
@@ -72,8 +81,60 @@ export function TraceUpload() {
             : "You will be asked to sign in (a signed message, no transaction) on the first upload."
           : "Connect a wallet with a supplier role to upload."}
       </p>
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void upload(`the form (${form.id.trim() || "no id"})`, async () => ({
+            events: [eventFromForm(form, address ?? "", new Date())],
+          }));
+        }}
+      >
+        <label>
+          Event id
+          <input
+            data-testid="upload-event-id"
+            value={form.id}
+            onChange={(e) => setForm({ ...form, id: e.target.value })}
+            placeholder="e.g. EV-2026-001"
+          />
+        </label>
+        <label>
+          Type
+          <select value={form.type} onChange={(e) => setForm({ ...form, type: e.target.value })}>
+            {EVENT_TYPES.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Batch
+          <input
+            data-testid="upload-event-batch"
+            value={form.batch}
+            onChange={(e) => setForm({ ...form, batch: e.target.value })}
+          />
+        </label>
+        <label>
+          Product
+          <input
+            value={form.product}
+            onChange={(e) => setForm({ ...form, product: e.target.value })}
+          />
+        </label>
+        <label>
+          Location
+          <input
+            value={form.location}
+            onChange={(e) => setForm({ ...form, location: e.target.value })}
+          />
+        </label>
+        <button type="submit" data-testid="upload-event-submit" disabled={!isConnected}>
+          Upload event
+        </button>
+      </form>
       <label>
-        Events JSON file{" "}
+        Or an events JSON file{" "}
         <input
           type="file"
           accept="application/json,.json"
@@ -82,7 +143,7 @@ export function TraceUpload() {
           onChange={(e) => {
             const file = e.target.files?.[0];
             e.target.value = "";
-            if (file) void upload(file);
+            if (file) void upload(file.name, async () => parseEventsFile(await file.text()));
           }}
         />
       </label>

@@ -25,3 +25,28 @@ export function parseEventsFile(text: string): { events: unknown[] } {
     throw new Error(`The file holds ${events.length} events; upload at most 1,000 at a time.`);
   return { events };
 }
+
+export type EventForm = {
+  id: string;
+  type: string;
+  batch: string;
+  product: string;
+  location: string;
+};
+
+/** Event types that create a batch (it is their output); the others act on an existing one. */
+const CREATES_BATCH = new Set(["produced", "assembled", "transformed"]);
+
+/** One event from the upload form, by the connected supplier, now; the API validates the rest. */
+export function eventFromForm(form: EventForm, actor: string, at: Date): unknown {
+  const batch = form.batch.trim();
+  return {
+    id: form.id.trim(),
+    type: form.type,
+    at: at.toISOString(),
+    actor,
+    ...(form.product.trim() ? { product: { id: form.product.trim() } } : {}),
+    ...(form.location.trim() ? { location: { id: form.location.trim() } } : {}),
+    ...(batch ? (CREATES_BATCH.has(form.type) ? { outputs: [batch] } : { inputs: [batch] }) : {}),
+  };
+}
