@@ -7,7 +7,7 @@ export function parseEventsFile(text: string): { events: unknown[] } {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`The file is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`The file is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   // Accept the upload body itself ({ "events": [...] }), a list of events, or one event.
   const events = Array.isArray(json)
