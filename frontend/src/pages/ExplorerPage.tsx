@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { usePublicClient } from "wagmi";
 import { useQuery } from "@tanstack/react-query";
 import type { Hex } from "viem";
@@ -5,6 +6,8 @@ import { appChain } from "../config/wagmi.ts";
 import { allEvents, deployedOn } from "../hooks/contracts.ts";
 import { addressBook, decodeCall, decodeLogs, type DecodedEvent } from "../utils/decode.ts";
 import { formatTime, shortHex } from "../utils/format.ts";
+import { pageOf } from "../utils/paging.ts";
+import { Pager } from "../components/Pager.tsx";
 
 const BLOCKS = 12;
 const LOG_WINDOW = 5_000n;
@@ -125,6 +128,13 @@ export default function ExplorerPage({ param }: { param: string }) {
       return decodeLogs(logs, allEvents, names).reverse().slice(0, 100);
     },
   });
+  // Paged so the page stays a screen or two tall instead of ~7,000 px.
+  const [blockPage, setBlockPage] = useState(0);
+  const [blockSize, setBlockSize] = useState(5);
+  const [eventPage, setEventPage] = useState(0);
+  const [eventSize, setEventSize] = useState(10);
+  const shownBlocks = pageOf(blocks.data ?? [], blockPage, blockSize);
+  const shownEvents = pageOf(events.data ?? [], eventPage, eventSize);
   return (
     <div className="page">
       <h1>Explorer</h1>
@@ -144,7 +154,7 @@ export default function ExplorerPage({ param }: { param: string }) {
               </tr>
             </thead>
             <tbody>
-              {blocks.data?.map((b) => (
+              {shownBlocks.rows.map((b) => (
                 <tr key={b.hash}>
                   <td>{b.number?.toString()}</td>
                   <td>{formatTime(b.timestamp)}</td>
@@ -166,6 +176,17 @@ export default function ExplorerPage({ param }: { param: string }) {
               ))}
             </tbody>
           </table>
+          <Pager
+            testId="blocks-pager"
+            page={shownBlocks.page}
+            pages={shownBlocks.pages}
+            size={blockSize}
+            onPage={setBlockPage}
+            onSize={(n) => {
+              setBlockSize(n);
+              setBlockPage(0);
+            }}
+          />
         </section>
         <section className="card">
           <h2>GridLedger events</h2>
@@ -179,12 +200,23 @@ export default function ExplorerPage({ param }: { param: string }) {
               </tr>
             </thead>
             <tbody>
-              {events.data?.map((e) => (
+              {shownEvents.rows.map((e) => (
                 <EventRow key={`${e.transactionHash}-${e.logIndex}`} e={e} />
               ))}
             </tbody>
           </table>
           {events.data?.length === 0 ? <p className="muted">No events yet.</p> : null}
+          <Pager
+            testId="events-pager"
+            page={shownEvents.page}
+            pages={shownEvents.pages}
+            size={eventSize}
+            onPage={setEventPage}
+            onSize={(n) => {
+              setEventSize(n);
+              setEventPage(0);
+            }}
+          />
         </section>
       </div>
       <section className="card">
