@@ -40,13 +40,14 @@ export function VoltageChart({
             y={vMax}
             stroke="#c0262d"
             strokeDasharray="4 4"
-            label={{ value: `${vMax} pu`, position: "right", fontSize: 10 }}
+            // Inside the plot: "right" fell into the 12-px margin and was cut to "1".
+            label={{ value: `Vmax ${vMax} pu`, position: "insideTopRight", fontSize: 11 }}
           />
           <ReferenceLine
             y={vMin}
             stroke="#1f4fd1"
             strokeDasharray="4 4"
-            label={{ value: `${vMin} pu`, position: "right", fontSize: 10 }}
+            label={{ value: `Vmin ${vMin} pu`, position: "insideBottomRight", fontSize: 11 }}
           />
           <Line
             type="monotone"
