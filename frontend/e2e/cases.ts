@@ -216,8 +216,19 @@ export const cases: Case[] = [
     async run(s) {
       await goto(s, "explorer");
       await s.page.getByTestId("events").filter({ hasText: "FaucetDripped" }).waitFor();
-      await s.page.getByTestId("events").filter({ hasText: "ParticipantApproved" }).waitFor();
+      // Paged: 10 events a page, newest first; the seeded approvals are on a later page.
+      const pager = s.page.getByTestId("events-pager");
+      await pager.getByText(/Page 1 of ([2-9]|\d{2,})$/).waitFor();
+      const rows = s.page.getByTestId("events").locator("tbody tr");
+      if ((await rows.count()) !== 10)
+        throw new Error(`page 1 shows ${await rows.count()} events, not 10`);
       await s.shot("explorer");
+      const approved = s.page.getByTestId("events").filter({ hasText: "ParticipantApproved" });
+      for (let i = 0; i < 20 && !(await approved.isVisible()); i++)
+        await pager.getByRole("button", { name: "Next" }).click();
+      await approved.waitFor();
+      await pager.getByRole("combobox").selectOption("25");
+      await pager.getByText(/Page 1 of/).waitFor();
     },
   },
 
